@@ -1,0 +1,14 @@
+// CSPRNG: OpenSSL's DRBG, seeded from the kernel (getrandom). Inside a TDX
+// guest the kernel pool is fed by RDSEED/RDRAND, which the TD trusts.
+#pragma once
+
+#include "common/bytes.h"
+#include "common/status.h"
+
+namespace t3n::crypto {
+
+Status random_bytes(MutableByteView out);
+Result<Bytes> random_vector(std::size_t size);
+Result<SecretBytes> random_secret(std::size_t size);
+
+}  // namespace t3n::crypto

@@ -1,0 +1,56 @@
+// Shared test helpers: the official vectors under ../shared/vectors, hex.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "common/bytes.h"
+#include "common/encoding.h"
+#include "common/json.h"
+
+namespace t3n::testing {
+
+inline std::filesystem::path vectors_dir() {
+  if (const char* env = std::getenv("T3N_VECTORS_DIR")) return env;
+  return T3N_VECTORS_DIR;
+}
+
+// Loads a JSON file from the vectors folder; fails the test loudly if absent.
+inline common::Json load_vectors(const std::string& relative) {
+  auto path = vectors_dir() / relative;
+  std::ifstream in(path);
+  if (!in) {
+    ADD_FAILURE() << "test vectors not found: " << path << " (set T3N_VECTORS_DIR)";
+    return common::Json::object();
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto j = common::parse_json(ss.str(), 512);
+  if (!j.ok()) {
+    ADD_FAILURE() << path << ": " << j.status().to_string();
+    return common::Json::object();
+  }
+  return *j;
+}
+
+// Hex (any case, optional 0x) → bytes; aborts the test on bad hex.
+inline Bytes hex(const std::string& s) {
+  auto r = common::hex_decode(s);
+  EXPECT_TRUE(r.ok()) << "bad hex in test data: " << s.substr(0, 40);
+  return r.ok() ? *r : Bytes{};
+}
+inline Bytes hex(const common::Json& j) { return hex(j.get<std::string>()); }
+
+inline std::string to_hex(ByteView b) { return common::hex_encode(b); }
+
+}  // namespace t3n::testing
+
+#define T3N_ASSERT_OK_AND_ASSIGN(lhs, expr) T3N_ASSERT_OK_AND_ASSIGN_IMPL_(T3N_CONCAT_(t3n_r_, __LINE__), lhs, expr)
+#define T3N_ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                   \
+  ASSERT_TRUE(tmp.ok()) << tmp.status().to_string();   \
+  lhs = std::move(tmp).value()
