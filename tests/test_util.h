@@ -38,12 +38,14 @@ inline common::Json load_vectors(const std::string& relative) {
 }
 
 // Hex (any case, optional 0x) → bytes; aborts the test on bad hex.
-inline Bytes hex(const std::string& s) {
+inline Bytes hex(std::string_view s) {
   auto r = common::hex_decode(s);
   EXPECT_TRUE(r.ok()) << "bad hex in test data: " << s.substr(0, 40);
   return r.ok() ? *r : Bytes{};
 }
-inline Bytes hex(const common::Json& j) { return hex(j.get<std::string>()); }
+inline Bytes hex(const char* s) { return hex(std::string_view(s)); }
+inline Bytes hex(const std::string& s) { return hex(std::string_view(s)); }
+inline Bytes hex(const common::Json& j) { return hex(std::string_view(j.get_ref<const std::string&>())); }
 
 inline std::string to_hex(ByteView b) { return common::hex_encode(b); }
 
