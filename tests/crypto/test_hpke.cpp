@@ -135,10 +135,10 @@ INSTANTIATE_TEST_SUITE_P(
                       HpkeSuite{HpkeKem::kX25519HkdfSha256, HpkeKdf::kHkdfSha256, HpkeAead::kAes128Gcm},
                       HpkeSuite{HpkeKem::kP256HkdfSha256, HpkeKdf::kHkdfSha256, HpkeAead::kAes128Gcm},
                       HpkeSuite{HpkeKem::kMlKem768, HpkeKdf::kHkdfSha256, HpkeAead::kAes256Gcm}),
-    [](const ::testing::TestParamInfo<HpkeSuite>& info) {
+    [](const ::testing::TestParamInfo<HpkeSuite>& param_info) {
       char name[32];
-      std::snprintf(name, sizeof name, "kem%04x_kdf%u_aead%04x", static_cast<unsigned>(info.param.kem),
-                    static_cast<unsigned>(info.param.kdf), static_cast<unsigned>(info.param.aead));
+      std::snprintf(name, sizeof name, "kem%04x_kdf%u_aead%04x", static_cast<unsigned>(param_info.param.kem),
+                    static_cast<unsigned>(param_info.param.kdf), static_cast<unsigned>(param_info.param.aead));
       return std::string(name);
     });
 

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Prints one table of every benchmark figure in <dir>/*.json, with the
+TARGETS.md target where one exists. Reads Google Benchmark JSON and the load
+generator's {"name","requests","seconds","throughput_rps","p50_ms","p99_ms","errors"}."""
+import json, pathlib, sys
+
+# name → (metric, comparison, target, unit); metric: "time" (per iteration),
+# a counter name, or "bytes_per_second".
+TARGETS = {
+    "BM_MlKem768_Encaps": ("time", "<=", 30.0, "us"),
+    "BM_MlKem768_Decaps": ("time", "<=", 30.0, "us"),
+    "BM_XWing_Over_X25519_Ratio": ("ratio", "<=", 2.5, ""),
+    "BM_Hpke_XWing_SealOpen_1KiB": ("time", "<=", 150.0, "us"),
+    "BM_Aes256Gcm_Seal/16384": ("bytes_per_second", ">=", 1e9, "B/s"),
+}
+SCALE = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
+
+
+def fmt(v, unit):
+    if unit == "B/s":
+        return f"{v / 1e9:.2f} GB/s"
+    if unit == "us":
+        return f"{v:.2f} µs"
+    return f"{v:.3g}"
+
+
+def main(d):
+    rows = []
+    for f in sorted(pathlib.Path(d).glob("*.json")):
+        data = json.loads(f.read_text())
+        if "benchmarks" in data:
+            for b in data["benchmarks"]:
+                if b.get("run_type") == "aggregate":
+                    continue
+                name = b["name"]
+                t_us = b["real_time"] * SCALE.get(b.get("time_unit", "ns"), 1e-3)
+                metric, cmp, target, unit = TARGETS.get(name, ("time", None, None, "us"))
+                if metric == "time":
+                    value = t_us
+                elif metric in b:
+                    value = b[metric]
+                else:
+                    value = t_us
+                extra = ""
+                for k in ("xwing_us", "x25519_us"):
+                    if k in b:
+                        extra += f" {k}={b[k]:.1f}"
+                verdict = ""
+                if cmp:
+                    ok = value <= target if cmp == "<=" else value >= target
+                    verdict = ("meets" if ok else "MISSES") + f" {cmp} {fmt(target, unit)}"
+                rows.append((f.stem, name, fmt(value, unit) + extra, verdict))
+        elif "throughput_rps" in data:
+            rows.append((f.stem, data["name"], f'{data["throughput_rps"]:.0f} calls/s p50 {data["p50_ms"]:.2f} ms '
+                         f'p99 {data["p99_ms"]:.2f} ms errors {data["errors"]}', ""))
+    w = [max(len(r[i]) for r in rows) if rows else 0 for i in range(4)]
+    for r in rows:
+        print("  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "build/bench")

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every benchmark program in <build>/bench, writes <build>/bench/<name>.json
+# (Google Benchmark JSON), then prints a summary table against TARGETS.md.
+set -euo pipefail
+build=${1:-build}
+out="$build/bench"
+mkdir -p "$out"
+echo "==> benchmarks on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'))"
+for exe in "$out"/bench_*; do
+  [ -x "$exe" ] || continue
+  name=$(basename "$exe"); name=${name#bench_}
+  echo "==> $name"
+  "$exe" --benchmark_format=json --benchmark_out="$out/$name.json" --benchmark_out_format=json \
+    --benchmark_min_time="${BENCH_MIN_TIME:-0.3}" >/dev/null
+done
+python3 "$(dirname "$0")/bench-summary.py" "$out"
