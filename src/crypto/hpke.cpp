@@ -199,6 +199,7 @@ std::size_t hpke_aead_key_size(HpkeAead aead) {
 // ---- Private keys ----
 
 struct HpkePrivateKey::Impl {
+  Impl(HpkeKem k, KemKey kk, Bytes pub) : kem(k), key(std::move(kk)), public_key(std::move(pub)) {}
   HpkeKem kem;
   KemKey key;
   Bytes public_key;

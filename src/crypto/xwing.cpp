@@ -29,6 +29,8 @@ SecretBytes combine(ByteView ss_m, ByteView ss_x, ByteView ct_x, ByteView pk_x) 
 }  // namespace
 
 struct XWingPrivateKey::Impl {
+  Impl(SecretBytes s, SecretBytes dk, X25519PrivateKey x, Bytes pk)
+      : seed(std::move(s)), mlkem_dk(std::move(dk)), x25519(std::move(x)), public_key(std::move(pk)) {}
   SecretBytes seed;
   SecretBytes mlkem_dk;
   X25519PrivateKey x25519;

@@ -1,0 +1,195 @@
+// The state store: named byte→byte maps with ACLs, optimistic transactions
+// over MVCC snapshots, an encrypted ledger in RocksDB, a history tree with
+// signed receipts and a state tree with proofs.
+//
+// Model (CCF-like): the current state lives in memory; the ledger of
+// committed write-sets is the durable, encrypted source of truth, written
+// atomically per batch; opening a store replays and authenticates it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/status.h"
+#include "crypto/ed25519.h"
+#include "crypto/mldsa.h"
+#include "store/ledger_entry.h"
+#include "store/receipt.h"
+#include "store/state_tree.h"
+
+namespace t3n::store {
+
+enum class Visibility : std::uint8_t { kPrivate = 0, kPublic = 1 };
+
+struct MapSpec {
+  std::string name;
+  Visibility visibility = Visibility::kPrivate;
+  std::vector<std::uint32_t> writers;  // contract ids
+  std::vector<std::uint32_t> readers;  // empty = same as writers
+  bool operator==(const MapSpec&) const = default;
+};
+
+// Who runs a transaction: the node itself (system maps, map creation,
+// bypasses ACLs) or a contract of a tenant (ACLs and `z:<tid>:` scoping).
+class Principal {
+ public:
+  static Principal system() { return Principal(); }
+  static Principal contract(std::uint32_t contract_id, std::string tenant_tid) {
+    Principal p;
+    p.system_ = false;
+    p.contract_id_ = contract_id;
+    p.tenant_tid_ = std::move(tenant_tid);
+    return p;
+  }
+  bool is_system() const { return system_; }
+  std::uint32_t contract_id() const { return contract_id_; }
+  const std::string& tenant_tid() const { return tenant_tid_; }
+
+ private:
+  Principal() = default;
+  bool system_ = true;
+  std::uint32_t contract_id_ = 0;
+  std::string tenant_tid_;
+};
+
+// Validates a map name: tenant maps `z:<40 lowercase hex>:<tail>` (public
+// when the tail starts with `public:`), or system maps `[a-z0-9_.:-]+`.
+Status validate_map_name(std::string_view name);
+bool is_tenant_map(std::string_view name);
+
+struct LedgerSecret {
+  std::uint32_t epoch = 0;
+  SecretBytes secret;  // ≥ 32 bytes of key material
+};
+
+struct NodeSigningKeys {
+  crypto::Ed25519PrivateKey ed25519;
+  crypto::MlDsa65KeyPair mldsa;
+};
+
+struct StoreOptions {
+  std::filesystem::path path;
+  // The highest epoch encrypts new entries; older epochs stay readable.
+  std::vector<LedgerSecret> ledger_secrets;
+  // Without keys the store writes no signature entries (and gives no receipts).
+  std::shared_ptr<const NodeSigningKeys> signing_keys;
+  std::uint64_t signature_interval_entries = 100;
+  std::uint64_t signature_interval_ms = 1000;
+  bool sync_writes = true;                // fsync every commit batch
+  std::function<std::uint64_t()> clock_ms;  // default: system clock
+};
+
+struct CommitInfo {
+  Seqno seqno = 0;  // for a read-only transaction: its snapshot
+  bool wrote = false;
+};
+
+class Store;
+
+// One optimistic transaction. Reads see the snapshot taken at begin() plus
+// the transaction's own writes; point reads enter the read-set, scans do not.
+// Must not outlive its Store. Not thread-safe (one thread per transaction).
+class Transaction {
+ public:
+  Transaction(Transaction&&) noexcept;
+  Transaction& operator=(Transaction&&) noexcept;
+  ~Transaction();
+
+  Result<std::optional<Bytes>> get(std::string_view map, ByteView key);
+  Status put(std::string_view map, ByteView key, ByteView value);
+  // True if a value existed (a read: enters the read-set).
+  Result<bool> remove(std::string_view map, ByteView key);
+  // Half-open [start, end) in lexicographic order; empty `end` = to the end
+  // of the map; `limit` > 0.
+  Result<std::vector<std::pair<Bytes, Bytes>>> scan(std::string_view map, ByteView start, ByteView end,
+                                                   std::uint32_t limit);
+  Status set_claims_digest(ByteView digest);
+  Status create_map(MapSpec spec);
+
+  Seqno snapshot() const { return snapshot_; }
+  bool has_writes() const { return !writes_.empty(); }
+  const Principal& principal() const { return principal_; }
+
+ private:
+  friend class Store;
+  Transaction(Store* store, Principal principal, Seqno snapshot);
+  Result<const MapSpec*> spec_for(std::string_view map);
+  Status check_access(std::string_view map, bool write);
+  Status check_open() const;
+  void release();
+
+  Store* store_ = nullptr;
+  Principal principal_;
+  Seqno snapshot_ = 0;
+  bool finished_ = false;
+  std::map<std::pair<std::string, Bytes>, Seqno> reads_;
+  std::map<std::pair<std::string, Bytes>, std::optional<Bytes>> writes_;
+  std::optional<Digest32> claims_;
+  std::map<std::string, MapSpec, std::less<>> new_maps_;
+};
+
+struct StateProofResult {
+  StateProof proof;
+  Digest32 state_root{};
+  Seqno seqno = 0;                 // the proof is against the state after this entry
+  std::optional<Bytes> value;      // present for an inclusion proof
+  Seqno version = 0;               // seqno that wrote the value
+};
+
+class Store {
+ public:
+  // Opens (or creates) the store at options.path, replaying and
+  // authenticating the whole ledger. kDataLoss if any record fails.
+  static Result<std::unique_ptr<Store>> open(StoreOptions options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  Transaction begin(Principal principal);
+  Result<CommitInfo> commit(Transaction& tx);
+  // Group commit: validates in order (later transactions see earlier ones),
+  // writes every non-conflicting one in one durable batch.
+  std::vector<Result<CommitInfo>> commit_batch(std::vector<Transaction>& txs);
+
+  // Replication: applies an entry produced by another store (seqno must be
+  // the next one). Signature entries are checked against the local roots.
+  Status apply(const LedgerEntry& entry);
+  Result<LedgerEntry> entry(Seqno seqno) const;
+
+  // Appends a signature entry now (if anything is unsigned).
+  Result<Seqno> sign_now();
+  Result<Receipt> receipt(Seqno seqno) const;
+  Result<StateProofResult> prove(std::string_view map, ByteView key);
+
+  // Flushes memory tables to sorted files (what a checkpoint or shutdown does).
+  Status flush();
+
+  // Adds a new ledger-secret epoch; new entries use it.
+  Status rotate_ledger_secret(LedgerSecret secret);
+
+  // Reads a public map outside any transaction (for /api/public-kv).
+  Result<std::optional<Bytes>> public_get(std::string_view map, ByteView key) const;
+  std::optional<MapSpec> map_spec(std::string_view name) const;
+
+  Seqno last_seqno() const;
+  Digest32 state_root();
+  Digest32 history_root() const;
+  std::uint32_t current_epoch() const;
+
+ private:
+  friend class Transaction;
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace t3n::store
