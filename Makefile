@@ -46,7 +46,7 @@ test-asan: native
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
 
 fuzz: native
-	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DT3N_FUZZ=ON -DT3N_NATIVE_DIR=$(NATIVE_OUT)
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DT3N_FUZZ=ON -DBUILD_TESTING=OFF -DT3N_NATIVE_DIR=$(NATIVE_OUT)
 	cmake --build $(BUILD_FUZZ) -j $(JOBS)
 	@scripts/run-fuzzers.sh $(BUILD_FUZZ)
 
