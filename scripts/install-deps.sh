@@ -9,7 +9,10 @@ packages=(
   libboost-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang lld libclang-rt-14-dev
+  wasi-libc libclang-rt-14-dev-wasm32
 )
+# Node.js for the JavaScript contract tooling: Debian's, unless one is installed.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -29,3 +32,15 @@ if ! command -v cargo >/dev/null 2>&1; then
   [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 fi
 command -v cargo >/dev/null 2>&1 || { echo "error: cargo (Rust 1.95) is required to build native/" >&2; exit 1; }
+
+# Contract SDK tools from crates.io, built once into the cache outside the clone.
+tools_dir="${T3N_CACHE:-$HOME/.cache/t3n}/tools"
+want_tools=("wasm-tools@1.263.0" "wit-bindgen-cli@0.63.0")
+for spec in "${want_tools[@]}"; do
+  name=${spec%@*}; version=${spec#*@}
+  bin=$name; [ "$name" = "wit-bindgen-cli" ] && bin=wit-bindgen
+  if ! "$tools_dir/bin/$bin" --version 2>/dev/null | grep -q "$version"; then
+    echo "==> building $name $version (once; cached in $tools_dir)"
+    CARGO_TARGET_DIR="$tools_dir/target" cargo install --quiet --locked --root "$tools_dir" "$name@$version"
+  fi
+done

@@ -1,0 +1,26 @@
+// Imports host:interfaces/http, which the tests' manifests do not grant:
+// the node must refuse to deploy it, naming the interface.
+#include "forbidden.h"
+
+#define P(name) exports_t3n_examples_hostile_contracts_##name
+
+static bool refuse(forbidden_string_t* err) {
+  forbidden_string_dup(err, "unreachable");
+  return false;
+}
+
+bool P(infinite_loop)(uint64_t* ret, forbidden_string_t* err) {
+  host_interfaces_http_request_t req = {0};
+  forbidden_string_dup(&req.url, "https://example.com/");
+  host_interfaces_http_response_t resp;
+  if (host_interfaces_http_call(&req, &resp, err)) {
+    *ret = resp.code;
+    return true;
+  }
+  return false;
+}
+bool P(memory_bomb)(uint64_t* ret, forbidden_string_t* err) { return refuse(err); }
+bool P(deep_recursion)(uint64_t depth, uint64_t* ret, forbidden_string_t* err) { return refuse(err); }
+bool P(huge_return)(uint32_t mib, forbidden_list_u8_t* ret, forbidden_string_t* err) { return refuse(err); }
+bool P(host_call_flood)(uint64_t* ret, forbidden_string_t* err) { return refuse(err); }
+bool P(write_then_loop)(uint64_t* ret, forbidden_string_t* err) { return refuse(err); }
