@@ -16,6 +16,9 @@ TARGETS = {
                                                         ("rocksdb_tx_per_s", None, None, "tx/s"),
                                                         ("ratio", ">=", 0.25, "")],
     "BM_StateProof_Generate": [("time", "<=", 20.0, "us")],
+    "BM_InstantiateAndCallNoop": [("p50_us", "<=", 50.0, "us"), ("p99_us", None, None, "us")],
+    "BM_KvGetRoundTrip": [("per_get_us", "<=", 2.0, "us")],
+    "BM_CachedComponentLoad/0": [("time", "<=", 2000.0, "us")],
     "BM_StateProof_Verify": [("time", "<=", 20.0, "us")],
 }
 SCALE = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}

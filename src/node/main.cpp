@@ -2,27 +2,136 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 
+#include "common/encoding.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "crypto/self_test.h"
+#include "host/host.h"
+#include "runtime/runtime.h"
+#include "store/store.h"
 
 namespace {
 
-int run_dev(const t3n::common::Logger& log) {
-  log.info("t3nd {} starting in dev mode", T3N_VERSION);
-  auto report = t3n::crypto::run_self_test();
+using namespace t3n;
+
+int run_self_test(const common::Logger& log) {
+  auto report = crypto::run_self_test();
   if (!report.ok()) {
     log.error("crypto self-test failed: {}", report.status().to_string());
     return 1;
   }
   for (const auto& name : report->passed) log.info("self-test passed: {}", name);
-  std::printf(
-      "\nt3nd %s: crypto self-test passed (%zu checks).\n"
-      "The dev node (HTTP API, contracts, storage) is not built yet; this build\n"
-      "provides the foundation: the crypto module and the toolchain.\n",
-      T3N_VERSION, report->passed.size());
+  std::printf("t3nd %s: crypto self-test passed (%zu checks).\n", T3N_VERSION, report->passed.size());
   return 0;
+}
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return common::not_found("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct ContractRun {
+  std::string wasm;
+  std::string manifest;
+  std::string function;
+  std::string input = "null";
+  std::string data_dir = ".t3n-dev/contract-run";
+  std::string tenant = std::string(40, 'a');
+  std::uint32_t contract_id = 1;
+  std::vector<std::string> maps;
+  bool json_output = false;
+};
+
+// Runs one contract call against a local store: the development loop for
+// contract authors before a node is involved (see sdk/README.md).
+int contract_run(const ContractRun& opts, const common::Logger& log) {
+  auto fail = [&](const Status& s) {
+    std::fprintf(stderr, "error: %s\n", s.to_string().c_str());
+    return 1;
+  };
+  auto wasm = read_file(opts.wasm);
+  if (!wasm.ok()) return fail(wasm.status());
+  runtime::Manifest manifest;
+  if (!opts.manifest.empty()) {
+    auto text = read_file(opts.manifest);
+    if (!text.ok()) return fail(text.status());
+    auto json = common::parse_json(*text);
+    if (!json.ok()) return fail(json.status().with_context(opts.manifest));
+    auto m = runtime::parse_manifest(*json);
+    if (!m.ok()) return fail(m.status().with_context(opts.manifest));
+    manifest = std::move(*m);
+  }
+  auto input = common::parse_json(opts.input);
+  if (!input.ok()) return fail(input.status().with_context("--input"));
+
+  store::StoreOptions so;
+  so.path = opts.data_dir;
+  // A fixed development secret: this command is for local testing only.
+  so.ledger_secrets.push_back({0, SecretBytes(common::as_bytes("t3n contract-run development secret"))});
+  auto st = store::Store::open(std::move(so));
+  if (!st.ok()) return fail(st.status());
+  auto& store = **st;
+  {
+    auto tx = store.begin(store::Principal::system());
+    bool created = false;
+    for (const auto& tail : opts.maps) {
+      std::string name = "z:" + opts.tenant + ":" + tail;
+      if (store.map_spec(name)) continue;
+      const auto vis = tail.rfind("public:", 0) == 0 ? store::Visibility::kPublic : store::Visibility::kPrivate;
+      if (Status s = tx.create_map({name, vis, {opts.contract_id}, {}}); !s.ok()) return fail(s);
+      created = true;
+    }
+    if (created && !store.commit(tx).ok()) return fail(common::internal_error("creating maps"));
+  }
+  runtime::RuntimeOptions ro;
+  ro.log = log;
+  auto rt = runtime::Runtime::create(std::move(ro), host::core_registry());
+  if (!rt.ok()) return fail(rt.status());
+  auto contract = (*rt)->load(common::as_bytes(*wasm), manifest);
+  if (!contract.ok()) return fail(contract.status());
+
+  auto tx = store.begin(store::Principal::contract(opts.contract_id, opts.tenant));
+  runtime::CallContext ctx;
+  ctx.tx = &tx;
+  ctx.contract_id = opts.contract_id;
+  ctx.tenant_tid = opts.tenant;
+  auto did = common::hex_decode(opts.tenant);
+  if (!did.ok() || did->size() != 20) return fail(common::invalid_argument("--tenant must be 40 hex characters"));
+  ctx.tenant_did = *did;
+  ctx.cluster_timestamp_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  ctx.seqno = store.last_seqno();
+  ctx.request_id = "contract-run";
+  auto out = (*rt)->call(**contract, opts.function, *input, ctx);
+  std::optional<store::Seqno> seqno;
+  if (out.ok && tx.has_writes()) {
+    auto committed = store.commit(tx);
+    if (!committed.ok()) return fail(committed.status());
+    seqno = committed->seqno;
+  }
+  common::Json result = {{"ok", out.ok}, {"fuel", out.fuel_consumed}, {"elapsed_us", out.elapsed.count()},
+                         {"log", ctx.contract_log}};
+  if (out.ok) result["response"] = out.response;
+  else result["error"] = {{"code", std::string(runtime::call_error_name(out.error))}, {"message", out.message}};
+  if (seqno) result["tx_seqno"] = *seqno;
+  if (opts.json_output) {
+    std::printf("%s\n", result.dump().c_str());
+  } else {
+    for (const auto& line : ctx.contract_log) std::printf("log  %s\n", line.c_str());
+    if (out.ok) std::printf("ok   %s\n", out.response.dump().c_str());
+    else std::printf("err  %s: %s\n", std::string(runtime::call_error_name(out.error)).c_str(), out.message.c_str());
+    std::printf("     fuel %llu, %lld µs%s\n", static_cast<unsigned long long>(out.fuel_consumed),
+                static_cast<long long>(out.elapsed.count()),
+                seqno ? (", committed at seqno " + std::to_string(*seqno)).c_str() : ", nothing committed");
+  }
+  return out.ok ? 0 : 3;
 }
 
 }  // namespace
@@ -30,11 +139,22 @@ int run_dev(const t3n::common::Logger& log) {
 int main(int argc, char** argv) {
   CLI::App app{"t3nd — T3N confidential-compute node"};
   app.set_version_flag("--version", std::string("t3nd ") + T3N_VERSION);
-  std::string log_level = "info";
+  std::string log_level = "warn";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
   app.require_subcommand(0, 1);
   auto* dev = app.add_subcommand("dev", "Run a one-node development cluster (simulated TEE)");
   auto* self_test = app.add_subcommand("self-test", "Run the cryptographic self test and exit");
+  ContractRun run;
+  auto* cr = app.add_subcommand("contract-run", "Run one contract call against a local development store");
+  cr->add_option("wasm", run.wasm, "The contract component (.wasm)")->required()->check(CLI::ExistingFile);
+  cr->add_option("function", run.function, "Exported function of the `contracts` interface")->required();
+  cr->add_option("--input", run.input, "JSON input")->capture_default_str();
+  cr->add_option("--manifest", run.manifest, "Manifest JSON file (grants and limits)")->check(CLI::ExistingFile);
+  cr->add_option("--map", run.maps, "Create tenant map z:<tenant>:<NAME> with the contract as writer (repeatable)");
+  cr->add_option("--tenant", run.tenant, "Tenant id (40 hex)")->capture_default_str();
+  cr->add_option("--contract-id", run.contract_id, "Contract id")->capture_default_str();
+  cr->add_option("--data", run.data_dir, "Store directory (kept between runs)")->capture_default_str();
+  cr->add_flag("--json", run.json_output, "Print the outcome as JSON");
   CLI11_PARSE(app, argc, argv);
 
   auto level = t3n::common::parse_log_level(log_level);
@@ -43,7 +163,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto log = t3n::common::Logger::to_stderr("t3nd", *level);
-  if (dev->parsed() || self_test->parsed()) return run_dev(log);
+  if (cr->parsed()) return contract_run(run, log);
+  if (self_test->parsed()) return run_self_test(log);
+  if (dev->parsed()) {
+    int rc = run_self_test(log);
+    if (rc == 0)
+      std::printf(
+          "The dev node (HTTP API, OHTTP, registry) is not built yet. Meanwhile, run a contract locally:\n"
+          "  build/bin/t3nd contract-run build/contracts/counter.wasm increment --input 5 --map counter \\\n"
+          "      --manifest sdk/examples/counter/manifest.json\n");
+    return rc;
+  }
   std::printf("%s", app.help().c_str());
   return 0;
 }

@@ -184,6 +184,22 @@ std::vector<std::string> Contract::functions() const {
 }
 
 struct Runtime::Impl {
+  // Fresh per-call store: fuel, epoch deadline, memory/table/instance limits,
+  // WASI with nothing granted (stdout/stderr into the call's log).
+  Status prepare_store(wasmtime::Store& store, CallContext& ctx, const Limits& limits) {
+    wasmtime::Store::Context cx = store.context();
+    cx.set_data(&ctx);
+    if (!cx.set_fuel(limits.fuel)) return common::internal_error("fuel is not enabled");
+    const std::uint64_t tick = std::max<std::uint64_t>(opts.epoch_tick_ms, 1);
+    cx.set_epoch_deadline((limits.timeout_ms + tick - 1) / tick + 1);
+    store.limiter(static_cast<std::int64_t>(limits.memory_mib << 20), 200'000, 64, 64, 8);
+    wasmtime::WasiConfig wasi;
+    wasi_config_set_stdout_custom(wasi.capi(), stdout_sink, &ctx, nullptr);
+    wasi_config_set_stderr_custom(wasi.capi(), stderr_sink, &ctx, nullptr);
+    if (!cx.set_wasi(std::move(wasi))) return common::internal_error("WASI setup failed");
+    return {};
+  }
+
   RuntimeOptions opts;
   std::shared_ptr<const HostRegistry> hosts;
   wasmtime::Engine engine;
@@ -382,6 +398,20 @@ Result<std::shared_ptr<const Contract>> Runtime::load(ByteView bytes, Manifest m
   }
   if (c->export_interface.empty())
     return common::invalid_argument("the component exports no `contracts` interface");
+
+  // A trial instantiation, under the contract's own limits, so a component
+  // that cannot link or whose start code fails is refused now, not per call.
+  {
+    wasmtime::Store store(engine);
+    CallContext probe;
+    probe.manifest = &c->manifest;
+    T3N_RETURN_IF_ERROR(impl_->prepare_store(store, probe, c->manifest.limits));
+    auto inst = c->linker.instantiate(store.context(), c->component);
+    if (!inst) {
+      const std::string m = inst.err().message();
+      return common::invalid_argument("the component cannot be instantiated: " + m.substr(0, m.find('\n')));
+    }
+  }
   return std::shared_ptr<const Contract>(new Contract(std::move(c)));
 }
 
@@ -408,18 +438,7 @@ CallOutcome Runtime::call(const Contract& contract, std::string_view function, c
 
   wasmtime::Store store(impl_->engine);
   wasmtime::Store::Context cx = store.context();
-  cx.set_data(&ctx);
-  (void)cx.set_fuel(limits.fuel);
-  const std::uint64_t tick = std::max<std::uint64_t>(impl_->opts.epoch_tick_ms, 1);
-  cx.set_epoch_deadline((limits.timeout_ms + tick - 1) / tick + 1);
-  store.limiter(static_cast<std::int64_t>(limits.memory_mib << 20), 200'000, 64, 64, 8);
-  {
-    wasmtime::WasiConfig wasi;
-    wasi_config_set_stdout_custom(wasi.capi(), stdout_sink, &ctx, nullptr);
-    wasi_config_set_stderr_custom(wasi.capi(), stderr_sink, &ctx, nullptr);
-    auto set = cx.set_wasi(std::move(wasi));
-    if (!set) return fail(CallErrorKind::kHostError, "WASI setup failed");
-  }
+  if (Status s = impl_->prepare_store(store, ctx, limits); !s.ok()) return fail(CallErrorKind::kHostError, s.message());
 
   auto report_trap = [&](const wasmtime::Error& e) {
     const std::string message = e.message();

@@ -160,4 +160,19 @@ bool exports_t3n_examples_counter_contracts_keys(uint32_t limit, counter_list_st
   return ok;
 }
 
+bool exports_t3n_examples_counter_contracts_get_many(uint32_t n, uint64_t* ret, counter_string_t* err) {
+  counter_string_t map;
+  map_name(&map);
+  bool ok = true;
+  uint64_t sum = 0;
+  for (uint32_t i = 0; i < n && ok; ++i) {
+    uint64_t v = 0;
+    ok = read_count(&map, &v, err);
+    sum += v;
+  }
+  *ret = sum;
+  counter_string_free(&map);
+  return ok;
+}
+
 bool exports_t3n_examples_counter_contracts_noop(counter_string_t* err) { return true; }

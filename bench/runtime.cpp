@@ -1,0 +1,154 @@
+// Contract runtime benchmarks against ../shared/docs/TARGETS.md.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "host/host.h"
+#include "runtime/runtime.h"
+#include "store/store.h"
+
+namespace {
+
+using namespace t3n;
+using namespace t3n::runtime;
+using Clock = std::chrono::steady_clock;
+const std::string kTid(40, 'a');
+
+template <typename T>
+T must(Result<T> r) {
+  if (!r.ok()) {
+    std::fprintf(stderr, "benchmark setup failed: %s\n", r.status().to_string().c_str());
+    std::exit(1);
+  }
+  return std::move(r).value();
+}
+
+Bytes contract(const std::string& name) {
+  std::ifstream in(std::string(T3N_CONTRACTS_DIR) + "/" + name + ".wasm", std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (ss.str().empty()) std::exit(1);
+  return common::to_bytes(ss.str());
+}
+
+Manifest counter_manifest() {
+  Manifest m;
+  m.host_capabilities = {"kv_store", "logging", "tenant_context"};
+  return m;
+}
+
+struct Fixture {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("t3n-bench-rt-" + std::to_string(::getpid()));
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<Runtime> runtime;
+  std::shared_ptr<const Contract> counter;
+  Fixture() {
+    store::StoreOptions o;
+    o.path = dir / "store";
+    o.ledger_secrets.push_back({0, SecretBytes(Bytes(32, 1))});
+    o.sync_writes = false;
+    store = must(store::Store::open(std::move(o)));
+    auto tx = store->begin(store::Principal::system());
+    if (!tx.create_map({"z:" + kTid + ":counter", store::Visibility::kPrivate, {7}, {}}).ok()) std::exit(1);
+    if (!tx.put("z:" + kTid + ":counter", common::as_bytes("count"), common::as_bytes("41")).ok()) std::exit(1);
+    if (!store->commit(tx).ok()) std::exit(1);
+    RuntimeOptions ro;
+    runtime = must(Runtime::create(std::move(ro), host::core_registry()));
+    counter = must(runtime->load(contract("counter"), counter_manifest()));
+  }
+  ~Fixture() {
+    counter.reset();
+    runtime.reset();
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+  CallOutcome call(std::string_view fn, const common::Json& input) {
+    auto tx = store->begin(store::Principal::contract(7, kTid));
+    CallContext ctx;
+    ctx.tx = &tx;
+    ctx.contract_id = 7;
+    ctx.tenant_tid = kTid;
+    ctx.tenant_did = Bytes(20, 0xaa);
+    auto out = runtime->call(*counter, fn, input, ctx);
+    if (!out.ok) {
+      std::fprintf(stderr, "call failed: %s\n", out.message.c_str());
+      std::exit(1);
+    }
+    return out;
+  }
+};
+
+Fixture& fixture() {
+  static Fixture f;
+  return f;
+}
+
+void report_percentiles(benchmark::State& state, std::vector<double>& us) {
+  if (us.empty()) return;
+  std::sort(us.begin(), us.end());
+  state.counters["p50_us"] = us[us.size() / 2];
+  state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+}
+
+// Fresh instance (pooling allocator) + call of a no-op export, per call.
+void BM_InstantiateAndCallNoop(benchmark::State& state) {
+  auto& f = fixture();
+  std::vector<double> us;
+  for (auto _ : state) {
+    auto t0 = Clock::now();
+    benchmark::DoNotOptimize(f.call("noop", nullptr));
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  report_percentiles(state, us);
+}
+BENCHMARK(BM_InstantiateAndCallNoop)->Unit(benchmark::kMicrosecond);
+
+// One kv-store.get host round trip: (call with 1000 gets − call with 0) / 1000, same run.
+void BM_KvGetRoundTrip(benchmark::State& state) {
+  auto& f = fixture();
+  constexpr int kGets = 1000;
+  Clock::duration with{}, without{};
+  for (auto _ : state) {
+    auto t0 = Clock::now();
+    f.call("get-many", kGets);
+    auto t1 = Clock::now();
+    f.call("get-many", 0);
+    auto t2 = Clock::now();
+    with += t1 - t0;
+    without += t2 - t1;
+  }
+  const double per_get_us =
+      std::chrono::duration<double, std::micro>(with - without).count() / (static_cast<double>(state.iterations()) * kGets);
+  state.counters["per_get_us"] = per_get_us;
+}
+BENCHMARK(BM_KvGetRoundTrip)->Unit(benchmark::kMillisecond);
+
+// Loading a compiled component from the encrypted cache (decrypt + deserialize + link + checks).
+void BM_CachedComponentLoad(benchmark::State& state) {
+  auto dir = std::filesystem::temp_directory_path() / ("t3n-bench-cache-" + std::to_string(::getpid()));
+  RuntimeOptions ro;
+  ro.cache_dir = dir;
+  ro.cache_secret = SecretBytes(Bytes(32, 9));
+  auto rt = must(Runtime::create(std::move(ro), host::core_registry()));
+  const Bytes wasm = contract(state.range(0) == 0 ? "counter" : "js-greeter");
+  Manifest m = counter_manifest();
+  must(rt->load(wasm, m));  // compile once, filling the cache
+  for (auto _ : state) {
+    auto c = must(rt->load(wasm, m));
+    if (!c->loaded_from_cache()) std::exit(1);
+  }
+  state.SetLabel(state.range(0) == 0 ? "counter (C, 90 KB)" : "js-greeter (JS, 12 MB)");
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_CachedComponentLoad)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
