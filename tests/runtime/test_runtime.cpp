@@ -73,6 +73,16 @@ TEST_F(RuntimeTest, UngrantedInterfacesAreRefusedAtDeploy) {
   EXPECT_TRUE(runtime_->load(read_contract("typed"), {}).ok());  // no imports: nothing to grant
 }
 
+TEST_F(RuntimeTest, UnknownImportsDeployAndTrapWhenCalled) {
+  auto c = load("stranger", {});
+  ASSERT_NE(c, nullptr);
+  auto r = call(*c, "infinite-loop");
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.error, CallErrorKind::kHostError);
+  EXPECT_NE(r.message.find("t3n-examples:hostile/stranger-api@0.1.0#poke"), std::string::npos) << r.message;
+  EXPECT_EQ(call(*c, "memory-bomb").error, CallErrorKind::kContractError);  // the rest of the contract works
+}
+
 TEST_F(RuntimeTest, UnknownFunctionAndBadInput) {
   auto c = load("counter", manifest_with({"kv_store", "logging", "tenant_context"}));
   auto unknown = call(*c, "transfer");
