@@ -31,7 +31,7 @@ Bytes hpke_suite_id(const HpkeSuite& s) {
   return id;
 }
 
-HashAlg kdf_hash(HpkeKdf kdf) {
+HashAlg kdf_hash_of(HpkeKdf kdf) {
   switch (kdf) {
     case HpkeKdf::kHkdfSha256: return HashAlg::kSha256;
     case HpkeKdf::kHkdfSha384: return HashAlg::kSha384;
@@ -119,25 +119,15 @@ struct Encapsulated {
 };
 
 // Encap(pkR) with ephemeral material from `ikm_e` (derand) or fresh randomness.
+Result<Encapsulated> dhkem_encapsulate(HpkeKem kem, ByteView pk_r, const HpkePrivateKey& ephemeral);
+
 Result<Encapsulated> encapsulate(HpkeKem kem, ByteView pk_r, std::optional<ByteView> ikm_e) {
   switch (kem) {
     case HpkeKem::kX25519HkdfSha256:
     case HpkeKem::kP256HkdfSha256: {
       auto sk_e = ikm_e ? HpkePrivateKey::derive(kem, *ikm_e) : HpkePrivateKey::generate(kem);
       if (!sk_e.ok()) return sk_e.status();
-      const Bytes& enc = sk_e->public_key();
-      Result<SecretBytes> dh = common::internal_error("unreachable");
-      if (kem == HpkeKem::kX25519HkdfSha256) {
-        T3N_ASSIGN_OR_RETURN(X25519PrivateKey k, X25519PrivateKey::from_bytes(sk_e->serialize()));
-        dh = k.agree(pk_r);
-      } else {
-        T3N_ASSIGN_OR_RETURN(P256PrivateKey k, P256PrivateKey::from_scalar(sk_e->serialize()));
-        dh = k.ecdh(pk_r);
-      }
-      if (!dh.ok()) return dh.status();
-      Bytes kem_context = common::concat({enc, pk_r});
-      T3N_ASSIGN_OR_RETURN(SecretBytes ss, dhkem_shared_secret(kem, *dh, kem_context));
-      return Encapsulated{std::move(ss), enc};
+      return dhkem_encapsulate(kem, pk_r, *sk_e);
     }
     case HpkeKem::kMlKem768: {
       auto e = ikm_e ? mlkem768_encapsulate_derand(pk_r, *ikm_e) : mlkem768_encapsulate(pk_r);
@@ -151,6 +141,25 @@ Result<Encapsulated> encapsulate(HpkeKem kem, ByteView pk_r, std::optional<ByteV
     }
   }
   return common::invalid_argument("unsupported HPKE KEM");
+}
+
+Result<Encapsulated> dhkem_encapsulate(HpkeKem kem, ByteView pk_r, const HpkePrivateKey& sk_e) {
+  if (sk_e.kem() != kem) return common::invalid_argument("HPKE: ephemeral key is for another KEM");
+  const Bytes& enc = sk_e.public_key();
+  Result<SecretBytes> dh = common::internal_error("unreachable");
+  if (kem == HpkeKem::kX25519HkdfSha256) {
+    T3N_ASSIGN_OR_RETURN(X25519PrivateKey k, X25519PrivateKey::from_bytes(sk_e.serialize()));
+    dh = k.agree(pk_r);
+  } else if (kem == HpkeKem::kP256HkdfSha256) {
+    T3N_ASSIGN_OR_RETURN(P256PrivateKey k, P256PrivateKey::from_scalar(sk_e.serialize()));
+    dh = k.ecdh(pk_r);
+  } else {
+    return common::invalid_argument("HPKE: an explicit ephemeral key needs a DHKEM");
+  }
+  if (!dh.ok()) return dh.status();
+  Bytes kem_context = common::concat({enc, pk_r});
+  T3N_ASSIGN_OR_RETURN(SecretBytes ss, dhkem_shared_secret(kem, *dh, kem_context));
+  return Encapsulated{std::move(ss), enc};
 }
 
 Status verify_psk_inputs(HpkeMode mode, const std::optional<HpkePsk>& psk) {
@@ -190,6 +199,8 @@ HpkeKemSizes hpke_kem_sizes(HpkeKem kem) {
   }
   return {0, 0, 0, 0};
 }
+
+HashAlg hpke_kdf_hash(HpkeKdf kdf) { return kdf_hash_of(kdf); }
 
 std::size_t hpke_aead_key_size(HpkeAead aead) {
   if (aead == HpkeAead::kExportOnly) return 0;
@@ -312,7 +323,7 @@ class HpkeContextBuilder {
                                           ByteView info, const std::optional<HpkePsk>& psk) {
     const HpkeMode mode = psk ? HpkeMode::kPsk : HpkeMode::kBase;
     T3N_RETURN_IF_ERROR(verify_psk_inputs(mode, psk));
-    const HashAlg h = kdf_hash(suite.kdf);
+    const HashAlg h = kdf_hash_of(suite.kdf);
     const Bytes suite_id = hpke_suite_id(suite);
     ByteView psk_bytes = psk ? psk->psk : ByteView{};
     ByteView psk_id = psk ? psk->psk_id : ByteView{};
@@ -377,7 +388,7 @@ Result<Bytes> HpkeContext::open(ByteView aad, ByteView ciphertext) {
 }
 
 Result<SecretBytes> HpkeContext::export_secret(ByteView exporter_context, std::size_t length) const {
-  const HashAlg h = kdf_hash(impl_->suite.kdf);
+  const HashAlg h = kdf_hash_of(impl_->suite.kdf);
   if (length > 255 * hash_size(h)) return common::invalid_argument("HPKE: export length too large");
   return labeled_expand(h, hpke_suite_id(impl_->suite), impl_->exporter_secret, "sec", exporter_context, length);
 }
@@ -407,6 +418,16 @@ Result<HpkeSender> hpke_setup_sender(const HpkeSuite& suite, ByteView public_key
 Result<HpkeSender> hpke_setup_sender_derand(const HpkeSuite& suite, ByteView public_key, ByteView info,
                                             ByteView ikm_e, std::optional<HpkePsk> psk) {
   return setup_sender(suite, public_key, info, ikm_e, psk);
+}
+
+Result<HpkeSender> hpke_setup_sender_with_ephemeral(const HpkeSuite& suite, ByteView public_key, ByteView info,
+                                                    const HpkePrivateKey& ephemeral) {
+  if (public_key.size() != hpke_kem_sizes(suite.kem).public_key)
+    return common::invalid_argument("HPKE: recipient public key has the wrong length");
+  T3N_ASSIGN_OR_RETURN(Encapsulated e, dhkem_encapsulate(suite.kem, public_key, ephemeral));
+  T3N_ASSIGN_OR_RETURN(HpkeContext ctx, HpkeContextBuilder::key_schedule(suite, HpkeContext::Role::kSender,
+                                                                         e.shared_secret, info, std::nullopt));
+  return HpkeSender{std::move(e.enc), std::move(ctx)};
 }
 
 Result<HpkeContext> hpke_setup_receiver(const HpkeSuite& suite, const HpkePrivateKey& private_key, ByteView enc,

@@ -10,6 +10,7 @@
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "crypto/hash.h"
 
 namespace t3n::crypto {
 
@@ -46,6 +47,7 @@ struct HpkeKemSizes {
 };
 HpkeKemSizes hpke_kem_sizes(HpkeKem kem);
 std::size_t hpke_aead_key_size(HpkeAead aead);  // Nk (0 for export-only)
+HashAlg hpke_kdf_hash(HpkeKdf kdf);
 
 class HpkePrivateKey {
  public:
@@ -111,6 +113,10 @@ Result<HpkeSender> hpke_setup_sender(const HpkeSuite& suite, ByteView public_key
 // ML-KEM: 32-byte m; X-Wing: 64-byte eseed). For test vectors only.
 Result<HpkeSender> hpke_setup_sender_derand(const HpkeSuite& suite, ByteView public_key, ByteView info,
                                             ByteView ikm_e, std::optional<HpkePsk> psk = std::nullopt);
+// Encapsulation with a caller-supplied ephemeral key (DHKEMs only): what
+// RFC 9458's worked example needs. For test vectors only.
+Result<HpkeSender> hpke_setup_sender_with_ephemeral(const HpkeSuite& suite, ByteView public_key, ByteView info,
+                                                    const HpkePrivateKey& ephemeral);
 Result<HpkeContext> hpke_setup_receiver(const HpkeSuite& suite, const HpkePrivateKey& private_key, ByteView enc,
                                         ByteView info, std::optional<HpkePsk> psk = std::nullopt);
 
