@@ -1,6 +1,8 @@
 // Crypto micro-benchmarks against ../shared/docs/TARGETS.md.
 #include <benchmark/benchmark.h>
 
+#include "bench_util.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,14 +21,7 @@ namespace {
 using namespace t3n;
 using namespace t3n::crypto;
 
-template <typename T>
-T must(Result<T> r) {
-  if (!r.ok()) {
-    std::fprintf(stderr, "benchmark setup failed: %s\n", r.status().to_string().c_str());
-    std::exit(1);
-  }
-  return std::move(r).value();
-}
+using t3n::bench::must;
 
 void BM_MlKem768_Encaps(benchmark::State& state) {
   auto kp = must(mlkem768_keygen());

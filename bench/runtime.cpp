@@ -1,5 +1,7 @@
 // Contract runtime benchmarks against ../shared/docs/TARGETS.md.
 #include <benchmark/benchmark.h>
+
+#include "bench_util.h"
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,14 +23,7 @@ using namespace t3n::runtime;
 using Clock = std::chrono::steady_clock;
 const std::string kTid(40, 'a');
 
-template <typename T>
-T must(Result<T> r) {
-  if (!r.ok()) {
-    std::fprintf(stderr, "benchmark setup failed: %s\n", r.status().to_string().c_str());
-    std::exit(1);
-  }
-  return std::move(r).value();
-}
+using t3n::bench::must;
 
 Bytes contract(const std::string& name) {
   std::ifstream in(std::string(T3N_CONTRACTS_DIR) + "/" + name + ".wasm", std::ios::binary);

@@ -1,5 +1,7 @@
 // State store benchmarks against ../shared/docs/TARGETS.md.
 #include <benchmark/benchmark.h>
+
+#include "bench_util.h"
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 #include <unistd.h>
@@ -24,14 +26,7 @@ constexpr std::uint64_t kKeySpace = 1'000'000;
 const std::string kTid(40, 'a');
 const std::string kMap = "z:" + kTid + ":bench";
 
-template <typename T>
-T must(Result<T> r) {
-  if (!r.ok()) {
-    std::fprintf(stderr, "benchmark setup failed: %s\n", r.status().to_string().c_str());
-    std::exit(1);
-  }
-  return std::move(r).value();
-}
+using t3n::bench::must;
 
 std::filesystem::path fresh_dir(const char* name) {
   auto p = std::filesystem::temp_directory_path() / ("t3n-bench-" + std::to_string(::getpid()) + "-" + name);

@@ -5,6 +5,7 @@
 #include "common/encoding.h"
 #include "crypto/ed25519.h"
 #include "crypto/mldsa.h"
+#include "store/digest_json.h"
 #include "store/history_tree.h"
 
 namespace t3n::store {
@@ -49,14 +50,6 @@ common::Json receipt_to_json(const Receipt& r) {
 
 namespace {
 
-Result<Digest32> digest_field(const common::Json& j, std::string_view field) {
-  T3N_ASSIGN_OR_RETURN(Bytes b, common::json_hex(j, field));
-  if (b.size() != 32) return common::invalid_argument("field '" + std::string(field) + "': expected 32 bytes");
-  Digest32 d{};
-  std::copy(b.begin(), b.end(), d.begin());
-  return d;
-}
-
 Result<Bytes> b64_field(const common::Json& j, std::string_view field) {
   T3N_ASSIGN_OR_RETURN(std::string s, common::json_string(j, field));
   auto r = common::base64url_decode(s);
@@ -73,23 +66,14 @@ Result<Receipt> receipt_from_json(const common::Json& j) {
   if (!j.contains("leaf_components") || !j.contains("signature"))
     return common::invalid_argument("receipt: 'leaf_components' and 'signature' are required");
   const auto& lc = j["leaf_components"];
-  T3N_ASSIGN_OR_RETURN(r.write_set_digest, digest_field(lc, "write_set_digest"));
-  T3N_ASSIGN_OR_RETURN(r.commit_evidence, digest_field(lc, "commit_evidence"));
-  T3N_ASSIGN_OR_RETURN(r.claims_digest, digest_field(lc, "claims_digest"));
-  if (!j.contains("path") || !j["path"].is_array() || j["path"].size() > 64)
-    return common::invalid_argument("field 'path': expected an array of at most 64 hashes");
-  for (const auto& p : j["path"]) {
-    if (!p.is_string()) return common::invalid_argument("field 'path': expected hex strings");
-    T3N_ASSIGN_OR_RETURN(Bytes b, common::hex_decode(p.get<std::string>()));
-    if (b.size() != 32) return common::invalid_argument("field 'path': expected 32-byte hashes");
-    Digest32 d{};
-    std::copy(b.begin(), b.end(), d.begin());
-    r.path.push_back(d);
-  }
+  T3N_ASSIGN_OR_RETURN(r.write_set_digest, json_digest(lc, "write_set_digest"));
+  T3N_ASSIGN_OR_RETURN(r.commit_evidence, json_digest(lc, "commit_evidence"));
+  T3N_ASSIGN_OR_RETURN(r.claims_digest, json_digest(lc, "claims_digest"));
+  T3N_ASSIGN_OR_RETURN(r.path, json_digest_list(j, "path", 64));
   const auto& s = j["signature"];
   T3N_ASSIGN_OR_RETURN(r.signature_seqno, common::json_u64(s, "seqno"));
-  T3N_ASSIGN_OR_RETURN(r.history_root, digest_field(s, "history_root"));
-  T3N_ASSIGN_OR_RETURN(r.state_root, digest_field(s, "state_root"));
+  T3N_ASSIGN_OR_RETURN(r.history_root, json_digest(s, "history_root"));
+  T3N_ASSIGN_OR_RETURN(r.state_root, json_digest(s, "state_root"));
   T3N_ASSIGN_OR_RETURN(r.ed25519_public_key, b64_field(s, "ed25519_public_key"));
   T3N_ASSIGN_OR_RETURN(r.ed25519_signature, b64_field(s, "ed25519_signature"));
   T3N_ASSIGN_OR_RETURN(r.mldsa_public_key, b64_field(s, "mldsa65_public_key"));

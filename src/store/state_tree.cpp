@@ -5,6 +5,7 @@
 
 #include "common/binary.h"
 #include "common/encoding.h"
+#include "store/digest_json.h"
 
 namespace t3n::store {
 namespace {
@@ -262,28 +263,16 @@ common::Json state_proof_to_json(const StateProof& proof) {
   return j;
 }
 
-namespace {
-
-Result<Digest32> digest_from_hex(const common::Json& j, std::string_view field) {
-  T3N_ASSIGN_OR_RETURN(Bytes b, common::json_hex(j, field));
-  if (b.size() != 32) return common::invalid_argument("field '" + std::string(field) + "': expected 32 bytes");
-  Digest32 d{};
-  std::copy(b.begin(), b.end(), d.begin());
-  return d;
-}
-
-}  // namespace
-
 Result<StateProof> state_proof_from_json(const common::Json& j) {
   StateProof p;
-  T3N_ASSIGN_OR_RETURN(p.key_hash, digest_from_hex(j, "key_hash"));
+  T3N_ASSIGN_OR_RETURN(p.key_hash, json_digest(j, "key_hash"));
   if (j.contains("value_hash")) {
-    T3N_ASSIGN_OR_RETURN(Digest32 v, digest_from_hex(j, "value_hash"));
+    T3N_ASSIGN_OR_RETURN(Digest32 v, json_digest(j, "value_hash"));
     p.value_hash = v;
   }
   if (j.contains("other_leaf")) {
-    T3N_ASSIGN_OR_RETURN(Digest32 k, digest_from_hex(j["other_leaf"], "key_hash"));
-    T3N_ASSIGN_OR_RETURN(Digest32 v, digest_from_hex(j["other_leaf"], "value_hash"));
+    T3N_ASSIGN_OR_RETURN(Digest32 k, json_digest(j["other_leaf"], "key_hash"));
+    T3N_ASSIGN_OR_RETURN(Digest32 v, json_digest(j["other_leaf"], "value_hash"));
     p.other_leaf = std::make_pair(k, v);
   }
   if (!j.contains("levels") || !j["levels"].is_array()) return common::invalid_argument("field 'levels': expected an array");
@@ -292,16 +281,7 @@ Result<StateProof> state_proof_from_json(const common::Json& j) {
     T3N_ASSIGN_OR_RETURN(std::uint64_t bitmap, common::json_u64(l, "bitmap"));
     if (bitmap > 0xFFFF) return common::invalid_argument("field 'bitmap': out of range");
     level.bitmap = static_cast<std::uint16_t>(bitmap);
-    if (!l.contains("siblings") || !l["siblings"].is_array() || l["siblings"].size() > 16)
-      return common::invalid_argument("field 'siblings': expected an array of at most 16 hashes");
-    for (const auto& s : l["siblings"]) {
-      if (!s.is_string()) return common::invalid_argument("field 'siblings': expected hex strings");
-      T3N_ASSIGN_OR_RETURN(Bytes b, common::hex_decode(s.get<std::string>()));
-      if (b.size() != 32) return common::invalid_argument("field 'siblings': expected 32-byte hashes");
-      Digest32 d{};
-      std::copy(b.begin(), b.end(), d.begin());
-      level.siblings.push_back(d);
-    }
+    T3N_ASSIGN_OR_RETURN(level.siblings, json_digest_list(l, "siblings", 16));
     p.levels.push_back(std::move(level));
   }
   return p;
