@@ -1,13 +1,279 @@
-// t3n — the T3N command-line client.
+// t3n — the T3N command-line client: keys and DIDs, contract deploy and
+// calls over Oblivious HTTP (X-Wing), private data, receipts and proofs.
 #include <CLI/CLI.hpp>
+#include <sys/stat.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+
+#include "api/client.h"
+#include "common/encoding.h"
+#include "common/json.h"
+#include "crypto/hash.h"
+#include "store/receipt.h"
+#include "store/state_tree.h"
+
+namespace {
+
+using namespace t3n;
+using common::Json;
+using identity::KeyType;
+
+struct Options {
+  std::string node = "http://127.0.0.1:8080";
+  std::string key_file = ".t3n/key.json";
+  bool json = false;
+};
+
+int fail(const Status& s) {
+  std::fprintf(stderr, "error: %s\n", s.message().c_str());
+  return 1;
+}
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return common::not_found("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Result<KeyType> key_type(const std::string& name) {
+  if (name == "ed25519") return KeyType::kEd25519;
+  if (name == "secp256k1") return KeyType::kSecp256k1;
+  if (name == "p256") return KeyType::kP256;
+  if (name == "eth") return KeyType::kEthereumAddress;
+  return common::invalid_argument("key type must be ed25519, secp256k1, p256 or eth");
+}
+
+std::string key_type_name(KeyType t) {
+  switch (t) {
+    case KeyType::kEd25519: return "ed25519";
+    case KeyType::kSecp256k1: return "secp256k1";
+    case KeyType::kP256: return "p256";
+    case KeyType::kEthereumAddress: return "eth";
+  }
+  return "?";
+}
+
+Result<api::RequestSigner> load_key(const Options& o) {
+  auto text = read_file(o.key_file);
+  if (!text.ok()) return common::not_found("no key at " + o.key_file + " (run `t3n keygen` first)");
+  T3N_ASSIGN_OR_RETURN(Json j, common::parse_json(*text));
+  T3N_ASSIGN_OR_RETURN(std::string type, common::json_string(j, "type"));
+  T3N_ASSIGN_OR_RETURN(std::string secret, common::json_string(j, "secret"));
+  T3N_ASSIGN_OR_RETURN(KeyType t, key_type(type));
+  T3N_ASSIGN_OR_RETURN(Bytes s, common::base64url_decode(secret));
+  return api::RequestSigner::from_secret(t, s);
+}
+
+void print(const Options& o, const Json& j, const std::string& human) {
+  if (o.json) std::printf("%s\n", j.dump().c_str());
+  else std::printf("%s\n", human.c_str());
+}
+
+// Before sending anything: the node's attestation must bind the OHTTP keys
+// we are about to encrypt to.
+Status check_attestation(api::NodeClient& client) {
+  T3N_ASSIGN_OR_RETURN(Json att, client.get_json("/api/attestation"));
+  T3N_ASSIGN_OR_RETURN(api::OhttpKeyConfig config, client.key_config());
+  if (!att.contains("binds") || !att["binds"].contains("ohttp_keys"))
+    return Status(ErrorCode::kVerificationFailed, "the node's attestation binds no OHTTP keys");
+  T3N_ASSIGN_OR_RETURN(Bytes bound_keys, common::base64url_decode(att["binds"]["ohttp_keys"].get<std::string>()));
+  T3N_ASSIGN_OR_RETURN(auto configs, api::decode_key_configs(bound_keys));
+  bool found = false;
+  for (const auto& c : configs) found = found || (c.key_id == config.key_id && c.public_key == config.public_key);
+  if (!found) return Status(ErrorCode::kVerificationFailed, "the OHTTP key is not the one the attestation binds");
+  T3N_ASSIGN_OR_RETURN(Bytes ed, common::base64url_decode(att["binds"]["ed25519_public_key"].get<std::string>()));
+  T3N_ASSIGN_OR_RETURN(Bytes pq, common::base64url_decode(att["binds"]["mldsa65_public_key"].get<std::string>()));
+  Bytes bound = common::to_bytes("t3n-attestation-v1");
+  common::append(bound, ed);
+  common::append(bound, pq);
+  common::append(bound, bound_keys);
+  if (common::hex_encode(crypto::sha512(bound)) != att.value("report_data", std::string()))
+    return Status(ErrorCode::kVerificationFailed, "attestation report data does not match the keys it claims to bind");
+  if (att.value("provider", std::string()) == "simulated")
+    std::fprintf(stderr, "warning: the node runs a simulated TEE (dev mode): its attestation proves nothing\n");
+  return {};
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"t3n — client for T3N nodes"};
   app.set_version_flag("--version", std::string("t3n ") + T3N_VERSION);
+  Options o;
+  app.add_option("--node", o.node, "Node URL")->capture_default_str();
+  app.add_option("--key", o.key_file, "Key file")->capture_default_str();
+  app.add_flag("--json", o.json, "Machine-readable output");
+  app.require_subcommand(1);
+
+  auto* keygen = app.add_subcommand("keygen", "Create a key and print its DID");
+  std::string type = "ed25519";
+  bool force = false;
+  keygen->add_option("--type", type, "ed25519, secp256k1, p256 or eth")->capture_default_str();
+  keygen->add_flag("--force", force, "Overwrite an existing key file");
+
+  auto* status = app.add_subcommand("status", "Show the node's status");
+  auto* whoami = app.add_subcommand("whoami", "Show your T3N identity (creates it on first contact)");
+
+  auto* call = app.add_subcommand("call", "Call a contract function over OHTTP (attestation checked first)");
+  std::string script, function, input = "null", version;
+  call->add_option("script", script)->required();
+  call->add_option("function", function)->required();
+  call->add_option("--input", input, "JSON input")->capture_default_str();
+  call->add_option("--version", version, "Contract version (default: latest)");
+
+  auto* deploy = app.add_subcommand("deploy", "Register a contract component");
+  std::string file, name, manifest_file;
+  std::vector<std::string> maps;
+  deploy->add_option("file", file)->required()->check(CLI::ExistingFile);
+  deploy->add_option("--name", name)->required();
+  deploy->add_option("--version", version)->required();
+  deploy->add_option("--manifest", manifest_file)->check(CLI::ExistingFile);
+  deploy->add_option("--map", maps, "Create tenant map z:<tid>:NAME for the contract (repeatable)");
+
+  auto* data = app.add_subcommand("data", "Your private data blob");
+  data->require_subcommand(1);
+  auto* data_put = data->add_subcommand("put", "Store your private data (encrypted under your data key)");
+  std::string data_file, data_text;
+  data_put->add_option("--file", data_file)->check(CLI::ExistingFile);
+  data_put->add_option("--text", data_text);
+  auto* data_get = data->add_subcommand("get", "Read your private data");
+
+  auto* receipt = app.add_subcommand("receipt", "Fetch and verify a receipt");
+  std::uint64_t seqno = 0;
+  receipt->add_option("seqno", seqno)->required();
+  auto* proof = app.add_subcommand("proof", "Fetch and verify a state proof (public maps)");
+  std::string map, key;
+  proof->add_option("map", map)->required();
+  proof->add_option("key", key)->required();
   CLI11_PARSE(app, argc, argv);
-  std::printf("%s", app.help().c_str());
+
+  api::NodeClient client(o.node);
+
+  if (keygen->parsed()) {
+    auto t = key_type(type);
+    if (!t.ok()) return fail(t.status());
+    if (std::filesystem::exists(o.key_file) && !force)
+      return fail(common::failed_precondition(o.key_file + " exists (use --force to replace it)"));
+    auto signer = api::RequestSigner::generate(*t);
+    if (!signer.ok()) return fail(signer.status());
+    std::filesystem::create_directories(std::filesystem::path(o.key_file).parent_path().empty() ? "." : std::filesystem::path(o.key_file).parent_path());
+    {
+      std::ofstream out(o.key_file, std::ios::trunc);
+      out << Json{{"type", key_type_name(*t)}, {"secret", common::base64url_encode(signer->secret())}, {"did", signer->did()}}.dump();
+    }
+    ::chmod(o.key_file.c_str(), 0600);
+    print(o, {{"did", signer->did()}, {"key_file", o.key_file}}, signer->did());
+    return 0;
+  }
+  if (status->parsed()) {
+    auto s = client.get_json("/status");
+    if (!s.ok()) return fail(s.status());
+    print(o, *s, s->dump(2));
+    return 0;
+  }
+  if (receipt->parsed()) {
+    auto r = client.get_json("/api/receipt?seqno=" + std::to_string(seqno));
+    if (!r.ok()) return fail(r.status());
+    auto parsed = store::receipt_from_json(*r);
+    if (!parsed.ok()) return fail(parsed.status());
+    auto trust = client.get_json("/api/trust-manifest");
+    if (!trust.ok()) return fail(trust.status());
+    store::TrustedNodeKeys keys{*common::base64url_decode((*trust)["ed25519_public_key"].get<std::string>()),
+                                *common::base64url_decode((*trust)["mldsa65_public_key"].get<std::string>())};
+    Status v = store::verify_receipt(*parsed, keys);
+    Json out = {{"seqno", seqno}, {"verified", v.ok()}, {"receipt", *r}};
+    if (!v.ok()) out["error"] = v.message();
+    print(o, out, v.ok() ? "receipt for seqno " + std::to_string(seqno) + " verifies (Ed25519 + ML-DSA-65, signed at seqno " +
+                               std::to_string(parsed->signature_seqno) + ")"
+                         : "receipt does NOT verify: " + v.message());
+    return v.ok() ? 0 : 4;
+  }
+  if (proof->parsed()) {
+    auto r = client.get_json("/api/proof?map=" + map + "&key=" + key);
+    if (!r.ok()) return fail(r.status());
+    auto p = store::state_proof_from_json((*r)["proof"]);
+    auto root = common::hex_decode((*r)["state_root"].get<std::string>());
+    if (!p.ok() || !root.ok() || root->size() != 32) return fail(common::invalid_argument("malformed proof"));
+    crypto::Digest32 d{};
+    std::copy(root->begin(), root->end(), d.begin());
+    Status v = store::verify_state_proof(*p, d);
+    if (v.ok() && p->proves_inclusion() && r->contains("value")) {
+      const auto expected = store::state_value_hash((*r)["version"].get<std::uint64_t>(), common::as_bytes((*r)["value"].get<std::string>()));
+      if (expected != *p->value_hash) v = common::verification_failed("the value does not match the proof");
+    }
+    Json out = {{"verified", v.ok()}, {"inclusion", p->proves_inclusion()}, {"response", *r}};
+    print(o, out, v.ok() ? (p->proves_inclusion() ? "proof verifies: " + map + "[" + key + "] = " + (*r)["value"].get<std::string>()
+                                                  : "proof verifies: " + key + " is absent from " + map)
+                         : "proof does NOT verify: " + v.message());
+    return v.ok() ? 0 : 4;
+  }
+
+  auto signer = load_key(o);
+  if (!signer.ok()) return fail(signer.status());
+  if (Status a = check_attestation(client); !a.ok()) return fail(a);
+
+  if (whoami->parsed()) {
+    auto r = client.rpc("identity.whoami", Json::object(), &*signer);
+    if (!r.ok()) return fail(r.status());
+    print(o, *r, (*r)["did"].get<std::string>() + " (authenticated as " + (*r)["authenticator"].get<std::string>() + ")");
+    return 0;
+  }
+  if (call->parsed()) {
+    auto in = common::parse_json(input);
+    if (!in.ok()) return fail(in.status().with_context("--input"));
+    Json params = {{"script_name", script}, {"function_name", function}, {"input", *in}};
+    if (!version.empty()) params["script_version"] = version;
+    auto r = client.rpc("action.execute", params, &*signer);
+    if (!r.ok()) return fail(r.status());
+    const Json& tx = (*r)["tx_seqno"];
+    print(o, *r, (*r)["response"].dump() + (tx.is_null() ? "" : "   (committed at seqno " + tx.dump() + ")"));
+    return 0;
+  }
+  if (deploy->parsed()) {
+    auto wasm = read_file(file);
+    if (!wasm.ok()) return fail(wasm.status());
+    Json manifest = Json::object();
+    if (!manifest_file.empty()) {
+      auto m = read_file(manifest_file);
+      if (!m.ok()) return fail(m.status());
+      auto j = common::parse_json(*m);
+      if (!j.ok()) return fail(j.status().with_context(manifest_file));
+      manifest = *j;
+    }
+    if (!o.json) std::fprintf(stderr, "uploading %s (%zu KiB, encrypted with OHTTP)…\n", file.c_str(), wasm->size() / 1024);
+    auto r = client.rpc("contract.register", {{"name", name}, {"version", version}, {"manifest", manifest}, {"maps", maps},
+                                              {"component", common::base64_encode(common::as_bytes(*wasm))}},
+                        &*signer);
+    if (!r.ok()) return fail(r.status());
+    print(o, *r, "deployed " + name + " " + version + " as " + (*r)["cid"].get<std::string>());
+    return 0;
+  }
+  if (data_put->parsed()) {
+    std::string content = data_text;
+    if (!data_file.empty()) {
+      auto f = read_file(data_file);
+      if (!f.ok()) return fail(f.status());
+      content = *f;
+    }
+    auto r = client.rpc("data.put", {{"data", common::base64_encode(common::as_bytes(content))}}, &*signer);
+    if (!r.ok()) return fail(r.status());
+    print(o, *r, "stored " + std::to_string(content.size()) + " bytes as " + (*r)["cid"].get<std::string>());
+    return 0;
+  }
+  if (data_get->parsed()) {
+    auto r = client.rpc("data.get", Json::object(), &*signer);
+    if (!r.ok()) return fail(r.status());
+    auto bytes = common::base64_decode((*r)["data"].get<std::string>());
+    if (!bytes.ok()) return fail(bytes.status());
+    if (o.json) print(o, *r, "");
+    else std::fwrite(bytes->data(), 1, bytes->size(), stdout);
+    return 0;
+  }
   return 0;
 }

@@ -1,7 +1,10 @@
 // t3nd — the T3N node daemon.
 #include <CLI/CLI.hpp>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -11,12 +14,16 @@
 #include "common/log.h"
 #include "crypto/self_test.h"
 #include "host/host.h"
+#include "node/node.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
 
 namespace {
 
 using namespace t3n;
+using t3n::node::load_node_config;
+using t3n::node::Node;
+using t3n::node::NodeConfig;
 
 int run_self_test(const common::Logger& log) {
   auto report = crypto::run_self_test();
@@ -134,6 +141,57 @@ int contract_run(const ContractRun& opts, const common::Logger& log) {
   return out.ok ? 0 : 3;
 }
 
+// Runs the node until SIGINT/SIGTERM.
+std::atomic<Node*> g_running{nullptr};  // signal handlers need a global; set only while serving
+void on_signal(int) {
+  if (Node* n = g_running.load()) n->stop();
+}
+
+int serve(NodeConfig config, const common::Logger& log, const std::string& contracts_dir) {
+  const bool dev = config.dev;
+  auto node = Node::create(config, log);
+  if (!node.ok()) {
+    std::fprintf(stderr, "error: %s\n", node.status().to_string().c_str());
+    return 1;
+  }
+  if (dev && !contracts_dir.empty()) {
+    // Example contracts, so a new user has something to call.
+    struct Example { const char* name; const char* file; common::Json manifest; std::vector<std::string> maps; };
+    const std::vector<Example> examples = {
+        {"counter", "counter.wasm", {{"host_capabilities", {"kv_store", "logging", "tenant_context"}}}, {"counter"}},
+        {"greeter", "js-greeter.wasm", {{"host_capabilities", {"kv_store", "tenant_context"}}}, {"greetings"}},
+    };
+    for (const auto& ex : examples) {
+      auto bytes = read_file(contracts_dir + "/" + ex.file);
+      if (!bytes.ok()) continue;
+      auto r = (*node)->deploy(ex.name, "1.0.0", common::as_bytes(*bytes), ex.manifest, ex.maps, "");
+      if (!r.ok() && r.status().code() != ErrorCode::kAlreadyExists)
+        log.warn("could not deploy example {}: {}", ex.name, r.status().to_string());
+    }
+  }
+  g_running = node->get();
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  Status s = (*node)->run([&](int port) {
+    const std::string url = "http://" + config.listen_host + ":" + std::to_string(port);
+    std::printf("t3nd %s listening on %s%s\n", T3N_VERSION, url.c_str(), dev ? " (dev mode: simulated TEE)" : "");
+    if (dev) {
+      std::printf("\nTry it (OHTTP + X-Wing, DID-signed):\n"
+                  "  build/bin/t3n --node %s keygen\n"
+                  "  build/bin/t3n --node %s call counter increment --input 5\n"
+                  "  build/bin/t3n --node %s call greeter greet --input '\"ada\"'\n\n",
+                  url.c_str(), url.c_str(), url.c_str());
+    }
+    std::fflush(stdout);
+  });
+  g_running = nullptr;
+  if (!s.ok()) {
+    std::fprintf(stderr, "error: %s\n", s.to_string().c_str());
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -143,6 +201,18 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
   app.require_subcommand(0, 1);
   auto* dev = app.add_subcommand("dev", "Run a one-node development cluster (simulated TEE)");
+  NodeConfig dev_config;
+  dev_config.dev = true;
+  dev_config.dev_plaintext = false;
+  std::string data_dir = ".t3n-dev";
+  std::string contracts_dir;
+  dev->add_option("--port", dev_config.listen_port, "Port on 127.0.0.1 (0 = any free port)")->capture_default_str();
+  dev->add_option("--data", data_dir, "Data directory")->capture_default_str();
+  dev->add_option("--contracts", contracts_dir, "Directory of example contracts to deploy (build/contracts)");
+  dev->add_flag("--dev-plaintext", dev_config.dev_plaintext, "Also serve plaintext /api/rpc (debugging only)");
+  auto* start = app.add_subcommand("start", "Run a node from a configuration file");
+  std::string config_path;
+  start->add_option("--config", config_path, "node.toml")->required()->check(CLI::ExistingFile);
   auto* self_test = app.add_subcommand("self-test", "Run the cryptographic self test and exit");
   ContractRun run;
   auto* cr = app.add_subcommand("contract-run", "Run one contract call against a local development store");
@@ -166,13 +236,24 @@ int main(int argc, char** argv) {
   if (cr->parsed()) return contract_run(run, log);
   if (self_test->parsed()) return run_self_test(log);
   if (dev->parsed()) {
-    int rc = run_self_test(log);
-    if (rc == 0)
-      std::printf(
-          "The dev node (HTTP API, OHTTP, registry) is not built yet. Meanwhile, run a contract locally:\n"
-          "  build/bin/t3nd contract-run build/contracts/counter.wasm increment --input 5 --map counter \\\n"
-          "      --manifest sdk/examples/counter/manifest.json\n");
-    return rc;
+    if (run_self_test(log) != 0) return 1;
+    dev_config.data_dir = data_dir;
+    if (contracts_dir.empty()) {
+      // Next to the binary when built in the tree: build/bin/t3nd → build/contracts.
+      std::error_code ec;
+      auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+      if (!ec) contracts_dir = (exe.parent_path().parent_path() / "contracts").string();
+    }
+    return serve(dev_config, log, contracts_dir);
+  }
+  if (start->parsed()) {
+    auto cfg = load_node_config(config_path);
+    if (!cfg.ok()) {
+      std::fprintf(stderr, "error: %s\n", cfg.status().message().c_str());
+      return 2;
+    }
+    if (run_self_test(log) != 0) return 1;
+    return serve(*cfg, log, "");
   }
   std::printf("%s", app.help().c_str());
   return 0;

@@ -31,6 +31,7 @@ struct CallContext {
   const Manifest* manifest = nullptr;
   const std::map<std::string, std::string>* node_config = nullptr;   // t3n:host/node-config
   const std::map<std::string, common::Json>* cluster_config = nullptr;  // t3n:host/config
+  std::optional<Bytes> user_profile;  // the caller's decrypted data blob, if any
 
   // Filled during the call.
   std::map<std::string, Bytes> scratch;  // the `state` interface

@@ -468,7 +468,7 @@ CallOutcome Runtime::call(const Contract& contract, std::string_view function, c
         return b ? wc::Val(wc::WitOption(bytes_to_val(*b))) : wc::Val(wc::WitOption(std::nullopt));
       };
       fields.emplace_back("input", opt_bytes(input.is_null() ? std::nullopt : std::optional<Bytes>(common::to_bytes(input.dump()))));
-      fields.emplace_back("user-profile", opt_bytes(std::nullopt));
+      fields.emplace_back("user-profile", opt_bytes(ctx.user_profile));
       fields.emplace_back("context", opt_bytes(common::to_bytes(minted_context(ctx).dump())));
       args.emplace_back(wc::Record(std::move(fields)));
     } else {

@@ -1,0 +1,65 @@
+// The client side of the node's protocol (used by the `t3n` CLI, the load
+// generator and tests): request signing with a DID key, and JSON-RPC over
+// Oblivious HTTP.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "api/bhttp.h"
+#include "api/ohttp.h"
+#include "common/bytes.h"
+#include "common/json.h"
+#include "common/status.h"
+#include "identity/did.h"
+
+namespace t3n::api {
+
+class RequestSigner {
+ public:
+  static Result<RequestSigner> generate(identity::KeyType type);
+  static Result<RequestSigner> from_secret(identity::KeyType type, ByteView secret);
+  RequestSigner(RequestSigner&&) noexcept;
+  RequestSigner& operator=(RequestSigner&&) noexcept;
+  ~RequestSigner();
+
+  const std::string& did() const;
+  identity::KeyType type() const;
+  SecretBytes secret() const;
+  // The four t3n-* authentication headers for this request.
+  Result<HeaderFields> sign(std::string_view method, std::string_view path, ByteView body,
+                            std::uint64_t now_ms) const;
+
+ private:
+  struct Impl;
+  explicit RequestSigner(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+std::uint64_t unix_ms_now();
+
+// JSON-RPC 2.0 over OHTTP to one node.
+class NodeClient {
+ public:
+  // `base_url` like "http://127.0.0.1:8080". Fetches /ohttp-keys on first use.
+  NodeClient(std::string base_url, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  ~NodeClient();
+
+  // Sends `method(params)`; returns the JSON-RPC `result`, or an error whose
+  // message carries the JSON-RPC error (code, message, data.code).
+  Result<common::Json> rpc(const std::string& method, const common::Json& params, const RequestSigner* signer,
+                           bool plaintext = false);
+  Result<common::Json> get_json(const std::string& path);
+  // The OHTTP key configuration in use (fetched from the node).
+  Result<OhttpKeyConfig> key_config();
+
+  // Lower level: one encrypted inner request, returning the inner response.
+  Result<BhttpResponse> ohttp(const BhttpRequest& inner);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace t3n::api

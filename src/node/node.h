@@ -1,0 +1,50 @@
+// The node: configuration → components → request pipeline (ARCHITECTURE.md §3).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "common/status.h"
+
+namespace t3n::node {
+
+struct NodeConfig {
+  std::filesystem::path data_dir = ".t3n-dev";
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 8080;  // 0 = any free port
+  bool dev = false;             // simulated TEE, open contract registration
+  bool dev_plaintext = false;   // also serve /api/rpc without OHTTP
+  std::size_t max_body_bytes = 16 * 1024 * 1024;
+  int worker_threads = 0;       // 0 = one per core
+  std::string ipfs_api;         // empty = local CAS directory
+  std::string node_id = "node-1";
+};
+
+// Reads node.toml (see config/node.example.toml).
+Result<NodeConfig> load_node_config(const std::filesystem::path& path);
+
+class Node {
+ public:
+  static Result<std::unique_ptr<Node>> create(NodeConfig config, common::Logger log);
+  ~Node();
+
+  // Binds and serves until stop(). Returns the bound port through `on_ready`.
+  Status run(const std::function<void(int port)>& on_ready);
+  void stop();
+
+  // Deploys a contract from a file as the node itself (dev setup).
+  Result<common::Json> deploy(const std::string& name, const std::string& version, ByteView component,
+                              const common::Json& manifest, const std::vector<std::string>& maps,
+                              const std::string& tenant_tid);
+
+ private:
+  struct Impl;
+  explicit Node(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace t3n::node
