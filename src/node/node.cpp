@@ -158,17 +158,26 @@ struct Node::Impl {
     Json row = row_bytes ? Json::parse(common::to_string(*row_bytes)) : Json{{"versions", Json::object()}};
     if (row["versions"].contains(version))
       return Status(ErrorCode::kAlreadyExists, "contract " + name + " version " + version + " already exists");
-    T3N_ASSIGN_OR_RETURN(auto next_bytes, tx.get(kNodeMeta, common::as_bytes("next_contract_id")));
-    const std::uint32_t id = next_bytes ? static_cast<std::uint32_t>(std::stoul(common::to_string(*next_bytes))) : 1;
-    T3N_RETURN_IF_ERROR(tx.put(kNodeMeta, common::as_bytes("next_contract_id"), common::to_bytes(std::to_string(id + 1))));
+    // One contract id per name: every version keeps its maps and ACLs.
+    std::uint32_t id = row.value("contract_id", 0u);
+    if (id == 0) {
+      T3N_ASSIGN_OR_RETURN(auto next_bytes, tx.get(kNodeMeta, common::as_bytes("next_contract_id")));
+      id = next_bytes ? static_cast<std::uint32_t>(std::stoul(common::to_string(*next_bytes))) : 1;
+      T3N_RETURN_IF_ERROR(tx.put(kNodeMeta, common::as_bytes("next_contract_id"), common::to_bytes(std::to_string(id + 1))));
+      row["contract_id"] = id;
+      row["tenant"] = tenant;
+    } else if (row.value("tenant", std::string()) != tenant) {
+      return common::permission_denied("contract " + name + " belongs to another tenant");
+    }
     row["versions"][version] = {{"version", version}, {"cid", cid.to_string()}, {"manifest", runtime::manifest_to_json(manifest)},
                                 {"contract_id", id}, {"tenant", tenant}, {"code_hash", common::hex_encode(contract->code_hash())}};
     row["latest"] = version;
     T3N_RETURN_IF_ERROR(tx.put(kScripts, common::as_bytes(name), common::to_bytes(row.dump())));
     for (const auto& tail : maps) {
       const std::string map = "z:" + tenant + ":" + tail;
-      if (store->map_spec(map)) {
-        // An existing map gains the new version as a writer.
+      if (auto spec = store->map_spec(map)) {
+        if (std::find(spec->writers.begin(), spec->writers.end(), id) == spec->writers.end())
+          return common::permission_denied("map " + map + " already exists and belongs to another contract");
         continue;
       }
       const auto vis = tail.rfind("public:", 0) == 0 ? store::Visibility::kPublic : store::Visibility::kPrivate;

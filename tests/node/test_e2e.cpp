@@ -1,0 +1,217 @@
+// End to end: a real `t3nd dev` process on a free loopback port, driven only
+// through the `t3n` CLI and raw HTTP (the client library the CLI uses).
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "api/client.h"
+#include "common/encoding.h"
+#include "identity/request_auth.h"
+#include "store/receipt.h"
+#include "store/state_tree.h"
+#include "store/store_test_util.h"
+
+namespace t3n {
+namespace {
+
+using common::Json;
+
+constexpr std::string_view kMarker = "MarkerPII-Q7Z9-alice@example.com";
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs `t3nd dev` with its output captured in a file; stops it with SIGTERM.
+class DevNode {
+ public:
+  explicit DevNode(const std::filesystem::path& dir) : dir_(dir), log_(dir / "node-output.log") {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      FILE* out = std::freopen(log_.c_str(), "w", stdout);
+      if (out == nullptr || ::dup2(::fileno(stdout), 2) < 0) ::_exit(90);
+      ::execl(T3N_BIN_DIR "/t3nd", "t3nd", "--log-level", "info", "dev", "--port", "0", "--data",
+              (dir / "data").c_str(), "--contracts", "/nonexistent", static_cast<char*>(nullptr));
+      ::_exit(91);
+    }
+    for (int i = 0; i < 600 && url_.empty(); ++i) {
+      ::usleep(50'000);
+      const std::string text = slurp(log_);
+      auto at = text.find("listening on http://");
+      if (at != std::string::npos) url_ = text.substr(at + 13, text.find_first_of(" \n", at + 13) - at - 13);
+    }
+  }
+  ~DevNode() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  const std::string& url() const { return url_; }
+  std::string output() const { return slurp(log_); }
+
+ private:
+  std::filesystem::path dir_, log_;
+  pid_t pid_ = -1;
+  std::string url_;
+};
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
+Bytes contract(const std::string& name) { return common::to_bytes(slurp(std::string(T3N_CONTRACTS_DIR) + "/" + name + ".wasm")); }
+
+class NodeE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new store::testing::TempDir();  // NOLINT: suite-lifetime fixture
+    node_ = new DevNode(dir_->path());     // NOLINT
+    ASSERT_FALSE(node_->url().empty()) << node_->output();
+  }
+  static void TearDownTestSuite() {
+    delete node_;  // NOLINT
+    delete dir_;   // NOLINT
+  }
+  static store::testing::TempDir* dir_;
+  static DevNode* node_;
+};
+store::testing::TempDir* NodeE2E::dir_ = nullptr;
+DevNode* NodeE2E::node_ = nullptr;
+
+TEST_F(NodeE2E, TheWholeLoopThroughTheCli) {
+  const std::string t3n = std::string(T3N_BIN_DIR) + "/t3n --node " + node_->url() + " --key " +
+                          (dir_->path() / "cli-key.json").string();
+  EXPECT_NE(run(t3n + " keygen --type eth").find("did:pkh:eip155:1:0x"), std::string::npos);
+  const std::string manifest = (dir_->path() / "manifest.json").string();
+  std::ofstream(manifest) << R"({"host_capabilities": ["kv_store", "logging", "tenant_context"]})";
+  const std::string deployed = run(t3n + " deploy " + T3N_CONTRACTS_DIR + "/counter.wasm --name counter --version 1.0.0 --manifest " +
+                                   manifest + " --map counter --map public:board");
+  ASSERT_NE(deployed.find("deployed counter 1.0.0 as bafkrei"), std::string::npos) << deployed;
+  EXPECT_NE(run(t3n + " call counter increment --input 5").find("5   (committed at seqno"), std::string::npos);
+  const std::string second = run(t3n + " --json call counter increment --input 2");
+  auto j = common::parse_json(second.substr(second.find('{')));
+  ASSERT_TRUE(j.ok()) << second;
+  EXPECT_EQ((*j)["response"], 7);
+  const auto seqno = (*j)["tx_seqno"].get<std::uint64_t>();
+  EXPECT_NE(run(t3n + " receipt " + std::to_string(seqno)).find("verifies (Ed25519 + ML-DSA-65"), std::string::npos);
+  EXPECT_NE(run(t3n + " data put --text '" + std::string(kMarker) + "'").find("stored"), std::string::npos);
+  EXPECT_NE(run(t3n + " data get").find(kMarker), std::string::npos);
+  const std::string z = "z:" + std::string(40, 'a') + ":public:board";
+  EXPECT_NE(run(t3n + " proof " + z + " nobody").find("proof verifies: nobody is absent"), std::string::npos);
+  EXPECT_NE(run(t3n + " call counter transfer").find("unknown_function"), std::string::npos);
+}
+
+TEST_F(NodeE2E, AuthenticationReplayAndTampering) {
+  api::NodeClient client(node_->url());
+  auto alice = api::RequestSigner::generate(identity::KeyType::kEd25519);
+  auto mallory = api::RequestSigner::generate(identity::KeyType::kP256);
+  ASSERT_TRUE(alice.ok() && mallory.ok());
+  // The counter may not be deployed by the other test yet when run alone.
+  (void)client.rpc("contract.register", {{"name", "counter2"}, {"version", "1"}, {"maps", {"counter"}}, {"tenant", std::string(40, 'b')},
+                                         {"manifest", {{"host_capabilities", {"kv_store", "logging", "tenant_context"}}}},
+                                         {"component", common::base64_encode(contract("counter"))}},
+                   &*alice);
+  auto ok = client.rpc("action.execute", {{"script_name", "counter2"}, {"function_name", "get"}}, &*alice);
+  ASSERT_TRUE(ok.ok()) << ok.status().to_string();
+
+  // Unauthenticated.
+  auto anon = client.rpc("action.execute", {{"script_name", "counter2"}, {"function_name", "get"}}, nullptr);
+  ASSERT_FALSE(anon.ok());
+  EXPECT_NE(anon.status().message().find("unauthenticated"), std::string::npos);
+
+  // Forged: Mallory signs but claims Alice's DID.
+  const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"identity.whoami","params":{}})";
+  auto headers = mallory->sign("POST", "/api/rpc", common::as_bytes(body), api::unix_ms_now());
+  ASSERT_TRUE(headers.ok());
+  for (auto& [k, v] : *headers)
+    if (k == "t3n-did") v = alice->did();
+  api::BhttpRequest forged{"POST", "https", "t3n", "/api/rpc", *headers, common::to_bytes(body), {}};
+  auto forged_reply = client.ohttp(forged);
+  ASSERT_TRUE(forged_reply.ok());
+  EXPECT_NE(common::to_string(forged_reply->content).find("signature does not verify"), std::string::npos);
+
+  // Replay: the same signed inner request twice is refused the second time.
+  auto signed_headers = alice->sign("POST", "/api/rpc", common::as_bytes(body), api::unix_ms_now());
+  api::BhttpRequest once{"POST", "https", "t3n", "/api/rpc", *signed_headers, common::to_bytes(body), {}};
+  auto first = client.ohttp(once);
+  auto again = client.ohttp(once);
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_NE(common::to_string(first->content).find("did:t3n:"), std::string::npos);
+  EXPECT_NE(common::to_string(again->content).find("replayed request"), std::string::npos);
+
+  // A stale timestamp.
+  auto stale = alice->sign("POST", "/api/rpc", common::as_bytes(body), api::unix_ms_now() - 3'600'000);
+  auto stale_reply = client.ohttp({"POST", "https", "t3n", "/api/rpc", *stale, common::to_bytes(body), {}});
+  EXPECT_NE(common::to_string(stale_reply->content).find("too old"), std::string::npos);
+
+  // Tampered OHTTP ciphertext: 400, and the node keeps serving.
+  auto config = client.key_config();
+  ASSERT_TRUE(config.ok());
+  auto enc = api::ohttp_encapsulate_request(*config, crypto::HpkeKdf::kHkdfSha256, crypto::HpkeAead::kAes256Gcm,
+                                            api::encode_bhttp_request(once));
+  ASSERT_TRUE(enc.ok());
+  Bytes tampered = enc->first;
+  tampered.back() ^= 1;
+  httplib::Client raw(node_->url());
+  auto r1 = raw.Post("/api/ohttp", std::string(tampered.begin(), tampered.end()), "message/ohttp-req");
+  ASSERT_TRUE(r1);
+  EXPECT_EQ(r1->status, 400);
+  auto r2 = raw.Post("/api/ohttp", "not an ohttp message", "message/ohttp-req");
+  EXPECT_EQ(r2->status, 400);
+  auto r3 = raw.Post("/api/ohttp", std::string(17 * 1024 * 1024, 'x'), "message/ohttp-req");
+  EXPECT_EQ(r3->status, 413);
+  auto r4 = raw.Post("/api/rpc", body, "application/json");
+  EXPECT_EQ(r4->status, 403);  // plaintext RPC is off outside --dev-plaintext
+  EXPECT_NE(r4->body.find("use the OHTTP gateway"), std::string::npos);
+  // Malformed JSON-RPC inside a valid envelope gets a JSON-RPC parse error.
+  auto bad_json_headers = alice->sign("POST", "/api/rpc", common::as_bytes("{oops"), api::unix_ms_now());
+  auto bad = client.ohttp({"POST", "https", "t3n", "/api/rpc", *bad_json_headers, common::to_bytes("{oops"), {}});
+  EXPECT_NE(common::to_string(bad->content).find("-32700"), std::string::npos);
+  auto still = client.rpc("action.execute", {{"script_name", "counter2"}, {"function_name", "increment"}, {"input", 1}}, &*alice);
+  EXPECT_TRUE(still.ok()) << still.status().to_string();
+  auto status = raw.Get("/status");
+  EXPECT_EQ(status->status, 200);
+  auto metrics = raw.Get("/metrics");
+  EXPECT_NE(metrics->body.find("t3n_ohttp_requests_total"), std::string::npos);
+}
+
+TEST_F(NodeE2E, NoPlaintextInLogsOrOnDisk) {
+  api::NodeClient client(node_->url());
+  auto bob = api::RequestSigner::generate(identity::KeyType::kSecp256k1);
+  ASSERT_TRUE(bob.ok());
+  (void)client.rpc("contract.register", {{"name", "counter3"}, {"version", "1"}, {"maps", {"counter"}}, {"tenant", std::string(40, 'c')},
+                                         {"manifest", {{"host_capabilities", {"kv_store", "logging", "tenant_context"}}}},
+                                         {"component", common::base64_encode(contract("counter"))}},
+                   &*bob);
+  auto r = client.rpc("action.execute",
+                      {{"script_name", "counter3"}, {"function_name", "remember"}, {"input", {{"secret", kMarker}}}}, &*bob);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  ASSERT_TRUE(client.rpc("data.put", {{"data", common::base64_encode(common::as_bytes(kMarker))}}, &*bob).ok());
+  EXPECT_EQ(node_->output().find(kMarker), std::string::npos);
+  std::size_t scanned = 0;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir_->path() / "data")) {
+    if (!f.is_regular_file()) continue;
+    const std::string content = slurp(f.path());
+    scanned += content.size();
+    EXPECT_EQ(content.find(kMarker), std::string::npos) << f.path();
+    EXPECT_EQ(content.find("alice@example.com"), std::string::npos) << f.path();
+  }
+  EXPECT_GT(scanned, 10'000u);
+}
+
+}  // namespace
+}  // namespace t3n
