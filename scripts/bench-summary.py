@@ -57,8 +57,12 @@ def main(d):
                     label = name if metric in ("time", "bytes_per_second") else f"{name} [{metric}]"
                     rows.append((f.stem, label, fmt(value, unit) + extra, verdict))
         elif "throughput_rps" in data:
+            verdict = ""
+            if f.stem == "load-ohttp":
+                ok = data["throughput_rps"] >= 5000 and data["p50_ms"] <= 2.0
+                verdict = ("meets" if ok else "MISSES") + " >= 5,000 calls/s, p50 <= 2 ms"
             rows.append((f.stem, data["name"], f'{data["throughput_rps"]:.0f} calls/s p50 {data["p50_ms"]:.2f} ms '
-                         f'p99 {data["p99_ms"]:.2f} ms errors {data["errors"]}', ""))
+                         f'p99 {data["p99_ms"]:.2f} ms errors {data["errors"]}', verdict))
     w = [max(len(r[i]) for r in rows) if rows else 0 for i in range(4)]
     for r in rows:
         print("  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())

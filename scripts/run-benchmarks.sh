@@ -9,8 +9,13 @@ echo "==> benchmarks on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | 
 for exe in "$out"/bench_*; do
   [ -x "$exe" ] || continue
   name=$(basename "$exe"); name=${name#bench_}
+  [ "$name" = "load" ] && continue  # not a Google Benchmark program: below
   echo "==> $name"
   "$exe" --benchmark_format=json --benchmark_out="$out/$name.json" --benchmark_out_format=json \
     --benchmark_min_time="${BENCH_MIN_TIME:-0.3}" >/dev/null
 done
+if [ -x "$out/bench_load" ]; then
+  echo "==> load (end-to-end calls against a node on loopback)"
+  "$out/bench_load" "$out" "${LOAD_SECONDS:-5}" "${LOAD_CLIENTS:-4}" >/dev/null
+fi
 python3 "$(dirname "$0")/bench-summary.py" "$out"

@@ -135,6 +135,7 @@ struct NodeClient::Impl {
     http.set_read_timeout(secs, usecs);
     http.set_write_timeout(secs, usecs);
     http.set_keep_alive(true);
+    http.set_tcp_nodelay(true);
   }
 };
 

@@ -438,7 +438,11 @@ void Node::Impl::setup_routes() {
   server.set_read_timeout(10, 0);
   server.set_write_timeout(10, 0);
   server.set_keep_alive_max_count(1000);
-  const int threads = config.worker_threads > 0 ? config.worker_threads : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  server.set_tcp_nodelay(true);  // no Nagle + delayed-ACK stalls on keep-alive request/response pairs
+  // cpp-httplib serves one connection per pool thread for the connection's
+  // lifetime (keep-alive), so the pool bounds concurrent connections, not
+  // CPU use: size it for clients; CPU-bound work is bounded by the cores anyway.
+  const int threads = config.worker_threads > 0 ? config.worker_threads : static_cast<int>(std::max(64u, 8 * std::thread::hardware_concurrency()));
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };  // NOLINT(cppcoreguidelines-owning-memory): httplib owns it
 
   auto json_reply = [](httplib::Response& res, const Json& j, int status = 200) {

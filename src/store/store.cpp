@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -181,6 +182,17 @@ struct Store::Impl {
 
   std::mutex snap_mu;
   std::multiset<Seqno> active_snapshots;
+
+  // Group commit: concurrent commit() calls queue up; one of them (the
+  // leader) writes the whole queue as one batch with one fsync.
+  struct PendingCommit {
+    Transaction tx;
+    std::optional<Result<CommitInfo>> result;
+  };
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::vector<std::shared_ptr<PendingCommit>> queue;
+  bool leader_active = false;
 
   ~Impl() {
     handles.clear();  // column families before the DB
@@ -459,11 +471,33 @@ Transaction Store::begin(Principal principal) {
 }
 
 Result<CommitInfo> Store::commit(Transaction& tx) {
-  std::vector<Transaction> one;
-  one.push_back(std::move(tx));
-  auto results = commit_batch(one);
-  tx = std::move(one[0]);
-  return std::move(results[0]);
+  auto mine = std::make_shared<Impl::PendingCommit>(Impl::PendingCommit{std::move(tx), std::nullopt});
+  std::unique_lock lock(impl_->queue_mu);
+  impl_->queue.push_back(mine);
+  while (!mine->result) {
+    if (impl_->leader_active) {
+      impl_->queue_cv.wait(lock);
+      continue;
+    }
+    // Lead: take everything queued so far and commit it as one batch.
+    impl_->leader_active = true;
+    auto batch = std::move(impl_->queue);
+    impl_->queue.clear();
+    lock.unlock();
+    std::vector<Transaction> txs;
+    txs.reserve(batch.size());
+    for (auto& p : batch) txs.push_back(std::move(p->tx));
+    auto results = commit_batch(txs);
+    lock.lock();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->tx = std::move(txs[i]);
+      batch[i]->result = std::move(results[i]);
+    }
+    impl_->leader_active = false;
+    impl_->queue_cv.notify_all();
+  }
+  tx = std::move(mine->tx);
+  return std::move(*mine->result);
 }
 
 std::vector<Result<CommitInfo>> Store::commit_batch(std::vector<Transaction>& txs) {

@@ -1,0 +1,132 @@
+// Load generator: end-to-end contract calls against a running node on
+// loopback — OHTTP (X-Wing) + DID-signed JSON-RPC + one kv write + commit per
+// call — and the plaintext dev path for comparison. Writes
+// <out>/load-ohttp.json and <out>/load-plaintext.json in the TARGETS.md shape.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "api/client.h"
+#include "bench_util.h"
+#include "common/encoding.h"
+#include "node/node.h"
+
+using namespace t3n;
+using common::Json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Outcome {
+  std::string name;
+  std::uint64_t requests = 0, errors = 0;
+  double seconds = 0;
+  std::vector<double> latencies_ms;
+};
+
+Json report(Outcome& o) {
+  std::sort(o.latencies_ms.begin(), o.latencies_ms.end());
+  auto pct = [&](double p) {
+    if (o.latencies_ms.empty()) return 0.0;
+    return o.latencies_ms[std::min(o.latencies_ms.size() - 1, static_cast<std::size_t>(p * static_cast<double>(o.latencies_ms.size())))];
+  };
+  return {{"name", o.name}, {"requests", o.requests}, {"seconds", o.seconds},
+          {"throughput_rps", static_cast<double>(o.requests) / o.seconds}, {"p50_ms", pct(0.50)}, {"p99_ms", pct(0.99)},
+          {"errors", o.errors}};
+}
+
+Outcome drive(const std::string& url, const std::string& name, bool plaintext, int clients, double seconds,
+              const std::vector<std::string>& scripts) {
+  Outcome out;
+  out.name = name;
+  std::atomic<bool> stop{false};
+  std::vector<std::vector<double>> lat(static_cast<std::size_t>(clients));
+  std::vector<std::uint64_t> ok(static_cast<std::size_t>(clients)), err(static_cast<std::size_t>(clients));
+  std::vector<std::thread> threads;
+  const auto t0 = Clock::now();
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      api::NodeClient client(url);
+      auto signer = bench::must(api::RequestSigner::generate(identity::KeyType::kEd25519));
+      const Json params = {{"script_name", scripts[static_cast<std::size_t>(c)]}, {"function_name", "increment"}, {"input", 1}};
+      while (!stop.load()) {
+        const auto s = Clock::now();
+        auto r = client.rpc("action.execute", params, &signer, plaintext);
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - s).count();
+        if (r.ok()) {
+          ++ok[static_cast<std::size_t>(c)];
+          lat[static_cast<std::size_t>(c)].push_back(ms);
+        } else {
+          ++err[static_cast<std::size_t>(c)];
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  for (int c = 0; c < clients; ++c) {
+    out.requests += ok[static_cast<std::size_t>(c)];
+    out.errors += err[static_cast<std::size_t>(c)];
+    out.latencies_ms.insert(out.latencies_ms.end(), lat[static_cast<std::size_t>(c)].begin(), lat[static_cast<std::size_t>(c)].end());
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string out_dir = argc > 1 ? argv[1] : "build/bench";
+  const double seconds = argc > 2 ? std::stod(argv[2]) : 5.0;
+  const int clients = argc > 3 ? std::stoi(argv[3]) : 4;
+  const auto data = std::filesystem::temp_directory_path() / ("t3n-load-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(data);
+
+  node::NodeConfig cfg;
+  cfg.dev = true;
+  cfg.dev_plaintext = true;  // for the comparison run only
+  cfg.listen_port = 0;
+  cfg.data_dir = data;
+  auto node = bench::must(node::Node::create(cfg, common::Logger::to_stderr("t3nd", common::LogLevel::kWarn)));
+  std::ifstream in(std::string(T3N_CONTRACTS_DIR) + "/counter.wasm", std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const Json manifest = {{"host_capabilities", {"kv_store", "logging", "tenant_context"}}};
+  std::vector<std::string> scripts;
+  for (int c = 0; c < clients; ++c) {
+    // One tenant (one counter key) per client: calls do not contend on one key.
+    const std::string name = "counter-" + std::to_string(c);
+    std::string tenant(40, '0');
+    tenant[39] = "0123456789abcdef"[c % 16];
+    tenant[38] = "0123456789abcdef"[(c / 16) % 16];
+    bench::must(node->deploy(name, "1.0.0", common::as_bytes(ss.str()), manifest, {"counter"}, tenant));
+    scripts.push_back(name);
+  }
+  std::atomic<int> port{0};
+  std::thread server([&] { (void)node->run([&](int p) { port = p; }); });
+  while (port.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const std::string url = "http://127.0.0.1:" + std::to_string(port.load());
+
+  std::printf("load: %d clients, %.1f s per run, %u cores\n", clients, seconds, std::thread::hardware_concurrency());
+  std::filesystem::create_directories(out_dir);
+  for (bool plaintext : {false, true}) {
+    Outcome o = drive(url, plaintext ? "plaintext JSON-RPC (dev), DID auth, 1 kv write"
+                                     : "OHTTP X-Wing + DID auth + 1 kv write + commit",
+                      plaintext, clients, seconds, scripts);
+    Json j = report(o);
+    std::ofstream(out_dir + (plaintext ? "/load-plaintext.json" : "/load-ohttp.json")) << j.dump(2);
+    std::printf("%-48s %8.0f calls/s  p50 %6.2f ms  p99 %6.2f ms  errors %llu\n", o.name.c_str(),
+                j["throughput_rps"].get<double>(), j["p50_ms"].get<double>(), j["p99_ms"].get<double>(),
+                static_cast<unsigned long long>(o.errors));
+  }
+  node->stop();
+  server.join();
+  std::filesystem::remove_all(data);
+  return 0;
+}
