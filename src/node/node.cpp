@@ -18,6 +18,7 @@
 #include "crypto/kdf.h"
 #include "crypto/random.h"
 #include "host/host.h"
+#include "identity/delegation.h"
 #include "identity/request_auth.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
@@ -33,6 +34,7 @@ constexpr std::string_view kDids = "dids";
 constexpr std::string_view kUsers = "users";
 constexpr std::string_view kUserData = "user_data";
 constexpr std::string_view kNodeMeta = "node_meta";
+constexpr std::string_view kAuth = "auth";  // user id → delegation grants (JSON)
 constexpr int kMaxConflictRetries = 3;
 
 // JSON-RPC errors: the standard codes plus a stable `data.code` string.
@@ -249,15 +251,37 @@ struct Node::Impl {
   }
 
   // ---- execution flow (ARCHITECTURE.md §3, steps 3–8) ----
-  Result<Json> execute(const Bytes& user, const Json& params, const std::string& request_id) {
+  Result<Json> set_delegations(const Bytes& user, const Json& params) {
+    if (!params.contains("payload")) return common::invalid_argument("'payload' is required");
+    T3N_ASSIGN_OR_RETURN(auto grants, identity::parse_delegations(params["payload"]));
+    auto tx = store->begin(store::Principal::system());
+    T3N_RETURN_IF_ERROR(tx.put(kAuth, user, common::to_bytes(params["payload"].dump())));
+    T3N_ASSIGN_OR_RETURN(store::CommitInfo info, store->commit(tx));
+    return Json{{"agents", grants.size()}, {"tx_seqno", info.seqno}};
+  }
+
+  Result<Json> execute(const Bytes& caller_user, const std::string& caller_did, const Json& params,
+                       const std::string& request_id) {
     T3N_ASSIGN_OR_RETURN(std::string script, common::json_string(params, "script_name"));
     T3N_ASSIGN_OR_RETURN(std::string function, common::json_string(params, "function_name"));
     T3N_ASSIGN_OR_RETURN(auto version, common::json_optional_string(params, "script_version"));
     T3N_ASSIGN_OR_RETURN(auto pii_did, common::json_optional_string(params, "pii_did"));
-    if (pii_did && *pii_did != identity::t3n_did(user))
-      return common::permission_denied("acting on another user's data needs a delegation grant (not supported yet)");
     const Json input = params.contains("input") ? params["input"] : Json(nullptr);
     T3N_ASSIGN_OR_RETURN(ContractVersion v, resolve(script, version));
+    // Step 5: acting on someone else's data needs their grant for this
+    // contract, version and function.
+    Bytes user = caller_user;
+    if (pii_did && *pii_did != identity::t3n_did(caller_user)) {
+      T3N_ASSIGN_OR_RETURN(Bytes owner, identity::parse_t3n_did(*pii_did));
+      auto tx = store->begin(store::Principal::system());
+      T3N_ASSIGN_OR_RETURN(auto grants_bytes, tx.get(kAuth, owner));
+      if (!grants_bytes) return common::permission_denied("the data owner has granted no delegations");
+      T3N_ASSIGN_OR_RETURN(Json payload, common::parse_json(common::to_string(*grants_bytes)));
+      T3N_ASSIGN_OR_RETURN(auto grants, identity::parse_delegations(payload));
+      T3N_RETURN_IF_ERROR(identity::check_delegation(grants, {caller_did, identity::t3n_did(caller_user)}, script,
+                                                     v.version, function));
+      user = owner;
+    }
     T3N_ASSIGN_OR_RETURN(auto contract, contract_for(v));
     T3N_ASSIGN_OR_RETURN(auto profile, data_of(user));
     T3N_ASSIGN_OR_RETURN(Bytes tenant_did, common::hex_decode(v.tenant));
@@ -320,7 +344,7 @@ struct Node::Impl {
     const std::string request_id = common::hex_encode(*crypto::random_vector(8));
     Result<Json> result = common::internal_error("unreachable");
     if (method == "action.execute") {
-      result = execute(*user, params, request_id);
+      result = execute(*user, caller->did, params, request_id);
     } else if (method == "contract.register") {
       if (!config.dev) result = common::permission_denied("contract.register is for operators (not open outside dev mode)");
       else result = register_contract(params);
@@ -340,6 +364,8 @@ struct Node::Impl {
       if (!d.ok()) result = d.status();
       else if (!*d) result = common::not_found("no data stored for this user");
       else result = Json{{"data", common::base64_encode(**d)}};
+    } else if (method == "delegation.set") {
+      result = set_delegations(*user, params);
     } else if (method == "identity.whoami") {
       result = Json{{"did", identity::t3n_did(*user)}, {"authenticator", caller->did}};
     } else {
@@ -396,7 +422,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   {
     auto tx = impl->store->begin(store::Principal::system());
     bool created = false;
-    for (auto m : {kScripts, kDids, kUsers, kUserData, kNodeMeta}) {
+    for (auto m : {kScripts, kDids, kUsers, kUserData, kNodeMeta, kAuth}) {
       if (impl->store->map_spec(m)) continue;
       T3N_RETURN_IF_ERROR(tx.create_map({std::string(m), store::Visibility::kPrivate, {}, {}}));
       created = true;

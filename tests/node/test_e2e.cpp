@@ -189,6 +189,36 @@ TEST_F(NodeE2E, AuthenticationReplayAndTampering) {
   EXPECT_NE(metrics->body.find("t3n_ohttp_requests_total"), std::string::npos);
 }
 
+TEST_F(NodeE2E, AgentsNeedADelegationGrant) {
+  api::NodeClient client(node_->url());
+  auto owner = api::RequestSigner::generate(identity::KeyType::kEd25519);
+  auto agent = api::RequestSigner::generate(identity::KeyType::kEthereumAddress);
+  ASSERT_TRUE(owner.ok() && agent.ok());
+  ASSERT_TRUE(client.rpc("contract.register", {{"name", "counter4"}, {"version", "1.2.0"}, {"maps", {"counter"}},
+                                               {"tenant", std::string(40, 'd')},
+                                               {"manifest", {{"host_capabilities", {"kv_store", "logging", "tenant_context"}}}},
+                                               {"component", common::base64_encode(contract("counter"))}},
+                         &*owner).ok());
+  auto who = client.rpc("identity.whoami", Json::object(), &*owner);
+  ASSERT_TRUE(who.ok());
+  const std::string owner_did = (*who)["did"];
+  const Json call = {{"script_name", "counter4"}, {"function_name", "get"}, {"pii_did", owner_did}};
+  auto denied = client.rpc("action.execute", call, &*agent);
+  ASSERT_FALSE(denied.ok());
+  EXPECT_NE(denied.status().message().find("permission_denied"), std::string::npos);
+  ASSERT_TRUE(client.rpc("delegation.set",
+                         {{"payload", {{"agents", {{{"agentDid", agent->did()},
+                                                    {"scripts", {{{"scriptName", "counter4"}, {"versionReq", "^1.0"},
+                                                                  {"functions", {"get"}}}}}}}}}}},
+                         &*owner).ok());
+  auto allowed = client.rpc("action.execute", call, &*agent);
+  ASSERT_TRUE(allowed.ok()) << allowed.status().to_string();
+  Json wrong_fn = call;
+  wrong_fn["function_name"] = "increment";
+  wrong_fn["input"] = 1;
+  EXPECT_FALSE(client.rpc("action.execute", wrong_fn, &*agent).ok());
+}
+
 TEST_F(NodeE2E, NoPlaintextInLogsOrOnDisk) {
   api::NodeClient client(node_->url());
   auto bob = api::RequestSigner::generate(identity::KeyType::kSecp256k1);
