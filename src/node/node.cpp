@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -35,6 +36,7 @@ constexpr std::string_view kUsers = "users";
 constexpr std::string_view kUserData = "user_data";
 constexpr std::string_view kNodeMeta = "node_meta";
 constexpr std::string_view kAuth = "auth";  // user id → delegation grants (JSON)
+constexpr std::string_view kUserKeys = "user_keys";  // user id → data key sealed by the cluster KEK
 constexpr int kMaxConflictRetries = 3;
 
 // JSON-RPC errors: the standard codes plus a stable `data.code` string.
@@ -81,9 +83,35 @@ Result<ContractVersion> version_from_json(const Json& j) {
   return v;
 }
 
+// A Prometheus histogram with fixed buckets (seconds).
+class Histogram {
+ public:
+  static constexpr std::array<double, 10> kBounds{0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.0};
+  void observe(double seconds) {
+    for (std::size_t i = 0; i < kBounds.size(); ++i)
+      if (seconds <= kBounds[i]) ++buckets_[i];
+    ++count_;
+    sum_micros_ += static_cast<std::uint64_t>(seconds * 1e6);
+  }
+  std::string render(const std::string& name, const std::string& help) const {
+    std::string m = "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
+    for (std::size_t i = 0; i < kBounds.size(); ++i)
+      m += name + "_bucket{le=\"" + std::to_string(kBounds[i]) + "\"} " + std::to_string(buckets_[i].load()) + "\n";
+    m += name + "_bucket{le=\"+Inf\"} " + std::to_string(count_.load()) + "\n";
+    m += name + "_sum " + std::to_string(static_cast<double>(sum_micros_.load()) / 1e6) + "\n";
+    m += name + "_count " + std::to_string(count_.load()) + "\n";
+    return m;
+  }
+
+ private:
+  std::array<std::atomic<std::uint64_t>, kBounds.size()> buckets_{};
+  std::atomic<std::uint64_t> count_{0}, sum_micros_{0};
+};
+
 struct Metrics {
   std::atomic<std::uint64_t> requests{0}, ohttp_requests{0}, rpc_errors{0}, calls_ok{0}, calls_failed{0}, commits{0};
   std::atomic<std::uint64_t> fuel{0}, call_micros{0};
+  Histogram call_seconds, ohttp_seconds;
 };
 
 }  // namespace
@@ -222,18 +250,31 @@ struct Node::Impl {
   }
 
   // ---- user data blobs ----
-  Result<SecretBytes> user_data_key(ByteView user_id) {
-    return crypto::derive_key(data_kek, "user/data-key", user_id, 32);
+  // Each user's data key is random and stored sealed by the cluster KEK:
+  // destroying the sealed key makes every copy of the user's blobs unreadable.
+  Result<SecretBytes> user_data_key(store::Transaction& tx, ByteView user_id, bool create) {
+    T3N_ASSIGN_OR_RETURN(auto sealed, tx.get(kUserKeys, user_id));
+    if (sealed) {
+      T3N_ASSIGN_OR_RETURN(Bytes key, crypto::open_box(crypto::AeadAlg::kAes256Gcm, data_kek, user_id, *sealed));
+      SecretBytes out(key);
+      common::secure_zero(key);
+      return out;
+    }
+    if (!create) return common::not_found("no data key for this user");
+    T3N_ASSIGN_OR_RETURN(SecretBytes key, crypto::random_secret(32));
+    T3N_ASSIGN_OR_RETURN(Bytes wrapped, crypto::seal_box(crypto::AeadAlg::kAes256Gcm, data_kek, user_id, key));
+    T3N_RETURN_IF_ERROR(tx.put(kUserKeys, user_id, wrapped));
+    return key;
   }
 
   Result<Json> data_put(const Bytes& user, const Json& params) {
     T3N_ASSIGN_OR_RETURN(std::string b64, common::json_string(params, "data"));
     auto data = common::base64_decode(b64);
     if (!data.ok()) return common::invalid_argument("'data' must be base64");
-    T3N_ASSIGN_OR_RETURN(SecretBytes key, user_data_key(user));
+    auto tx = store->begin(store::Principal::system());
+    T3N_ASSIGN_OR_RETURN(SecretBytes key, user_data_key(tx, user, true));
     T3N_ASSIGN_OR_RETURN(Bytes sealed, crypto::seal_box(crypto::AeadAlg::kAes256Gcm, key, user, *data));
     T3N_ASSIGN_OR_RETURN(cas::Cid cid, cas->put(sealed));
-    auto tx = store->begin(store::Principal::system());
     T3N_RETURN_IF_ERROR(tx.put(kUserData, user, common::to_bytes(cid.to_string())));
     T3N_ASSIGN_OR_RETURN(store::CommitInfo info, store->commit(tx));
     return Json{{"cid", cid.to_string()}, {"size", data->size()}, {"tx_seqno", info.seqno}};
@@ -245,7 +286,7 @@ struct Node::Impl {
     if (!ref) return std::optional<Bytes>{};
     T3N_ASSIGN_OR_RETURN(cas::Cid cid, cas::Cid::parse(common::to_string(*ref)));
     T3N_ASSIGN_OR_RETURN(Bytes sealed, cas->get(cid));
-    T3N_ASSIGN_OR_RETURN(SecretBytes key, user_data_key(user));
+    T3N_ASSIGN_OR_RETURN(SecretBytes key, user_data_key(tx, user, false));
     T3N_ASSIGN_OR_RETURN(Bytes data, crypto::open_box(crypto::AeadAlg::kAes256Gcm, key, user, sealed));
     return std::optional<Bytes>(std::move(data));
   }
@@ -301,6 +342,7 @@ struct Node::Impl {
       runtime::CallOutcome out = runtime->call(*contract, function, input, ctx);
       metrics.fuel += out.fuel_consumed;
       metrics.call_micros += static_cast<std::uint64_t>(out.elapsed.count());
+      metrics.call_seconds.observe(static_cast<double>(out.elapsed.count()) / 1e6);
       if (!out.ok) {
         ++metrics.calls_failed;
         const ErrorCode code = out.error == runtime::CallErrorKind::kUnknownFunction ? ErrorCode::kNotFound
@@ -422,7 +464,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   {
     auto tx = impl->store->begin(store::Principal::system());
     bool created = false;
-    for (auto m : {kScripts, kDids, kUsers, kUserData, kNodeMeta, kAuth}) {
+    for (auto m : {kScripts, kDids, kUsers, kUserData, kNodeMeta, kAuth, kUserKeys}) {
       if (impl->store->map_spec(m)) continue;
       T3N_RETURN_IF_ERROR(tx.create_map({std::string(m), store::Visibility::kPrivate, {}, {}}));
       created = true;
@@ -485,6 +527,12 @@ void Node::Impl::setup_routes() {
   server.Post("/api/ohttp", [this](const httplib::Request& req, httplib::Response& res) {
     ++metrics.requests;
     ++metrics.ohttp_requests;
+    const auto started = std::chrono::steady_clock::now();
+    struct Observe {
+      Histogram& h;
+      std::chrono::steady_clock::time_point t0;
+      ~Observe() { h.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()); }
+    } observe{metrics.ohttp_seconds, started};
     auto dec = gateway->decapsulate(common::as_bytes(req.body));
     if (!dec.ok()) {
       // RFC 9458 §5.2: a request that does not decrypt gets a 400, nothing more.
@@ -628,6 +676,8 @@ void Node::Impl::setup_routes() {
     counter("t3n_commits_total", "Transactions committed by contract calls.", metrics.commits);
     counter("t3n_contract_fuel_total", "Fuel consumed by contract calls.", metrics.fuel);
     counter("t3n_contract_call_microseconds_total", "Time spent in contract calls.", metrics.call_micros);
+    m += metrics.call_seconds.render("t3n_contract_call_duration_seconds", "Contract call latency (sandbox only).");
+    m += metrics.ohttp_seconds.render("t3n_ohttp_request_duration_seconds", "End-to-end OHTTP request latency.");
     m += "# HELP t3n_ledger_seqno Last committed sequence number.\n# TYPE t3n_ledger_seqno gauge\nt3n_ledger_seqno " +
          std::to_string(store->last_seqno()) + "\n";
     res.set_content(m, "text/plain; version=0.0.4");
