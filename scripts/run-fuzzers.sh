@@ -10,6 +10,11 @@ for exe in "$build"/fuzz/fuzz_*; do
   corpus="$build/fuzz/corpus/$name"
   mkdir -p "$corpus"
   echo "==> $name for ${seconds}s"
-  "$exe" -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 "$corpus" 2>&1 | grep -E "stat::number_of_executed_units|ERROR|SUMMARY" || true
-  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzzer $name failed"; exit 1; }
+  log="$build/fuzz/$name.log"
+  if ! "$exe" -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 -artifact_prefix="$build/fuzz/" "$corpus" >"$log" 2>&1; then
+    grep -E "ERROR|SUMMARY|#[0-9]+ 0x" "$log" | head -20
+    echo "fuzzer $name found a crash (see $log and $build/fuzz/crash-*)"
+    exit 1
+  fi
+  grep -E "stat::number_of_executed_units" "$log" || true
 done
