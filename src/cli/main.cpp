@@ -11,6 +11,7 @@
 
 #include "api/client.h"
 #include "common/encoding.h"
+#include "common/files.h"
 #include "common/json.h"
 #include "crypto/hash.h"
 #include "store/receipt.h"
@@ -33,13 +34,7 @@ int fail(const Status& s) {
   return 1;
 }
 
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return common::not_found("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using common::read_file;
 
 Result<KeyType> key_type(const std::string& name) {
   if (name == "ed25519") return KeyType::kEd25519;

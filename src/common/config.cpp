@@ -1,4 +1,5 @@
 #include "common/config.h"
+#include "common/files.h"
 
 #include <algorithm>
 #include <fstream>

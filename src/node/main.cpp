@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/encoding.h"
+#include "common/files.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "crypto/self_test.h"
@@ -36,13 +37,7 @@ int run_self_test(const common::Logger& log) {
   return 0;
 }
 
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return common::not_found("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using common::read_file;
 
 struct ContractRun {
   std::string wasm;
