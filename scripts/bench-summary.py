@@ -16,6 +16,7 @@ TARGETS = {
                                                         ("rocksdb_tx_per_s", None, None, "tx/s"),
                                                         ("ratio", ">=", 0.25, "")],
     "BM_StateProof_Generate": [("time", "<=", 20.0, "us")],
+    "BM_TdxFullVerification": [("time", "<=", 2000.0, "us")],
     "BM_InstantiateAndCallNoop": [("p50_us", "<=", 50.0, "us"), ("p99_us", None, None, "us")],
     "BM_KvGetRoundTrip": [("per_get_us", "<=", 2.0, "us")],
     "BM_CachedComponentLoad/0": [("time", "<=", 2000.0, "us")],

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "attest/tdx_quote.h"
+#include "attest/tdx_verify.h"
 #include "test_util.h"
 
 namespace t3n::attest {
@@ -97,6 +98,42 @@ TEST_P(TdxCases, EveryMutationIsRejected) {
   Bytes v3 = quote;
   v3[0] = 3;
   EXPECT_FALSE(parse_tdx_quote(v3).ok());
+}
+
+TEST_P(TdxCases, FullDcapVerificationGivesTheExpectedStatus) {
+  TdxCollateral col{common::to_string(file(dir() / "tcb_info.json")), common::to_string(file(dir() / "qe_identity.json")),
+                    common::to_string(file(dir() / "tcb_signing_chain.pem"))};
+  auto v = verify_tdx_quote(file(dir() / "quote.bin"), col, options());
+  ASSERT_TRUE(v.ok()) << v.status().to_string();
+  EXPECT_EQ(v->status, meta()["expected_status"].get<std::string>());
+  if (v->status != "TcbNotSupported") {
+    EXPECT_EQ(v->tcb_date, meta()["tcb_level_date"].get<std::string>());
+    EXPECT_EQ(v->qe_status, "UpToDate");
+  }
+  // Collateral tampering: a changed byte inside the signed tcbInfo or
+  // enclaveIdentity value, an expired TCB info, a foreign TCB info.
+  auto bad = col;
+  bad.tcb_info_json[bad.tcb_info_json.find("\"tcbEvaluationDataNumber\":") + 27] ^= 1;
+  EXPECT_FALSE(verify_tdx_quote(file(dir() / "quote.bin"), bad, options()).ok());
+  bad = col;
+  bad.qe_identity_json[bad.qe_identity_json.find("\"isvprodid\":") + 12] ^= 1;
+  EXPECT_FALSE(verify_tdx_quote(file(dir() / "quote.bin"), bad, options()).ok());
+  auto late = options();
+  late.at += 90 * 24 * 3600;
+  EXPECT_FALSE(verify_tdx_quote(file(dir() / "quote.bin"), col, late).ok());
+  const std::string other = GetParam() == "dcap-qvl-v4-uptodate" ? "go-tdx-guest-spr-v4" : "dcap-qvl-v4-uptodate";
+  auto foreign = col;
+  foreign.tcb_info_json = common::to_string(file(dir().parent_path() / other / "tcb_info.json"));
+  EXPECT_FALSE(verify_tdx_quote(file(dir() / "quote.bin"), foreign, options()).ok());
+}
+
+TEST(RawJson, ExtractsTheExactSignedBytes) {
+  auto r = raw_json_object(R"({"tcbInfo" : {"a":"}{\"","b":{"c":1}} ,"signature":"00"})", "tcbInfo");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, R"({"a":"}{\"","b":{"c":1}})");
+  EXPECT_FALSE(raw_json_object(R"({"tcbInfo": [1]})", "tcbInfo").ok());
+  EXPECT_FALSE(raw_json_object(R"({"tcbInfo": {"a":1)", "tcbInfo").ok());
+  EXPECT_FALSE(raw_json_object(R"({"other": {}})", "tcbInfo").ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Vectors, TdxCases,

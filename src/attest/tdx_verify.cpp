@@ -1,0 +1,245 @@
+#include "attest/tdx_verify.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <memory>
+#include <optional>
+
+#include "common/encoding.h"
+#include "common/json.h"
+#include "crypto/hash.h"
+#include "crypto/p256.h"
+
+namespace t3n::attest {
+namespace {
+
+using common::Json;
+
+Status fail(const std::string& why) { return common::verification_failed("tdx: " + why); }
+
+Result<std::time_t> parse_time(const std::string& s) {
+  std::tm tm{};
+  const char* end = ::strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (end == nullptr || *end != '\0') return common::invalid_argument("bad timestamp '" + s + "'");
+  return ::timegm(&tm);
+}
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+Result<Bytes> hex_field(const Json& j, const char* field) {
+  if (!j.contains(field) || !j[field].is_string()) return fail(std::string("collateral lacks ") + field);
+  return common::hex_decode(j[field].get<std::string>());
+}
+
+// The TCB signing key, after checking its chain to the pinned root.
+Result<Bytes> tcb_signing_key(const std::string& chain_pem, const CertCheckOptions& o) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(chain_pem.data(), static_cast<int>(chain_pem.size())), &BIO_free);
+  std::vector<std::unique_ptr<X509, decltype(&X509_free)>> certs;
+  while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) certs.emplace_back(c, &X509_free);
+  ERR_clear_error();
+  if (certs.size() < 2) return fail("TCB signing chain needs the signing certificate and the root");
+  int len = i2d_X509(certs.back().get(), nullptr);
+  Bytes root(static_cast<std::size_t>(std::max(len, 0)));
+  unsigned char* p = root.data();
+  i2d_X509(certs.back().get(), &p);
+  if (common::hex_encode(crypto::sha256(root)) != o.root_ca_sha256) return fail("TCB signing chain does not end at the pinned root");
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
+  X509_STORE_add_cert(store.get(), certs.back().get());
+  std::vector<std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)>> crls;
+  for (const auto& der : o.crls_der) {
+    const unsigned char* q = der.data();
+    if (X509_CRL* crl = d2i_X509_CRL(nullptr, &q, static_cast<long>(der.size()))) {
+      X509_STORE_add_crl(store.get(), crl);
+      crls.emplace_back(crl, &X509_CRL_free);
+    }
+  }
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), &X509_STORE_CTX_free);
+  X509_STORE_CTX_init(ctx.get(), store.get(), certs.front().get(), nullptr);
+  X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_USE_CHECK_TIME);
+  X509_STORE_CTX_set_time(ctx.get(), 0, o.at != 0 ? o.at : std::time(nullptr));
+  if (X509_verify_cert(ctx.get()) != 1)
+    return fail(std::string("TCB signing chain: ") + X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
+  Bytes pub(65);
+  std::size_t n = 0;
+  if (EVP_PKEY_get_octet_string_param(X509_get0_pubkey(certs.front().get()), "encoded-pub-key", pub.data(), pub.size(), &n) != 1 || n != 65)
+    return fail("TCB signing key is not P-256");
+  return pub;
+}
+
+// Verifies {"<key>": {...}, "signature": "<hex r‖s>"} and returns the parsed value.
+Result<Json> signed_collateral(const std::string& text, std::string_view key, ByteView signing_key) {
+  T3N_ASSIGN_OR_RETURN(std::string raw, raw_json_object(text, key));
+  auto whole = common::parse_json(text);
+  if (!whole.ok()) return fail("collateral is not JSON");
+  T3N_ASSIGN_OR_RETURN(Bytes sig, hex_field(*whole, "signature"));
+  if (!crypto::p256_verify_raw(signing_key, common::as_bytes(raw), sig).ok())
+    return fail(std::string(key) + " signature does not verify");
+  return (*whole)[std::string(key)];
+}
+
+Status check_dates(const Json& j, std::time_t at, const char* what) {
+  auto issue = parse_time(j.value("issueDate", ""));
+  auto next = parse_time(j.value("nextUpdate", ""));
+  if (!issue.ok() || !next.ok()) return fail(std::string(what) + " has bad dates");
+  if (at < *issue) return fail(std::string(what) + " is not yet valid");
+  if (at > *next) return fail(std::string(what) + " has expired (nextUpdate passed)");
+  return {};
+}
+
+bool masked_equal(ByteView value, ByteView expected, ByteView mask) {
+  if (value.size() < mask.size() || expected.size() != mask.size()) return false;
+  for (std::size_t i = 0; i < mask.size(); ++i)
+    if ((value[i] & mask[i]) != (expected[i] & mask[i])) return false;
+  return true;
+}
+
+int severity(const std::string& s) {
+  if (s == "UpToDate") return 0;
+  if (s == "SWHardeningNeeded") return 1;
+  if (s == "ConfigurationNeeded") return 2;
+  if (s == "ConfigurationAndSWHardeningNeeded") return 3;
+  if (s == "OutOfDate") return 4;
+  if (s == "OutOfDateConfigurationNeeded") return 5;
+  if (s == "Revoked") return 6;
+  return 7;
+}
+
+// Intel's convergence of platform, QE and module status.
+std::string converge(const std::string& platform, const std::string& other) {
+  if (other == "Revoked" || platform == "Revoked") return "Revoked";
+  if (other == "OutOfDate") {
+    if (platform == "ConfigurationNeeded" || platform == "ConfigurationAndSWHardeningNeeded" ||
+        platform == "OutOfDateConfigurationNeeded")
+      return "OutOfDateConfigurationNeeded";
+    return "OutOfDate";
+  }
+  return severity(other) > severity(platform) ? other : platform;
+}
+
+}  // namespace
+
+Result<std::string> raw_json_object(std::string_view json, std::string_view key) {
+  const std::string quoted = "\"" + std::string(key) + "\"";
+  std::size_t pos = json.find(quoted);
+  if (pos == std::string_view::npos) return fail("collateral lacks \"" + std::string(key) + "\"");
+  pos += quoted.size();
+  while (pos < json.size() && std::isspace(static_cast<unsigned char>(json[pos]))) ++pos;
+  if (pos >= json.size() || json[pos] != ':') return fail("malformed collateral");
+  ++pos;
+  while (pos < json.size() && std::isspace(static_cast<unsigned char>(json[pos]))) ++pos;
+  if (pos >= json.size() || json[pos] != '{') return fail("collateral value is not an object");
+  const std::size_t start = pos;
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (; pos < json.size(); ++pos) {
+    const char c = json[pos];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{') ++depth;
+    else if (c == '}' && --depth == 0) return std::string(json.substr(start, pos - start + 1));
+  }
+  return fail("unterminated collateral object");
+}
+
+Result<TdxVerification> verify_tdx_quote(ByteView quote_bytes, const TdxCollateral& col, const CertCheckOptions& o) {
+  TdxVerification v;
+  T3N_ASSIGN_OR_RETURN(v.quote, parse_tdx_quote(quote_bytes));
+  T3N_RETURN_IF_ERROR(verify_tdx_quote_signatures(v.quote, o));
+  T3N_ASSIGN_OR_RETURN(v.pck, pck_extensions(v.quote.pck_chain_pem.front()));
+  const std::time_t at = o.at != 0 ? o.at : std::time(nullptr);
+
+  T3N_ASSIGN_OR_RETURN(Bytes signer, tcb_signing_key(col.tcb_signing_chain_pem, o));
+  T3N_ASSIGN_OR_RETURN(Json tcb, signed_collateral(col.tcb_info_json, "tcbInfo", signer));
+  T3N_ASSIGN_OR_RETURN(Json qe, signed_collateral(col.qe_identity_json, "enclaveIdentity", signer));
+  if (tcb.value("id", "") != "TDX" || tcb.value("version", 0) != 3) return fail("TCB info is not TDX version 3");
+  if (qe.value("id", "") != "TD_QE" || qe.value("version", 0) != 2) return fail("QE identity is not TD_QE version 2");
+  T3N_RETURN_IF_ERROR(check_dates(tcb, at, "TCB info"));
+  T3N_RETURN_IF_ERROR(check_dates(qe, at, "QE identity"));
+  if (upper(tcb.value("fmspc", "")) != upper(common::hex_encode(v.pck.fmspc))) return fail("TCB info is for another FMSPC");
+  if (upper(tcb.value("pceId", "")) != upper(common::hex_encode(v.pck.pce_id))) return fail("TCB info is for another PCE-ID");
+
+  // The quoting enclave.
+  const auto& qr = v.quote.qe_report;
+  T3N_ASSIGN_OR_RETURN(Bytes mrsigner, hex_field(qe, "mrsigner"));
+  if (mrsigner != Bytes(qr.mr_signer.begin(), qr.mr_signer.end())) return fail("QE MRSIGNER does not match");
+  if (qe.value("isvprodid", -1) != qr.isv_prod_id) return fail("QE ISVPRODID does not match");
+  T3N_ASSIGN_OR_RETURN(Bytes misc, hex_field(qe, "miscselect"));
+  T3N_ASSIGN_OR_RETURN(Bytes misc_mask, hex_field(qe, "miscselectMask"));
+  Bytes qe_misc{static_cast<std::uint8_t>(qr.misc_select >> 24), static_cast<std::uint8_t>(qr.misc_select >> 16),
+                static_cast<std::uint8_t>(qr.misc_select >> 8), static_cast<std::uint8_t>(qr.misc_select)};
+  if (!masked_equal(qe_misc, misc, misc_mask)) return fail("QE MISCSELECT does not match");
+  T3N_ASSIGN_OR_RETURN(Bytes attrs, hex_field(qe, "attributes"));
+  T3N_ASSIGN_OR_RETURN(Bytes attrs_mask, hex_field(qe, "attributesMask"));
+  if (!masked_equal(ByteView(qr.attributes), attrs, attrs_mask)) return fail("QE attributes do not match");
+  v.qe_status = "Revoked";
+  for (const auto& level : qe.value("tcbLevels", Json::array())) {
+    if (qr.isv_svn >= level["tcb"].value("isvsvn", 0xFFFF)) {
+      v.qe_status = level.value("tcbStatus", "Revoked");
+      break;
+    }
+  }
+
+  // The platform: the first TCB level the PCK and TEE TCB SVNs reach.
+  const auto& svn = v.quote.report.tee_tcb_svn;
+  const bool module_versioned = svn[1] > 0;
+  v.status = "TcbNotSupported";
+  for (const auto& level : tcb.value("tcbLevels", Json::array())) {
+    const auto& t = level["tcb"];
+    bool ok = t.value("pcesvn", 0xFFFF) <= v.pck.pce_svn;
+    const auto& sgx = t["sgxtcbcomponents"];
+    const auto& tdx = t["tdxtcbcomponents"];
+    if (!sgx.is_array() || sgx.size() != 16 || !tdx.is_array() || tdx.size() != 16) return fail("malformed TCB level");
+    for (std::size_t i = 0; i < 16 && ok; ++i) ok = v.pck.cpu_svn_components[i] >= sgx[i].value("svn", 0xFF);
+    // Components 0 and 1 describe the TDX module, checked by its identity below.
+    for (std::size_t i = module_versioned ? 2 : 0; i < 16 && ok; ++i) ok = svn[i] >= tdx[i].value("svn", 0xFF);
+    if (!ok) continue;
+    v.status = level.value("tcbStatus", "TcbNotSupported");
+    v.tcb_date = level.value("tcbDate", "");
+    for (const auto& a : level.value("advisoryIDs", Json::array())) v.advisory_ids.push_back(a.get<std::string>());
+    break;
+  }
+  if (v.status == "TcbNotSupported") return v;
+
+  // The TDX module.
+  v.module_status = "UpToDate";
+  if (module_versioned) {
+    char id[8];
+    std::snprintf(id, sizeof id, "TDX_%02X", svn[1]);
+    std::optional<Json> found;
+    for (const auto& m : tcb.value("tdxModuleIdentities", Json::array()))
+      if (m.value("id", "") == id) found = m;
+    if (!found) return fail(std::string("no TDX module identity ") + id);
+    const Json* identity = &*found;
+    T3N_ASSIGN_OR_RETURN(Bytes seam_signer, hex_field(*identity, "mrsigner"));
+    if (seam_signer != Bytes(v.quote.report.mr_signer_seam.begin(), v.quote.report.mr_signer_seam.end()))
+      return fail("TDX module MRSIGNERSEAM does not match");
+    T3N_ASSIGN_OR_RETURN(Bytes seam_attrs, hex_field(*identity, "attributes"));
+    T3N_ASSIGN_OR_RETURN(Bytes seam_mask, hex_field(*identity, "attributesMask"));
+    if (!masked_equal(ByteView(v.quote.report.seam_attributes), seam_attrs, seam_mask))
+      return fail("TDX module attributes do not match");
+    v.module_status = "OutOfDate";
+    for (const auto& level : identity->value("tcbLevels", Json::array())) {
+      if (svn[0] >= level["tcb"].value("isvsvn", 0xFF)) {
+        v.module_status = level.value("tcbStatus", "OutOfDate");
+        break;
+      }
+    }
+  }
+  v.status = converge(converge(v.status, v.qe_status), v.module_status);
+  return v;
+}
+
+}  // namespace t3n::attest

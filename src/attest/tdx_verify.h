@@ -1,0 +1,44 @@
+// Full DCAP verification of a TDX quote with collateral: the PCS TCB Info
+// (TDX, v3) and QE Identity (v2) bodies, each signed over the exact raw bytes
+// of its JSON value by the TCB Signing certificate; TCB level selection
+// (SGX components, PCESVN, TDX components, TDX module identities) and the
+// final status as Intel's reference verifier computes it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "attest/tdx_quote.h"
+#include "common/bytes.h"
+#include "common/status.h"
+
+namespace t3n::attest {
+
+struct TdxCollateral {
+  std::string tcb_info_json;      // {"tcbInfo": {...}, "signature": "..."}
+  std::string qe_identity_json;   // {"enclaveIdentity": {...}, "signature": "..."}
+  std::string tcb_signing_chain_pem;  // TCB Signing cert, then the root
+};
+
+struct TdxVerification {
+  TdxQuote quote;
+  PckExtensions pck;
+  // UpToDate, SWHardeningNeeded, ConfigurationNeeded,
+  // ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded,
+  // Revoked, or TcbNotSupported when no TCB level matches.
+  std::string status;
+  std::vector<std::string> advisory_ids;
+  std::string tcb_date;
+  std::string qe_status;
+  std::string module_status;
+};
+
+// kVerificationFailed for any signature, chain, date or identity failure;
+// a valid quote whose platform matches no TCB level gets status TcbNotSupported.
+Result<TdxVerification> verify_tdx_quote(ByteView quote, const TdxCollateral& collateral,
+                                         const CertCheckOptions& options);
+
+// The exact bytes of `"key": <object>` in a JSON text (what PCS signs).
+Result<std::string> raw_json_object(std::string_view json, std::string_view key);
+
+}  // namespace t3n::attest
