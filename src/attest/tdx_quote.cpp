@@ -1,5 +1,7 @@
 #include "attest/tdx_quote.h"
 
+#include "attest/x509_chain.h"
+
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -99,28 +101,7 @@ Result<QeReport> parse_qe_report(ByteView raw) {
   return q;
 }
 
-Result<std::vector<std::string>> split_pem_chain(ByteView pem) {
-  std::string text(pem.begin(), pem.end());
-  while (!text.empty() && text.back() == '\0') text.pop_back();
-  std::vector<std::string> out;
-  const std::string begin = "-----BEGIN CERTIFICATE-----", end = "-----END CERTIFICATE-----";
-  std::size_t pos = 0;
-  while ((pos = text.find(begin, pos)) != std::string::npos) {
-    auto stop = text.find(end, pos);
-    if (stop == std::string::npos) return common::invalid_argument("tdx quote: unterminated PEM certificate");
-    out.push_back(text.substr(pos, stop + end.size() - pos) + "\n");
-    pos = stop + end.size();
-    if (out.size() > 8) return common::invalid_argument("tdx quote: too many certificates");
-  }
-  if (out.size() < 2) return common::invalid_argument("tdx quote: the PCK chain needs at least a leaf and a root");
-  return out;
-}
-
 struct X509Deleter { void operator()(X509* x) const { X509_free(x); } };
-struct StoreDeleter { void operator()(X509_STORE* s) const { X509_STORE_free(s); } };
-struct StoreCtxDeleter { void operator()(X509_STORE_CTX* s) const { X509_STORE_CTX_free(s); } };
-struct StackDeleter { void operator()(STACK_OF(X509)* s) const { sk_X509_pop_free(s, X509_free); } };
-struct CrlDeleter { void operator()(X509_CRL* c) const { X509_CRL_free(c); } };
 using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 
 Result<X509Ptr> parse_pem(const std::string& pem) {
@@ -128,25 +109,6 @@ Result<X509Ptr> parse_pem(const std::string& pem) {
   X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (!cert) return common::invalid_argument("tdx quote: unparsable certificate in the PCK chain");
   return cert;
-}
-
-Result<Bytes> der_of(X509* cert) {
-  int len = i2d_X509(cert, nullptr);
-  if (len <= 0) return common::invalid_argument("certificate encoding");
-  Bytes der(static_cast<std::size_t>(len));
-  unsigned char* p = der.data();
-  i2d_X509(cert, &p);
-  return der;
-}
-
-Result<Bytes> p256_public_key_of(X509* cert) {
-  EVP_PKEY* key = X509_get0_pubkey(cert);
-  if (key == nullptr) return common::invalid_argument("PCK certificate without a public key");
-  Bytes pub(65);
-  std::size_t len = 0;
-  if (EVP_PKEY_get_octet_string_param(key, "encoded-pub-key", pub.data(), pub.size(), &len) != 1 || len != 65)
-    return common::invalid_argument("PCK key is not an uncompressed P-256 key");
-  return pub;
 }
 
 // --- a bounded DER walker for the SGX extension ---
@@ -252,7 +214,9 @@ Result<TdxQuote> parse_tdx_quote(ByteView quote) {
   if (inner_type != kCertPckChain) return common::invalid_argument("tdx quote: expected a PCK certificate chain (type 5)");
   T3N_ASSIGN_OR_RETURN(ByteView pem, c.take(inner_size, "PCK chain"));
   if (c.remaining() != 0) return common::invalid_argument("tdx quote: bytes after the PCK chain");
-  T3N_ASSIGN_OR_RETURN(q.pck_chain_pem, split_pem_chain(pem));
+  std::string pem_text(pem.begin(), pem.end());
+  T3N_ASSIGN_OR_RETURN(q.pck_chain_pem, split_pem_certificates(pem_text));
+  if (q.pck_chain_pem.size() < 2) return common::invalid_argument("tdx quote: the PCK chain needs at least a leaf and a root");
   return q;
 }
 
@@ -268,37 +232,8 @@ Status verify_tdx_quote_signatures(const TdxQuote& q, const CertCheckOptions& o)
   if (!std::equal(digest.begin(), digest.end(), q.qe_report.report_data.begin()) ||
       std::any_of(q.qe_report.report_data.begin() + 32, q.qe_report.report_data.end(), [](auto b) { return b != 0; }))
     return fail("QE report data does not bind the attestation key");
-  // 3. The PCK chain reaches the pinned root at the given time.
-  std::vector<X509Ptr> certs;
-  for (const auto& pem : q.pck_chain_pem) {
-    T3N_ASSIGN_OR_RETURN(X509Ptr c, parse_pem(pem));
-    certs.push_back(std::move(c));
-  }
-  T3N_ASSIGN_OR_RETURN(Bytes root_der, der_of(certs.back().get()));
-  if (common::hex_encode(crypto::sha256(root_der)) != o.root_ca_sha256) return fail("the chain does not end at the pinned root CA");
-  std::unique_ptr<X509_STORE, StoreDeleter> store(X509_STORE_new());
-  X509_STORE_add_cert(store.get(), certs.back().get());
-  unsigned long flags = X509_V_FLAG_USE_CHECK_TIME;
-  std::vector<std::unique_ptr<X509_CRL, CrlDeleter>> crls;
-  for (const auto& der : o.crls_der) {
-    const unsigned char* p = der.data();
-    std::unique_ptr<X509_CRL, CrlDeleter> crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
-    if (!crl) return fail("unparsable CRL");
-    X509_STORE_add_crl(store.get(), crl.get());
-    crls.push_back(std::move(crl));
-  }
-  if (!crls.empty()) flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
-  std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
-  for (std::size_t i = 1; i + 1 < certs.size(); ++i) sk_X509_push(untrusted.get(), X509_dup(certs[i].get()));
-  std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter> ctx(X509_STORE_CTX_new());
-  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), certs.front().get(), untrusted.get()) != 1)
-    return fail("certificate store");
-  X509_STORE_CTX_set_flags(ctx.get(), flags);
-  X509_STORE_CTX_set_time(ctx.get(), 0, o.at != 0 ? o.at : std::time(nullptr));
-  if (X509_verify_cert(ctx.get()) != 1)
-    return fail(std::string("PCK chain: ") + X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
-  // 4. The PCK key signed the QE report.
-  T3N_ASSIGN_OR_RETURN(Bytes pck, p256_public_key_of(certs.front().get()));
+  // 3. The PCK chain reaches the pinned root at the given time; 4. its leaf signed the QE report.
+  T3N_ASSIGN_OR_RETURN(Bytes pck, verify_chain_to_pinned_root(q.pck_chain_pem, o, "tdx quote: PCK chain"));
   if (!crypto::p256_verify_raw(pck, q.qe_report.raw, q.qe_report_signature).ok()) return fail("QE report signature does not verify");
   return {};
 }

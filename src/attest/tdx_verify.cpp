@@ -1,8 +1,7 @@
 #include "attest/tdx_verify.h"
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include "attest/x509_chain.h"
+
 
 #include <algorithm>
 #include <cctype>
@@ -39,39 +38,10 @@ Result<Bytes> hex_field(const Json& j, const char* field) {
   return common::hex_decode(j[field].get<std::string>());
 }
 
-// The TCB signing key, after checking its chain to the pinned root.
+// The TCB signing key, after checking its chain to the pinned root (root CRL only).
 Result<Bytes> tcb_signing_key(const std::string& chain_pem, const CertCheckOptions& o) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(chain_pem.data(), static_cast<int>(chain_pem.size())), &BIO_free);
-  std::vector<std::unique_ptr<X509, decltype(&X509_free)>> certs;
-  while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) certs.emplace_back(c, &X509_free);
-  ERR_clear_error();
-  if (certs.size() < 2) return fail("TCB signing chain needs the signing certificate and the root");
-  int len = i2d_X509(certs.back().get(), nullptr);
-  Bytes root(static_cast<std::size_t>(std::max(len, 0)));
-  unsigned char* p = root.data();
-  i2d_X509(certs.back().get(), &p);
-  if (common::hex_encode(crypto::sha256(root)) != o.root_ca_sha256) return fail("TCB signing chain does not end at the pinned root");
-  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
-  X509_STORE_add_cert(store.get(), certs.back().get());
-  std::vector<std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)>> crls;
-  for (const auto& der : o.crls_der) {
-    const unsigned char* q = der.data();
-    if (X509_CRL* crl = d2i_X509_CRL(nullptr, &q, static_cast<long>(der.size()))) {
-      X509_STORE_add_crl(store.get(), crl);
-      crls.emplace_back(crl, &X509_CRL_free);
-    }
-  }
-  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), &X509_STORE_CTX_free);
-  X509_STORE_CTX_init(ctx.get(), store.get(), certs.front().get(), nullptr);
-  X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_USE_CHECK_TIME);
-  X509_STORE_CTX_set_time(ctx.get(), 0, o.at != 0 ? o.at : std::time(nullptr));
-  if (X509_verify_cert(ctx.get()) != 1)
-    return fail(std::string("TCB signing chain: ") + X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
-  Bytes pub(65);
-  std::size_t n = 0;
-  if (EVP_PKEY_get_octet_string_param(X509_get0_pubkey(certs.front().get()), "encoded-pub-key", pub.data(), pub.size(), &n) != 1 || n != 65)
-    return fail("TCB signing key is not P-256");
-  return pub;
+  T3N_ASSIGN_OR_RETURN(auto pems, split_pem_certificates(chain_pem));
+  return verify_chain_to_pinned_root(pems, o, "tdx: TCB signing chain");
 }
 
 // Verifies {"<key>": {...}, "signature": "<hex r‖s>"} and returns the parsed value.

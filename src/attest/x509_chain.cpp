@@ -1,0 +1,97 @@
+#include "attest/x509_chain.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <ctime>
+#include <memory>
+
+#include "common/encoding.h"
+#include "crypto/hash.h"
+
+namespace t3n::attest {
+namespace {
+
+struct X509Deleter { void operator()(X509* x) const { X509_free(x); } };
+struct StoreDeleter { void operator()(X509_STORE* s) const { X509_STORE_free(s); } };
+struct StoreCtxDeleter { void operator()(X509_STORE_CTX* s) const { X509_STORE_CTX_free(s); } };
+struct StackDeleter { void operator()(STACK_OF(X509)* s) const { sk_X509_pop_free(s, X509_free); } };
+struct CrlDeleter { void operator()(X509_CRL* c) const { X509_CRL_free(c); } };
+using X509Ptr = std::unique_ptr<X509, X509Deleter>;
+
+Result<X509Ptr> parse_pem(const std::string& pem, std::string_view what) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  if (!cert) return common::invalid_argument(std::string(what) + ": unparsable certificate");
+  return cert;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> split_pem_certificates(std::string_view text) {
+  std::vector<std::string> out;
+  const std::string_view begin = "-----BEGIN CERTIFICATE-----", end = "-----END CERTIFICATE-----";
+  std::size_t pos = 0;
+  while ((pos = text.find(begin, pos)) != std::string_view::npos) {
+    auto stop = text.find(end, pos);
+    if (stop == std::string_view::npos) return common::invalid_argument("unterminated PEM certificate");
+    out.emplace_back(text.substr(pos, stop + end.size() - pos));
+    out.back() += "\n";
+    pos = stop + end.size();
+    if (out.size() > 8) return common::invalid_argument("too many certificates in a chain");
+  }
+  return out;
+}
+
+Result<Bytes> verify_chain_to_pinned_root(const std::vector<std::string>& pem_chain, const CertCheckOptions& o,
+                                          std::string_view what) {
+  auto fail = [&](const std::string& why) { return common::verification_failed(std::string(what) + ": " + why); };
+  if (pem_chain.size() < 2) return fail("needs at least a leaf and the root");
+  std::vector<X509Ptr> certs;
+  for (const auto& pem : pem_chain) {
+    T3N_ASSIGN_OR_RETURN(X509Ptr c, parse_pem(pem, what));
+    certs.push_back(std::move(c));
+  }
+  const int len = i2d_X509(certs.back().get(), nullptr);
+  if (len <= 0) return fail("root encoding");
+  Bytes root(static_cast<std::size_t>(len));
+  unsigned char* p = root.data();
+  i2d_X509(certs.back().get(), &p);
+  if (common::hex_encode(crypto::sha256(root)) != o.root_ca_sha256) return fail("does not end at the pinned root CA");
+  std::unique_ptr<X509_STORE, StoreDeleter> store(X509_STORE_new());
+  X509_STORE_add_cert(store.get(), certs.back().get());
+  unsigned long flags = X509_V_FLAG_USE_CHECK_TIME;
+  std::vector<std::unique_ptr<X509_CRL, CrlDeleter>> crls;
+  for (const auto& der : o.crls_der) {
+    const unsigned char* q = der.data();
+    std::unique_ptr<X509_CRL, CrlDeleter> crl(d2i_X509_CRL(nullptr, &q, static_cast<long>(der.size())));
+    if (!crl) return fail("unparsable CRL");
+    X509_STORE_add_crl(store.get(), crl.get());
+    crls.push_back(std::move(crl));
+  }
+  if (!crls.empty()) flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
+  std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
+  for (std::size_t i = 1; i + 1 < certs.size(); ++i) sk_X509_push(untrusted.get(), X509_dup(certs[i].get()));
+  std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter> ctx(X509_STORE_CTX_new());
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), certs.front().get(), untrusted.get()) != 1)
+    return fail("certificate store");
+  X509_STORE_CTX_set_flags(ctx.get(), flags);
+  X509_STORE_CTX_set_time(ctx.get(), 0, o.at != 0 ? o.at : std::time(nullptr));
+  if (X509_verify_cert(ctx.get()) != 1) {
+    const int err = X509_STORE_CTX_get_error(ctx.get());
+    ERR_clear_error();
+    return fail(X509_verify_cert_error_string(err));
+  }
+  Bytes pub(65);
+  std::size_t n = 0;
+  if (EVP_PKEY_get_octet_string_param(X509_get0_pubkey(certs.front().get()), "encoded-pub-key", pub.data(), pub.size(), &n) != 1 ||
+      n != 65) {
+    ERR_clear_error();
+    return fail("leaf key is not an uncompressed P-256 key");
+  }
+  return pub;
+}
+
+}  // namespace t3n::attest

@@ -1,0 +1,24 @@
+// Certificate chains to a pinned root (OpenSSL): shared by the PCK chain in
+// quotes and the TCB Signing chain of collateral.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "attest/tdx_quote.h"
+#include "common/bytes.h"
+#include "common/status.h"
+
+namespace t3n::attest {
+
+// Splits a PEM bundle into its certificates (at most 8).
+Result<std::vector<std::string>> split_pem_certificates(std::string_view pem);
+
+// Verifies leaf → … → root, where the root's DER SHA-256 must equal
+// options.root_ca_sha256, at options.at, with options.crls_der when given.
+// Returns the leaf's uncompressed P-256 public key.
+Result<Bytes> verify_chain_to_pinned_root(const std::vector<std::string>& pem_chain, const CertCheckOptions& options,
+                                          std::string_view what);
+
+}  // namespace t3n::attest
