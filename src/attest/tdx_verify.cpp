@@ -213,3 +213,44 @@ Result<TdxVerification> verify_tdx_quote(ByteView quote_bytes, const TdxCollater
 }
 
 }  // namespace t3n::attest
+
+namespace t3n::attest {
+
+common::Json tdx_verification_to_json(const Result<TdxVerification>& v) {
+  using common::hex_encode;
+  if (!v.ok()) {
+    return {{"valid", false}, {"provider", "IntelTdx"}, {"hardware_verified", false}, {"measurements_valid", nullptr},
+            {"certificate_chain_valid", false}, {"tcb_status", nullptr}, {"advisories", common::Json::array()},
+            {"error", v.status().message()}};
+  }
+  const auto& r = v->quote.report;
+  common::Json m = {{"mrtd", hex_encode(r.mr_td)},
+                    {"rtmr0", hex_encode(r.rtmr[0])},
+                    {"rtmr1", hex_encode(r.rtmr[1])},
+                    {"rtmr2", hex_encode(r.rtmr[2])},
+                    {"rtmr3", hex_encode(r.rtmr[3])},
+                    {"mrconfigid", hex_encode(r.mr_config_id)},
+                    {"mrowner", hex_encode(r.mr_owner)},
+                    {"mrseam", hex_encode(r.mr_seam)},
+                    {"tee_tcb_svn", hex_encode(r.tee_tcb_svn)},
+                    {"td_attributes", hex_encode(r.td_attributes)},
+                    {"debug", r.debug()}};
+  const bool usable = v->status == "UpToDate" || v->status == "SWHardeningNeeded" ||
+                      v->status == "ConfigurationNeeded" || v->status == "ConfigurationAndSWHardeningNeeded";
+  return {{"valid", usable && !r.debug()},
+          {"provider", "IntelTdx"},
+          {"hardware_verified", true},
+          {"measurements_valid", nullptr},
+          {"certificate_chain_valid", true},
+          {"tcb_status", v->status},
+          {"advisories", v->advisory_ids},
+          {"tcb_date", v->tcb_date},
+          {"qe_status", v->qe_status},
+          {"module_status", v->module_status},
+          {"fmspc", hex_encode(v->pck.fmspc)},
+          {"quote_version", v->quote.version},
+          {"measurements", m},
+          {"report_data", hex_encode(r.report_data)}};
+}
+
+}  // namespace t3n::attest

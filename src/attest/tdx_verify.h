@@ -10,6 +10,7 @@
 
 #include "attest/tdx_quote.h"
 #include "common/bytes.h"
+#include "common/json.h"
 #include "common/status.h"
 
 namespace t3n::attest {
@@ -40,5 +41,15 @@ Result<TdxVerification> verify_tdx_quote(ByteView quote, const TdxCollateral& co
 
 // The exact bytes of `"key": <object>` in a JSON text (what PCS signs).
 Result<std::string> raw_json_object(std::string_view json, std::string_view key);
+
+}  // namespace t3n::attest
+
+namespace t3n::attest {
+
+// The verification result as the REST API and `t3n attest verify` report it:
+// {valid, provider, hardware_verified, measurements_valid, certificate_chain_valid,
+//  tcb_status, advisories, measurements, report_data}. `measurements_valid` is
+// null until a policy is applied.
+common::Json tdx_verification_to_json(const Result<TdxVerification>& v);
 
 }  // namespace t3n::attest

@@ -10,6 +10,8 @@
 #include <string>
 
 #include "api/client.h"
+#include "attest/detect.h"
+#include "attest/tdx_verify.h"
 #include "common/encoding.h"
 #include "common/files.h"
 #include "common/json.h"
@@ -146,7 +148,57 @@ int main(int argc, char** argv) {
   std::string map, key;
   proof->add_option("map", map)->required();
   proof->add_option("key", key)->required();
+  auto* attest_cmd = app.add_subcommand("attest", "TEE detection and attestation evidence verification");
+  attest_cmd->require_subcommand(1);
+  auto* detect = attest_cmd->add_subcommand("detect", "Report the TEE hardware of this machine");
+  auto* verify = attest_cmd->add_subcommand("verify", "Verify attestation evidence offline");
+  std::string evidence, provider = "IntelTdx", collateral_dir, at;
+  verify->add_option("--evidence", evidence, "Evidence file (a TDX quote)")->required()->check(CLI::ExistingFile);
+  verify->add_option("--provider", provider, "IntelTdx (AmdSevSnp and AwsNitro: not yet)")->capture_default_str();
+  verify->add_option("--collateral", collateral_dir,
+                     "Directory with tcb_info.json, qe_identity.json, tcb_signing_chain.pem, root_ca_crl.der, pck_crl.der")
+      ->required()->check(CLI::ExistingDirectory);
+  verify->add_option("--at", at, "Verification time, RFC 3339 (default: now)");
   CLI11_PARSE(app, argc, argv);
+
+  if (detect->parsed()) {
+    auto tees = attest::detect_tees();
+    Json j = attest::detected_to_json(tees);
+    std::string human = tees.empty() ? "none: no TEE hardware found on this machine" : "";
+    for (const auto& t : tees) human += t.kind + (t.can_attest ? " (can attest): " : " (cannot attest): ") + t.detail + "\n";
+    print(o, j, human);
+    return 0;
+  }
+  if (verify->parsed()) {
+    if (provider != "IntelTdx") return fail(Status(ErrorCode::kUnimplemented, "provider " + provider + " is not supported yet (IntelTdx is)"));
+    auto quote = read_file(evidence);
+    if (!quote.ok()) return fail(quote.status());
+    const std::filesystem::path d(collateral_dir);
+    attest::TdxCollateral col;
+    attest::CertCheckOptions opt;
+    for (auto [field, file_name] : {std::pair{&col.tcb_info_json, "tcb_info.json"}, std::pair{&col.qe_identity_json, "qe_identity.json"},
+                               std::pair{&col.tcb_signing_chain_pem, "tcb_signing_chain.pem"}}) {
+      auto text = read_file(d / file_name);
+      if (!text.ok()) return fail(text.status());
+      *field = *text;
+    }
+    for (const char* crl : {"root_ca_crl.der", "pck_crl.der"}) {
+      auto bytes = read_file(d / crl);
+      if (bytes.ok()) opt.crls_der.push_back(common::to_bytes(*bytes));
+    }
+    if (!at.empty()) {
+      std::tm tm{};
+      const char* end = ::strptime(at.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+      if (end == nullptr || *end != '\0') return fail(common::invalid_argument("--at must be RFC 3339 UTC, like 2025-06-19T22:32:27Z"));
+      opt.at = ::timegm(&tm);
+    }
+    auto v = attest::verify_tdx_quote(common::as_bytes(*quote), col, opt);
+    Json j = attest::tdx_verification_to_json(v);
+    print(o, j, v.ok() ? "TDX quote v" + std::to_string(v->quote.version) + ": " + v->status + (j["valid"].get<bool>() ? " (valid)" : " (not acceptable)") +
+                             "\nMRTD " + j["measurements"]["mrtd"].get<std::string>()
+                       : "NOT verified: " + v.status().message());
+    return j["valid"].get<bool>() ? 0 : 4;
+  }
 
   api::NodeClient client(o.node);
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "api/bhttp.h"
+#include "attest/tdx_verify.h"
 #include "api/client.h"
 #include "api/ohttp.h"
 #include "cas/blob_store.h"
@@ -606,6 +607,35 @@ void Node::Impl::setup_routes() {
                                 {"mldsa65_public_key", common::base64url_encode(signing->mldsa.public_key)},
                                 {"ohttp_keys", common::base64url_encode(api::encode_key_configs(gateway->key_configs()))}}},
                      {"note", "dev mode: no hardware evidence; do not trust with real data"}});
+  });
+
+  // Stateless verification of evidence a client or peer presents (no TEE needed here).
+  server.Post("/api/verify/tee-attestation", [this, json_reply](const httplib::Request& req, httplib::Response& res) {
+    ++metrics.requests;
+    auto body = common::parse_json(req.body);
+    if (!body.ok() || !body->is_object()) {
+      json_reply(res, {{"error", "expected a JSON object"}}, 400);
+      return;
+    }
+    const std::string provider = body->value("provider", "");
+    if (provider != "IntelTdx") {
+      json_reply(res, {{"error", "provider '" + provider + "' is not supported yet (IntelTdx is)"}}, 501);
+      return;
+    }
+    auto evidence = common::base64_decode(body->value("evidence", ""));
+    if (!evidence.ok() || !body->contains("collateral") || !(*body)["collateral"].is_object()) {
+      json_reply(res, {{"error", "'evidence' (base64) and 'collateral' {tcb_info, qe_identity, tcb_signing_chain, crls?} are required"}}, 400);
+      return;
+    }
+    const auto& c = (*body)["collateral"];
+    attest::TdxCollateral col{c.value("tcb_info", ""), c.value("qe_identity", ""), c.value("tcb_signing_chain", "")};
+    attest::CertCheckOptions opt;
+    for (const auto& crl : c.value("crls", Json::array())) {
+      auto der = crl.is_string() ? common::base64_decode(crl.get<std::string>()) : Result<Bytes>(common::invalid_argument("crl"));
+      if (der.ok()) opt.crls_der.push_back(*der);
+    }
+    if (body->contains("at_unix")) opt.at = static_cast<std::time_t>(body->value("at_unix", 0ll));
+    json_reply(res, attest::tdx_verification_to_json(attest::verify_tdx_quote(*evidence, col, opt)));
   });
 
   server.Get("/api/public-kv", [this, json_reply](const httplib::Request& req, httplib::Response& res) {

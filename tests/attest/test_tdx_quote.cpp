@@ -6,7 +6,9 @@
 #include <sstream>
 
 #include "attest/tdx_quote.h"
+#include "attest/detect.h"
 #include "attest/tdx_verify.h"
+#include <unistd.h>
 #include "test_util.h"
 
 namespace t3n::attest {
@@ -144,6 +146,38 @@ INSTANTIATE_TEST_SUITE_P(Vectors, TdxCases,
                              if (c == '-') c = '_';
                            return n;
                          });
+
+}  // namespace
+}  // namespace t3n::attest
+
+namespace t3n::attest {
+namespace {
+
+TEST(Detect, HonestNoneAndWhatAFakeTreeShows) {
+
+  const auto root = std::filesystem::temp_directory_path() / ("t3n-detect-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root);
+  EXPECT_TRUE(detect_tees(root).empty());
+  EXPECT_TRUE(detected_to_json(detect_tees(root))["none"].get<bool>());
+  std::filesystem::create_directories(root / "dev");
+  std::filesystem::create_directories(root / "sys/kernel/config/tsm/report");
+  std::ofstream(root / "dev/tdx_guest") << "";
+  std::ofstream(root / "dev/nsm") << "";
+  auto tees = detect_tees(root);
+  ASSERT_EQ(tees.size(), 2u);
+  EXPECT_EQ(tees[0].kind, "IntelTdx");
+  EXPECT_TRUE(tees[0].can_attest);
+  EXPECT_EQ(tees[1].kind, "AwsNitro");
+  std::filesystem::remove_all(root);
+}
+
+TEST(VerificationJson, ShapesResultsAndErrors) {
+  auto j = tdx_verification_to_json(Result<TdxVerification>(common::verification_failed("tdx: bad")));
+  EXPECT_FALSE(j["valid"].get<bool>());
+  EXPECT_EQ(j["error"], "tdx: bad");
+  EXPECT_EQ(j["provider"], "IntelTdx");
+}
 
 }  // namespace
 }  // namespace t3n::attest

@@ -15,6 +15,7 @@
 #include "store/receipt.h"
 #include "store/state_tree.h"
 #include "store/store_test_util.h"
+#include "test_util.h"
 
 namespace t3n {
 namespace {
@@ -217,6 +218,30 @@ TEST_F(NodeE2E, AgentsNeedADelegationGrant) {
   wrong_fn["function_name"] = "increment";
   wrong_fn["input"] = 1;
   EXPECT_FALSE(client.rpc("action.execute", wrong_fn, &*agent).ok());
+}
+
+TEST_F(NodeE2E, VerifiesTdxEvidenceOverRest) {
+  const std::filesystem::path d = t3n::testing::vectors_dir() / "attestation/tdx/dcap-qvl-v4-uptodate";
+  Json body = {{"provider", "IntelTdx"},
+               {"evidence", common::base64_encode(common::as_bytes(slurp(d / "quote.bin")))},
+               {"at_unix", 1750372347},  // 2025-06-19T22:32:27Z
+               {"collateral", {{"tcb_info", slurp(d / "tcb_info.json")}, {"qe_identity", slurp(d / "qe_identity.json")},
+                               {"tcb_signing_chain", slurp(d / "tcb_signing_chain.pem")},
+                               {"crls", {common::base64_encode(common::as_bytes(slurp(d / "root_ca_crl.der"))),
+                                         common::base64_encode(common::as_bytes(slurp(d / "pck_crl.der")))}}}}};
+  httplib::Client raw(node_->url());
+  auto r = raw.Post("/api/verify/tee-attestation", body.dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto j = Json::parse(r->body);
+  EXPECT_TRUE(j["valid"].get<bool>());
+  EXPECT_EQ(j["tcb_status"], "UpToDate");
+  EXPECT_TRUE(j["certificate_chain_valid"].get<bool>());
+  body["evidence"] = common::base64_encode(Bytes(100, 1));
+  auto bad = raw.Post("/api/verify/tee-attestation", body.dump(), "application/json");
+  EXPECT_FALSE(Json::parse(bad->body)["valid"].get<bool>());
+  body["provider"] = "AmdSevSnp";
+  EXPECT_EQ(raw.Post("/api/verify/tee-attestation", body.dump(), "application/json")->status, 501);
 }
 
 TEST_F(NodeE2E, NoPlaintextInLogsOrOnDisk) {
