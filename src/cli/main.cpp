@@ -11,6 +11,7 @@
 
 #include "api/client.h"
 #include "attest/detect.h"
+#include "attest/policy.h"
 #include "attest/tdx_verify.h"
 #include "common/encoding.h"
 #include "common/files.h"
@@ -86,11 +87,7 @@ Status check_attestation(api::NodeClient& client) {
   if (!found) return Status(ErrorCode::kVerificationFailed, "the OHTTP key is not the one the attestation binds");
   T3N_ASSIGN_OR_RETURN(Bytes ed, common::base64url_decode(att["binds"]["ed25519_public_key"].get<std::string>()));
   T3N_ASSIGN_OR_RETURN(Bytes pq, common::base64url_decode(att["binds"]["mldsa65_public_key"].get<std::string>()));
-  Bytes bound = common::to_bytes("t3n-attestation-v1");
-  common::append(bound, ed);
-  common::append(bound, pq);
-  common::append(bound, bound_keys);
-  if (common::hex_encode(crypto::sha512(bound)) != att.value("report_data", std::string()))
+  if (common::hex_encode(attest::node_key_binding(ed, pq, bound_keys)) != att.value("report_data", std::string()))
     return Status(ErrorCode::kVerificationFailed, "attestation report data does not match the keys it claims to bind");
   if (att.value("provider", std::string()) == "simulated")
     std::fprintf(stderr, "warning: the node runs a simulated TEE (dev mode): its attestation proves nothing\n");
@@ -159,6 +156,9 @@ int main(int argc, char** argv) {
                      "Directory with tcb_info.json, qe_identity.json, tcb_signing_chain.pem, root_ca_crl.der, pck_crl.der")
       ->required()->check(CLI::ExistingDirectory);
   verify->add_option("--at", at, "Verification time, RFC 3339 (default: now)");
+  std::string policy_file;
+  verify->add_option("--policy", policy_file, "Policy TOML ([tdx] mrtd, rtmr0-3, mrconfigid, minimum_tcb_status, allow_debug, report_data)")
+      ->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
 
   if (detect->parsed()) {
@@ -192,8 +192,19 @@ int main(int argc, char** argv) {
       if (end == nullptr || *end != '\0') return fail(common::invalid_argument("--at must be RFC 3339 UTC, like 2025-06-19T22:32:27Z"));
       opt.at = ::timegm(&tm);
     }
+    attest::TdxPolicy policy;
+    if (!policy_file.empty()) {
+      auto text = read_file(policy_file);
+      if (!text.ok()) return fail(text.status());
+      auto p = attest::tdx_policy_from_toml(*text, policy_file);
+      if (!p.ok()) return fail(p.status());
+      policy = std::move(*p);
+    }
     auto v = attest::verify_tdx_quote(common::as_bytes(*quote), col, opt);
-    Json j = attest::tdx_verification_to_json(v);
+    Json j = v.ok() ? attest::tdx_verification_to_json(v, attest::apply_tdx_policy(*v, policy, std::nullopt, opt.at))
+                    : attest::tdx_verification_to_json(v);
+    if (v.ok() && !j["policy"]["violations"].empty() && !o.json)
+      for (const auto& why : j["policy"]["violations"]) std::fprintf(stderr, "policy: %s\n", why.get<std::string>().c_str());
     print(o, j, v.ok() ? "TDX quote v" + std::to_string(v->quote.version) + ": " + v->status + (j["valid"].get<bool>() ? " (valid)" : " (not acceptable)") +
                              "\nMRTD " + j["measurements"]["mrtd"].get<std::string>()
                        : "NOT verified: " + v.status().message());

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "api/bhttp.h"
+#include "attest/policy.h"
 #include "attest/tdx_verify.h"
 #include "api/client.h"
 #include "api/ohttp.h"
@@ -595,11 +596,8 @@ void Node::Impl::setup_routes() {
   server.Get("/api/attestation", [this, json_reply](const httplib::Request&, httplib::Response& res) {
     ++metrics.requests;
     // Simulated evidence: binds the node keys the way a TDX quote's REPORTDATA will.
-    Bytes bound = common::to_bytes("t3n-attestation-v1");
-    common::append(bound, signing->ed25519.public_key());
-    common::append(bound, signing->mldsa.public_key);
-    common::append(bound, api::encode_key_configs(gateway->key_configs()));
-    const auto report_data = crypto::sha512(bound);
+    const auto report_data = attest::node_key_binding(signing->ed25519.public_key(), signing->mldsa.public_key,
+                                                      api::encode_key_configs(gateway->key_configs()));
     json_reply(res, {{"provider", "simulated"},
                      {"evidence", nullptr},
                      {"report_data", common::hex_encode(report_data)},
@@ -635,7 +633,22 @@ void Node::Impl::setup_routes() {
       if (der.ok()) opt.crls_der.push_back(*der);
     }
     if (body->contains("at_unix")) opt.at = static_cast<std::time_t>(body->value("at_unix", 0ll));
-    json_reply(res, attest::tdx_verification_to_json(attest::verify_tdx_quote(*evidence, col, opt)));
+    attest::TdxPolicy policy;
+    if (body->contains("policy")) {
+      auto p = (*body)["policy"].is_string() ? attest::tdx_policy_from_toml((*body)["policy"].get<std::string>(), "policy")
+                                             : Result<attest::TdxPolicy>(common::invalid_argument("'policy' must be TOML text"));
+      if (!p.ok()) {
+        json_reply(res, {{"error", p.status().message()}}, 400);
+        return;
+      }
+      policy = std::move(*p);
+    }
+    auto verification = attest::verify_tdx_quote(*evidence, col, opt);
+    if (!verification.ok()) {
+      json_reply(res, attest::tdx_verification_to_json(verification));
+      return;
+    }
+    json_reply(res, attest::tdx_verification_to_json(verification, attest::apply_tdx_policy(*verification, policy, std::nullopt, opt.at)));
   });
 
   server.Get("/api/public-kv", [this, json_reply](const httplib::Request& req, httplib::Response& res) {

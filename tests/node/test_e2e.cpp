@@ -237,6 +237,16 @@ TEST_F(NodeE2E, VerifiesTdxEvidenceOverRest) {
   EXPECT_TRUE(j["valid"].get<bool>());
   EXPECT_EQ(j["tcb_status"], "UpToDate");
   EXPECT_TRUE(j["certificate_chain_valid"].get<bool>());
+  EXPECT_TRUE(j["measurements_valid"].get<bool>());
+  // A policy naming another MRTD: the quote is genuine but not acceptable.
+  body["policy"] = "[tdx]\nmrtd = [\"" + std::string(96, '0') + "\"]\n";
+  auto pol = Json::parse(raw.Post("/api/verify/tee-attestation", body.dump(), "application/json")->body);
+  EXPECT_FALSE(pol["valid"].get<bool>());
+  EXPECT_TRUE(pol["hardware_verified"].get<bool>());
+  EXPECT_FALSE(pol["measurements_valid"].get<bool>());
+  body["policy"] = "[tdx]\nmrtd = 3\n";
+  EXPECT_EQ(raw.Post("/api/verify/tee-attestation", body.dump(), "application/json")->status, 400);
+  body.erase("policy");
   body["evidence"] = common::base64_encode(Bytes(100, 1));
   auto bad = raw.Post("/api/verify/tee-attestation", body.dump(), "application/json");
   EXPECT_FALSE(Json::parse(bad->body)["valid"].get<bool>());

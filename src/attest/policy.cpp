@@ -1,0 +1,142 @@
+#include "attest/policy.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/config.h"
+#include "common/encoding.h"
+#include "crypto/hash.h"
+
+namespace t3n::attest {
+namespace {
+
+constexpr std::array<std::string_view, 6> kStatusOrder = {
+    "UpToDate",  "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
+    "OutOfDate", "OutOfDateConfigurationNeeded"};
+
+std::optional<std::size_t> status_rank(std::string_view status) {
+  for (std::size_t i = 0; i < kStatusOrder.size(); ++i)
+    if (kStatusOrder[i] == status) return i;
+  return std::nullopt;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+Result<std::vector<std::string>> measurement_list(const common::ConfigTable& t, const std::string& key) {
+  if (!t.contains(key)) return std::vector<std::string>{};
+  T3N_ASSIGN_OR_RETURN(auto values, t.get_string_list(key));
+  for (auto& v : values) {
+    v = lower(v);
+    auto bytes = common::hex_decode(v);
+    if (!bytes.ok() || bytes->size() != 48)
+      return common::invalid_argument(key + ": '" + v + "' is not 48 bytes of hex (96 digits)");
+  }
+  return values;
+}
+
+bool allowed(const std::vector<std::string>& list, const Hash48& value) {
+  if (list.empty()) return true;
+  const std::string hex = common::hex_encode(value);
+  return std::find(list.begin(), list.end(), hex) != list.end();
+}
+
+}  // namespace
+
+ReportData node_key_binding(ByteView ed25519_public_key, ByteView mldsa65_public_key, ByteView ohttp_key_configs) {
+  Bytes bound = common::to_bytes("t3n-attestation-v1");
+  common::append(bound, ed25519_public_key);
+  common::append(bound, mldsa65_public_key);
+  common::append(bound, ohttp_key_configs);
+  const auto digest = crypto::sha512(bound);
+  ReportData out{};
+  std::copy(digest.begin(), digest.end(), out.begin());
+  return out;
+}
+
+Result<TdxPolicy> tdx_policy_from_toml(std::string_view text, std::string source_name) {
+  T3N_ASSIGN_OR_RETURN(auto t, common::ConfigTable::parse_string(text, std::move(source_name)));
+  T3N_RETURN_IF_ERROR(t.reject_unknown_keys({"tdx.mrtd", "tdx.rtmr0", "tdx.rtmr1", "tdx.rtmr2", "tdx.rtmr3", "tdx.mrconfigid",
+                                             "tdx.minimum_tcb_status", "tdx.allow_debug", "tdx.max_evidence_age_seconds",
+                                             "tdx.report_data"}));
+  TdxPolicy p;
+  T3N_ASSIGN_OR_RETURN(p.mrtd, measurement_list(t, "tdx.mrtd"));
+  for (std::size_t i = 0; i < 4; ++i) {
+    T3N_ASSIGN_OR_RETURN(p.rtmr[i], measurement_list(t, "tdx.rtmr" + std::to_string(i)));
+  }
+  T3N_ASSIGN_OR_RETURN(p.mrconfigid, measurement_list(t, "tdx.mrconfigid"));
+  T3N_ASSIGN_OR_RETURN(p.minimum_tcb_status, t.get_string_or("tdx.minimum_tcb_status", p.minimum_tcb_status));
+  if (!status_rank(p.minimum_tcb_status))
+    return common::invalid_argument("tdx.minimum_tcb_status: '" + p.minimum_tcb_status +
+                                    "' is not one of UpToDate, SWHardeningNeeded, ConfigurationNeeded, "
+                                    "ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded");
+  T3N_ASSIGN_OR_RETURN(p.allow_debug, t.get_bool_or("tdx.allow_debug", false));
+  T3N_ASSIGN_OR_RETURN(auto age, t.get_uint_or("tdx.max_evidence_age_seconds", static_cast<std::uint64_t>(p.max_evidence_age_seconds)));
+  if (age == 0 || age > 366ull * 24 * 3600)
+    return common::invalid_argument("tdx.max_evidence_age_seconds must be between 1 and one year");
+  p.max_evidence_age_seconds = static_cast<std::int64_t>(age);
+  if (t.contains("tdx.report_data")) {
+    T3N_ASSIGN_OR_RETURN(auto hex, t.get_string("tdx.report_data"));
+    auto bytes = common::hex_decode(hex);
+    if (!bytes.ok() || bytes->size() != 64)
+      return common::invalid_argument("tdx.report_data must be 64 bytes of hex (128 digits)");
+    ReportData rd{};
+    std::copy(bytes->begin(), bytes->end(), rd.begin());
+    p.report_data = rd;
+  }
+  return p;
+}
+
+PolicyOutcome apply_tdx_policy(const TdxVerification& v, const TdxPolicy& policy, std::optional<std::time_t> evidence_time,
+                               std::time_t now) {
+  PolicyOutcome out;
+  const auto& r = v.quote.report;
+  out.measurements_valid = true;
+  auto measure = [&](const char* name, const std::vector<std::string>& list, const Hash48& value) {
+    if (allowed(list, value)) return;
+    out.measurements_valid = false;
+    out.violations.push_back(std::string(name) + " " + common::hex_encode(value) + " is not an allowed value");
+  };
+  measure("MRTD", policy.mrtd, r.mr_td);
+  for (std::size_t i = 0; i < 4; ++i) measure(("RTMR" + std::to_string(i)).c_str(), policy.rtmr[i], r.rtmr[i]);
+  measure("MRCONFIGID", policy.mrconfigid, r.mr_config_id);
+
+  const auto have = status_rank(v.status);
+  const auto want = status_rank(policy.minimum_tcb_status);
+  if (!have || !want || *have > *want)
+    out.violations.push_back("TCB status " + v.status + " is below the minimum " + policy.minimum_tcb_status);
+  if (r.debug() && !policy.allow_debug) out.violations.push_back("the TD runs in debug mode (its memory is readable by the host)");
+
+  if (evidence_time) {
+    const std::time_t t_now = now != 0 ? now : std::time(nullptr);
+    out.evidence_age_seconds = static_cast<std::int64_t>(t_now - *evidence_time);
+    if (*out.evidence_age_seconds > policy.max_evidence_age_seconds)
+      out.violations.push_back("the evidence is " + std::to_string(*out.evidence_age_seconds) + " s old (at most " +
+                               std::to_string(policy.max_evidence_age_seconds) + " s allowed)");
+    else if (*out.evidence_age_seconds < -300)
+      out.violations.push_back("the evidence is dated in the future");
+  }
+  if (policy.report_data) {
+    out.report_data_bound = std::equal(policy.report_data->begin(), policy.report_data->end(), r.report_data.begin());
+    if (!*out.report_data_bound)
+      out.violations.push_back("REPORTDATA does not bind the expected keys");
+  }
+  out.accepted = out.violations.empty();
+  return out;
+}
+
+common::Json tdx_verification_to_json(const Result<TdxVerification>& v, const PolicyOutcome& outcome) {
+  common::Json j = tdx_verification_to_json(v);
+  if (!v.ok()) return j;
+  j["valid"] = j["valid"].get<bool>() && outcome.accepted;
+  j["measurements_valid"] = outcome.measurements_valid;
+  j["policy"] = {{"accepted", outcome.accepted}, {"violations", outcome.violations}};
+  j["policy"]["report_data_bound"] = outcome.report_data_bound ? common::Json(*outcome.report_data_bound) : common::Json(nullptr);
+  j["policy"]["evidence_age_seconds"] =
+      outcome.evidence_age_seconds ? common::Json(*outcome.evidence_age_seconds) : common::Json(nullptr);
+  return j;
+}
+
+}  // namespace t3n::attest

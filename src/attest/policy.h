@@ -1,0 +1,72 @@
+// Attestation policy: what a verified quote must also satisfy before anyone
+// trusts the keys it vouches for — allowed measurements, the lowest
+// acceptable TCB status, no debug TDs, evidence age, and the report-data
+// binding of the node's public keys.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "attest/tdx_verify.h"
+#include "common/bytes.h"
+#include "common/json.h"
+#include "common/status.h"
+
+namespace t3n::attest {
+
+using ReportData = std::array<std::uint8_t, 64>;
+
+// REPORTDATA a node puts in its quote: SHA-512("t3n-attestation-v1" ‖
+// Ed25519 public key (32 B) ‖ ML-DSA-65 public key (1952 B) ‖ the encoded
+// OHTTP key configs). Both keys are fixed-length, so the concatenation is
+// unambiguous; a verified quote with this value vouches for exactly the keys
+// a client signs against and encrypts to.
+ReportData node_key_binding(ByteView ed25519_public_key, ByteView mldsa65_public_key, ByteView ohttp_key_configs);
+
+struct TdxPolicy {
+  // Allowed values (lowercase hex, 96 digits); an empty list allows any value.
+  std::vector<std::string> mrtd;
+  std::array<std::vector<std::string>, 4> rtmr;
+  std::vector<std::string> mrconfigid;
+  // Lowest acceptable status in the order UpToDate, SWHardeningNeeded,
+  // ConfigurationNeeded, ConfigurationAndSWHardeningNeeded, OutOfDate,
+  // OutOfDateConfigurationNeeded. Revoked and TcbNotSupported never pass.
+  std::string minimum_tcb_status = "SWHardeningNeeded";
+  bool allow_debug = false;
+  // Applies when the evidence time is known (a TDX quote carries none; the
+  // fetch time or a signed timestamp supplies it).
+  std::int64_t max_evidence_age_seconds = 24 * 3600;
+  std::optional<ReportData> report_data;  // expected REPORTDATA, if bound
+};
+
+// From TOML:
+//   [tdx]
+//   mrtd = ["…"]            rtmr0 … rtmr3 = ["…"]     mrconfigid = ["…"]
+//   minimum_tcb_status = "UpToDate"    allow_debug = false
+//   max_evidence_age_seconds = 86400   report_data = "…128 hex digits…"
+// Unknown keys, malformed hex and unknown statuses are errors.
+Result<TdxPolicy> tdx_policy_from_toml(std::string_view text, std::string source_name = "<policy>");
+
+struct PolicyOutcome {
+  bool accepted = false;
+  bool measurements_valid = false;        // MRTD, RTMRs, MRCONFIGID all allowed
+  std::optional<bool> report_data_bound;  // nullopt: the policy binds nothing
+  std::optional<std::int64_t> evidence_age_seconds;  // nullopt: unknown
+  std::vector<std::string> violations;    // one sentence per failed rule
+};
+
+// `evidence_time` is when the evidence was produced, if known; `now` = 0 → now.
+PolicyOutcome apply_tdx_policy(const TdxVerification& verification, const TdxPolicy& policy,
+                               std::optional<std::time_t> evidence_time = std::nullopt, std::time_t now = 0);
+
+// tdx_verification_to_json plus the policy outcome: `valid` becomes
+// verification ∧ policy, `measurements_valid` is filled and `policy`
+// lists the violations.
+common::Json tdx_verification_to_json(const Result<TdxVerification>& v, const PolicyOutcome& outcome);
+
+}  // namespace t3n::attest
