@@ -75,10 +75,14 @@ Result<TdxQuote> parse_tdx_quote(ByteView quote);
 inline constexpr std::string_view kIntelSgxRootCaSha256 =
     "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3";
 
+class VerificationCache;
+
 struct CertCheckOptions {
   std::time_t at = 0;                      // verification time (0 = now)
   std::string root_ca_sha256{kIntelSgxRootCaSha256};  // the trust anchor to pin
   std::vector<Bytes> crls_der;             // root CA CRL, PCK CRL (optional)
+  // Remembers verified chains and collateral across calls (not owned; may be null).
+  VerificationCache* cache = nullptr;
 };
 
 // Quote signature, QE report signature (PCK leaf key), QE report data =

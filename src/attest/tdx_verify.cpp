@@ -1,5 +1,6 @@
 #include "attest/tdx_verify.h"
 
+#include "attest/verification_cache.h"
 #include "attest/x509_chain.h"
 
 
@@ -45,14 +46,26 @@ Result<Bytes> tcb_signing_key(const std::string& chain_pem, const CertCheckOptio
 }
 
 // Verifies {"<key>": {...}, "signature": "<hex r‖s>"} and returns the parsed value.
-Result<Json> signed_collateral(const std::string& text, std::string_view key, ByteView signing_key) {
+Result<Json> signed_collateral(const std::string& text, std::string_view key, ByteView signing_key,
+                               VerificationCache* cache) {
+  std::string cache_key;
+  if (cache != nullptr) {
+    Bytes material = common::to_bytes(key);
+    common::append_u32_be(material, static_cast<std::uint32_t>(signing_key.size()));
+    common::append(material, signing_key);
+    common::append(material, common::as_bytes(text));
+    cache_key = common::hex_encode(crypto::sha256(material));
+    if (auto hit = cache->collateral(cache_key)) return *hit;
+  }
   T3N_ASSIGN_OR_RETURN(std::string raw, raw_json_object(text, key));
   auto whole = common::parse_json(text);
   if (!whole.ok()) return fail("collateral is not JSON");
   T3N_ASSIGN_OR_RETURN(Bytes sig, hex_field(*whole, "signature"));
   if (!crypto::p256_verify_raw(signing_key, common::as_bytes(raw), sig).ok())
     return fail(std::string(key) + " signature does not verify");
-  return (*whole)[std::string(key)];
+  Json value = (*whole)[std::string(key)];
+  if (cache != nullptr) cache->put_collateral(cache_key, value);
+  return value;
 }
 
 Status check_dates(const Json& j, std::time_t at, const char* what) {
@@ -132,8 +145,8 @@ Result<TdxVerification> verify_tdx_quote(ByteView quote_bytes, const TdxCollater
   const std::time_t at = o.at != 0 ? o.at : std::time(nullptr);
 
   T3N_ASSIGN_OR_RETURN(Bytes signer, tcb_signing_key(col.tcb_signing_chain_pem, o));
-  T3N_ASSIGN_OR_RETURN(Json tcb, signed_collateral(col.tcb_info_json, "tcbInfo", signer));
-  T3N_ASSIGN_OR_RETURN(Json qe, signed_collateral(col.qe_identity_json, "enclaveIdentity", signer));
+  T3N_ASSIGN_OR_RETURN(Json tcb, signed_collateral(col.tcb_info_json, "tcbInfo", signer, o.cache));
+  T3N_ASSIGN_OR_RETURN(Json qe, signed_collateral(col.qe_identity_json, "enclaveIdentity", signer, o.cache));
   if (tcb.value("id", "") != "TDX" || tcb.value("version", 0) != 3) return fail("TCB info is not TDX version 3");
   if (qe.value("id", "") != "TD_QE" || qe.value("version", 0) != 2) return fail("QE identity is not TD_QE version 2");
   T3N_RETURN_IF_ERROR(check_dates(tcb, at, "TCB info"));

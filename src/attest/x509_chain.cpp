@@ -4,9 +4,12 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <ctime>
+#include <limits>
 #include <memory>
 
+#include "attest/verification_cache.h"
 #include "common/encoding.h"
 #include "crypto/hash.h"
 
@@ -28,6 +31,27 @@ Result<X509Ptr> parse_pem(const std::string& pem, std::string_view what) {
   return cert;
 }
 
+std::time_t to_time(const ASN1_TIME* t, std::time_t fallback) {
+  std::tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return fallback;
+  return ::timegm(&tm);
+}
+
+std::string chain_cache_key(const std::vector<std::string>& pem_chain, const CertCheckOptions& o, std::string_view what) {
+  Bytes material = common::to_bytes(what);
+  auto add = [&](ByteView part) {
+    common::append_u32_be(material, static_cast<std::uint32_t>(part.size()));
+    common::append(material, part);
+  };
+  add(common::as_bytes(o.root_ca_sha256));
+  for (const auto& pem : pem_chain) add(common::as_bytes(pem));
+  for (const auto& crl : o.crls_der) add(crl);
+  return common::hex_encode(crypto::sha256(material));
+}
+
+Result<Bytes> verify_uncached(const std::vector<std::string>& pem_chain, const CertCheckOptions& o, std::string_view what,
+                              VerificationCache::Chain* window);
+
 }  // namespace
 
 Result<std::vector<std::string>> split_pem_certificates(std::string_view text) {
@@ -47,6 +71,20 @@ Result<std::vector<std::string>> split_pem_certificates(std::string_view text) {
 
 Result<Bytes> verify_chain_to_pinned_root(const std::vector<std::string>& pem_chain, const CertCheckOptions& o,
                                           std::string_view what) {
+  if (o.cache == nullptr) return verify_uncached(pem_chain, o, what, nullptr);
+  const std::time_t at = o.at != 0 ? o.at : std::time(nullptr);
+  const std::string key = chain_cache_key(pem_chain, o, what);
+  if (auto hit = o.cache->chain(key, at)) return *hit;
+  VerificationCache::Chain window;
+  T3N_ASSIGN_OR_RETURN(window.leaf_key, verify_uncached(pem_chain, o, what, &window));
+  o.cache->put_chain(key, window);
+  return window.leaf_key;
+}
+
+namespace {
+
+Result<Bytes> verify_uncached(const std::vector<std::string>& pem_chain, const CertCheckOptions& o, std::string_view what,
+                              VerificationCache::Chain* window) {
   auto fail = [&](const std::string& why) { return common::verification_failed(std::string(what) + ": " + why); };
   if (pem_chain.size() < 2) return fail("needs at least a leaf and the root");
   std::vector<X509Ptr> certs;
@@ -91,7 +129,24 @@ Result<Bytes> verify_chain_to_pinned_root(const std::vector<std::string>& pem_ch
     ERR_clear_error();
     return fail("leaf key is not an uncompressed P-256 key");
   }
+  if (window != nullptr) {
+    // Where the same chain and CRLs verify again: inside every validity period.
+    window->valid_from = 0;
+    window->valid_until = std::numeric_limits<std::time_t>::max();
+    auto narrow = [&](std::time_t from, std::time_t until) {
+      window->valid_from = std::max(window->valid_from, from);
+      window->valid_until = std::min(window->valid_until, until);
+    };
+    for (const auto& c : certs)
+      narrow(to_time(X509_get0_notBefore(c.get()), std::numeric_limits<std::time_t>::max()),
+             to_time(X509_get0_notAfter(c.get()), 0));
+    for (const auto& crl : crls)
+      narrow(to_time(X509_CRL_get0_lastUpdate(crl.get()), std::numeric_limits<std::time_t>::max()),
+             to_time(X509_CRL_get0_nextUpdate(crl.get()), std::numeric_limits<std::time_t>::max()));
+  }
   return pub;
 }
+
+}  // namespace
 
 }  // namespace t3n::attest

@@ -11,6 +11,7 @@
 #include "api/bhttp.h"
 #include "attest/policy.h"
 #include "attest/tdx_verify.h"
+#include "attest/verification_cache.h"
 #include "api/client.h"
 #include "api/ohttp.h"
 #include "cas/blob_store.h"
@@ -135,6 +136,7 @@ struct Node::Impl {
   httplib::Server server;
   Metrics metrics;
   std::mutex deploy_mu;
+  attest::VerificationCache attestation_cache;  // verified chains and collateral, per platform
 
   std::string tenant_default() const { return std::string(40, 'a'); }
 
@@ -628,6 +630,7 @@ void Node::Impl::setup_routes() {
     const auto& c = (*body)["collateral"];
     attest::TdxCollateral col{c.value("tcb_info", ""), c.value("qe_identity", ""), c.value("tcb_signing_chain", "")};
     attest::CertCheckOptions opt;
+    opt.cache = &attestation_cache;
     for (const auto& crl : c.value("crls", Json::array())) {
       auto der = crl.is_string() ? common::base64_decode(crl.get<std::string>()) : Result<Bytes>(common::invalid_argument("crl"));
       if (der.ok()) opt.crls_der.push_back(*der);

@@ -8,6 +8,7 @@
 #include "attest/tdx_quote.h"
 #include "attest/detect.h"
 #include "attest/tdx_verify.h"
+#include "attest/verification_cache.h"
 #include <unistd.h>
 #include "test_util.h"
 
@@ -136,6 +137,43 @@ TEST(RawJson, ExtractsTheExactSignedBytes) {
   EXPECT_FALSE(raw_json_object(R"({"tcbInfo": [1]})", "tcbInfo").ok());
   EXPECT_FALSE(raw_json_object(R"({"tcbInfo": {"a":1)", "tcbInfo").ok());
   EXPECT_FALSE(raw_json_object(R"({"other": {}})", "tcbInfo").ok());
+}
+
+TEST_P(TdxCases, CachedVerificationAgreesAndStillRejects) {
+  TdxCollateral col{common::to_string(file(dir() / "tcb_info.json")), common::to_string(file(dir() / "qe_identity.json")),
+                    common::to_string(file(dir() / "tcb_signing_chain.pem"))};
+  const Bytes quote = file(dir() / "quote.bin");
+  VerificationCache cache;
+  auto o = options();
+  o.cache = &cache;
+  auto first = verify_tdx_quote(quote, col, o);
+  ASSERT_TRUE(first.ok()) << first.status().to_string();
+  EXPECT_EQ(cache.hits(), 0u);
+  auto second = verify_tdx_quote(quote, col, o);
+  ASSERT_TRUE(second.ok());
+  EXPECT_GE(cache.hits(), 3u);  // PCK chain, TCB signing chain, both collateral bodies
+  EXPECT_EQ(second->status, first->status);
+  EXPECT_EQ(second->tcb_date, first->tcb_date);
+
+  // Outside the validity window of the cached chains: verified afresh, and rejected.
+  auto late = o;
+  late.at += 40ll * 365 * 24 * 3600;
+  EXPECT_FALSE(verify_tdx_quote(quote, col, late).ok());
+  auto early = o;
+  early.at = 1'000'000'000;  // 2001, before any of these certificates
+  EXPECT_FALSE(verify_tdx_quote(quote, col, early).ok());
+  // A warm cache does not vouch for a changed quote, collateral or anchor.
+  Bytes bad_quote = quote;
+  bad_quote[100] ^= 1;
+  EXPECT_FALSE(verify_tdx_quote(bad_quote, col, o).ok());
+  auto bad_col = col;
+  const auto pos = bad_col.tcb_info_json.find("\"tcbDate\"");
+  ASSERT_NE(pos, std::string::npos);
+  bad_col.tcb_info_json[pos + 13] = bad_col.tcb_info_json[pos + 13] == '1' ? '2' : '1';
+  EXPECT_FALSE(verify_tdx_quote(quote, bad_col, o).ok());
+  auto other_anchor = o;
+  other_anchor.root_ca_sha256 = std::string(64, '0');
+  EXPECT_FALSE(verify_tdx_quote(quote, col, other_anchor).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Vectors, TdxCases,
