@@ -173,6 +173,7 @@ Result<TdxQuote> parse_tdx_quote(ByteView quote) {
   T3N_ASSIGN_OR_RETURN(q.pce_svn, r.le<std::uint16_t>("header"));
   T3N_ASSIGN_OR_RETURN(q.qe_vendor_id, r.array<16>("header"));
   T3N_RETURN_IF_ERROR(r.take(20, "header user data").status());
+  static_assert(2 + 2 + 4 + 2 + 2 + 16 + 20 == kHeaderSize, "the quote header is 48 bytes");
   std::size_t body_size = kTdReport10Size;
   bool tdx15 = false;
   if (q.version == 5) {

@@ -53,11 +53,20 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-void collect_leaves(const toml::table& table, const std::string& prefix, std::vector<std::string>& out) {
+struct Leaf {
+  std::string key;
+  const toml::node* node;
+};
+
+// A segment that dotted-path lookup would split or index ("a.b", "x[0]") is
+// kept in quotes, so it never passes for a known key it only looks like.
+void collect_leaves(const toml::table& table, const std::string& prefix, std::vector<Leaf>& out) {
   for (const auto& [k, v] : table) {
-    std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    std::string segment(k.str());
+    if (segment.empty() || segment.find_first_of(".[]\"") != std::string::npos) segment = "\"" + segment + "\"";
+    std::string key = prefix.empty() ? segment : prefix + "." + segment;
     if (const auto* sub = v.as_table()) collect_leaves(*sub, key, out);
-    else out.push_back(std::move(key));
+    else out.push_back({std::move(key), &v});
   }
 }
 
@@ -162,13 +171,17 @@ Result<bool> ConfigTable::get_bool_or(std::string_view key, bool fallback) const
 }
 
 std::vector<std::string> ConfigTable::leaf_keys() const {
+  std::vector<Leaf> leaves;
+  collect_leaves(impl_->table, "", leaves);
   std::vector<std::string> out;
-  collect_leaves(impl_->table, "", out);
+  for (auto& l : leaves) out.push_back(std::move(l.key));
   return out;
 }
 
 Status ConfigTable::reject_unknown_keys(const std::vector<std::string_view>& known) const {
-  for (const auto& key : leaf_keys()) {
+  std::vector<Leaf> leaves;
+  collect_leaves(impl_->table, "", leaves);
+  for (const auto& [key, node] : leaves) {
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     std::string_view best;
     std::size_t best_d = 4;  // suggest only close matches
@@ -179,7 +192,7 @@ Status ConfigTable::reject_unknown_keys(const std::vector<std::string_view>& kno
         best = k;
       }
     }
-    std::string msg = position(impl_->source, *impl_->table.at_path(key).node()) + ": unknown key '" + key + "'";
+    std::string msg = position(impl_->source, *node) + ": unknown key '" + key + "'";
     if (!best.empty()) msg += " (did you mean '" + std::string(best) + "'?)";
     return invalid_argument(msg);
   }

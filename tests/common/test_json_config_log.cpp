@@ -71,6 +71,19 @@ TEST(Config, SyntaxErrorsAndUnknownKeys) {
   EXPECT_FALSE(ConfigTable::parse_file("/nonexistent/node.toml").ok());
 }
 
+// Found by fuzz_attest_formats: quoted keys that dotted lookup would split or
+// index crashed the unknown-key check, and "tdx.mrtd" = … at the top level
+// could pass for the known key tdx.mrtd while its value was never read.
+TEST(Config, QuotedKeysThatLookDottedAreUnknownNotCrashes) {
+  for (const char* text : {"\"api.port\" = 1\n", "[api]\n\"[0]\" = 1\n", "[\"a]b\"]\nx = 1\n", "\"\" = 1\n"}) {
+    auto cfg = ConfigTable::parse_string(text, "node.toml");
+    ASSERT_TRUE(cfg.ok()) << text;
+    Status s = cfg->reject_unknown_keys({"api.port"});
+    EXPECT_FALSE(s.ok()) << text;
+    EXPECT_NE(s.message().find("unknown key"), std::string::npos) << s.message();
+  }
+}
+
 TEST(Log, SecretsAndRedactedValuesNeverPrint) {
   auto lines = std::make_shared<std::vector<std::string>>();
   Logger log = Logger::to_memory(lines).with("tenant", "t1");
