@@ -75,8 +75,9 @@ void print(const Options& o, const Json& j, const std::string& human) {
 
 // Before sending anything: the node's attestation must bind the OHTTP keys
 // we are about to encrypt to.
-Status check_attestation(api::NodeClient& client) {
+Status check_attestation(api::NodeClient& client, Json* attestation = nullptr) {
   T3N_ASSIGN_OR_RETURN(Json att, client.get_json("/api/attestation"));
+  if (attestation != nullptr) *attestation = att;
   T3N_ASSIGN_OR_RETURN(api::OhttpKeyConfig config, client.key_config());
   if (!att.contains("binds") || !att["binds"].contains("ohttp_keys"))
     return Status(ErrorCode::kVerificationFailed, "the node's attestation binds no OHTTP keys");
@@ -89,7 +90,7 @@ Status check_attestation(api::NodeClient& client) {
   T3N_ASSIGN_OR_RETURN(Bytes pq, common::base64url_decode(att["binds"]["mldsa65_public_key"].get<std::string>()));
   if (common::hex_encode(attest::node_key_binding(ed, pq, bound_keys)) != att.value("report_data", std::string()))
     return Status(ErrorCode::kVerificationFailed, "attestation report data does not match the keys it claims to bind");
-  if (att.value("provider", std::string()) == "simulated")
+  if (att.value("provider", std::string()) == "simulated" && attestation == nullptr)
     std::fprintf(stderr, "warning: the node runs a simulated TEE (dev mode): its attestation proves nothing\n");
   return {};
 }
@@ -159,6 +160,12 @@ int main(int argc, char** argv) {
   std::string policy_file;
   verify->add_option("--policy", policy_file, "Policy TOML ([tdx] mrtd, rtmr0-3, mrconfigid, minimum_tcb_status, allow_debug, report_data)")
       ->check(CLI::ExistingFile);
+  auto* verify_node = attest_cmd->add_subcommand(
+      "verify-node", "Fetch a node's /api/attestation, check that it binds the node's keys, verify its evidence");
+  std::string node_url;
+  verify_node->add_option("url", node_url, "Node URL (default: --node)");
+  verify_node->add_option("--collateral", collateral_dir, "Collateral directory (as for verify)")->check(CLI::ExistingDirectory);
+  verify_node->add_option("--policy", policy_file, "Policy TOML (as for verify; REPORTDATA is always bound)")->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
 
   if (detect->parsed()) {
@@ -207,6 +214,58 @@ int main(int argc, char** argv) {
       for (const auto& why : j["policy"]["violations"]) std::fprintf(stderr, "policy: %s\n", why.get<std::string>().c_str());
     print(o, j, v.ok() ? "TDX quote v" + std::to_string(v->quote.version) + ": " + v->status + (j["valid"].get<bool>() ? " (valid)" : " (not acceptable)") +
                              "\nMRTD " + j["measurements"]["mrtd"].get<std::string>()
+                       : "NOT verified: " + v.status().message());
+    return j["valid"].get<bool>() ? 0 : 4;
+  }
+
+  if (verify_node->parsed()) {
+    api::NodeClient target(node_url.empty() ? o.node : node_url);
+    Json att;
+    if (Status bound = check_attestation(target, &att); !bound.ok()) {
+      print(o, {{"valid", false}, {"key_binding_valid", false}, {"error", bound.message()}}, "NOT verified: " + bound.message());
+      return 4;
+    }
+    const std::string kind = att.value("provider", std::string());
+    if (kind == "simulated" || !att.contains("evidence") || att["evidence"].is_null()) {
+      print(o, {{"valid", false}, {"provider", kind}, {"key_binding_valid", true}, {"hardware_verified", false},
+                {"note", "the node runs without TEE evidence (dev mode): its keys are consistent, but nothing vouches for them"}},
+            "keys consistent with the attestation, but the node has no TEE evidence (" + kind + "): NOT trusted");
+      return 4;
+    }
+    if (kind != "IntelTdx") return fail(Status(ErrorCode::kUnimplemented, "evidence from " + kind + " cannot be verified yet (IntelTdx can)"));
+    if (collateral_dir.empty()) return fail(common::invalid_argument("TDX evidence needs --collateral DIR"));
+    auto quote = common::base64_decode(att["evidence"].get<std::string>());
+    if (!quote.ok()) return fail(quote.status());
+    const std::filesystem::path d(collateral_dir);
+    attest::TdxCollateral col;
+    attest::CertCheckOptions opt;
+    for (auto [field, file_name] : {std::pair{&col.tcb_info_json, "tcb_info.json"}, std::pair{&col.qe_identity_json, "qe_identity.json"},
+                                    std::pair{&col.tcb_signing_chain_pem, "tcb_signing_chain.pem"}}) {
+      auto text = read_file(d / file_name);
+      if (!text.ok()) return fail(text.status());
+      *field = *text;
+    }
+    for (const char* crl : {"root_ca_crl.der", "pck_crl.der"}) {
+      auto bytes = read_file(d / crl);
+      if (bytes.ok()) opt.crls_der.push_back(common::to_bytes(*bytes));
+    }
+    attest::TdxPolicy policy;
+    if (!policy_file.empty()) {
+      auto text = read_file(policy_file);
+      if (!text.ok()) return fail(text.status());
+      auto p = attest::tdx_policy_from_toml(*text, policy_file);
+      if (!p.ok()) return fail(p.status());
+      policy = std::move(*p);
+    }
+    auto rd = common::hex_decode(att.value("report_data", std::string()));
+    if (!rd.ok() || rd->size() != 64) return fail(common::verification_failed("the attestation's report_data is not 64 bytes"));
+    attest::ReportData expected{};
+    std::copy(rd->begin(), rd->end(), expected.begin());
+    policy.report_data = expected;  // check_attestation proved it is the binding of the node's keys
+    auto v = attest::verify_tdx_quote(*quote, col, opt);
+    Json j = v.ok() ? attest::tdx_verification_to_json(v, attest::apply_tdx_policy(*v, policy)) : attest::tdx_verification_to_json(v);
+    j["key_binding_valid"] = true;
+    print(o, j, v.ok() ? std::string(j["valid"].get<bool>() ? "node verified: " : "NOT acceptable: ") + v->status
                        : "NOT verified: " + v.status().message());
     return j["valid"].get<bool>() ? 0 : 4;
   }

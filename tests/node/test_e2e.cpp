@@ -114,6 +114,16 @@ TEST_F(NodeE2E, TheWholeLoopThroughTheCli) {
   const std::string z = "z:" + std::string(40, 'a') + ":public:board";
   EXPECT_NE(run(t3n + " proof " + z + " nobody").find("proof verifies: nobody is absent"), std::string::npos);
   EXPECT_NE(run(t3n + " call counter transfer").find("unknown_function"), std::string::npos);
+  // A dev node's keys are consistently bound, but nothing vouches for them: not trusted, exit 4.
+  const std::string node_check = run(t3n + " --json attest verify-node; echo exit=$?");
+  auto nj = common::parse_json(node_check.substr(0, node_check.find('\n')));
+  ASSERT_TRUE(nj.ok()) << node_check;
+  EXPECT_FALSE((*nj)["valid"].get<bool>());
+  EXPECT_TRUE((*nj)["key_binding_valid"].get<bool>());
+  EXPECT_FALSE((*nj)["hardware_verified"].get<bool>());
+  EXPECT_NE(node_check.find("exit=4"), std::string::npos) << node_check;
+  EXPECT_NE(run(std::string(T3N_BIN_DIR) + "/t3n attest verify-node http://127.0.0.1:1; echo exit=$?").find("exit=4"),
+            std::string::npos);
 }
 
 TEST_F(NodeE2E, AuthenticationReplayAndTampering) {
