@@ -95,6 +95,25 @@ Status check_attestation(api::NodeClient& client, Json* attestation = nullptr) {
   return {};
 }
 
+// Collateral in the layout of ../shared/vectors/attestation/tdx/<case>/; the CRLs are optional.
+Status load_tdx_collateral(const std::filesystem::path& dir, attest::TdxCollateral& col, attest::CertCheckOptions& opt) {
+  for (auto [field, file_name] : {std::pair{&col.tcb_info_json, "tcb_info.json"}, std::pair{&col.qe_identity_json, "qe_identity.json"},
+                                  std::pair{&col.tcb_signing_chain_pem, "tcb_signing_chain.pem"}}) {
+    T3N_ASSIGN_OR_RETURN(*field, read_file(dir / file_name));
+  }
+  for (const char* crl : {"root_ca_crl.der", "pck_crl.der"}) {
+    auto bytes = read_file(dir / crl);
+    if (bytes.ok()) opt.crls_der.push_back(common::to_bytes(*bytes));
+  }
+  return {};
+}
+
+Result<attest::TdxPolicy> load_tdx_policy(const std::string& file) {
+  if (file.empty()) return attest::TdxPolicy{};
+  T3N_ASSIGN_OR_RETURN(std::string text, read_file(file));
+  return attest::tdx_policy_from_toml(text, file);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -180,33 +199,18 @@ int main(int argc, char** argv) {
     if (provider != "IntelTdx") return fail(Status(ErrorCode::kUnimplemented, "provider " + provider + " is not supported yet (IntelTdx is)"));
     auto quote = read_file(evidence);
     if (!quote.ok()) return fail(quote.status());
-    const std::filesystem::path d(collateral_dir);
     attest::TdxCollateral col;
     attest::CertCheckOptions opt;
-    for (auto [field, file_name] : {std::pair{&col.tcb_info_json, "tcb_info.json"}, std::pair{&col.qe_identity_json, "qe_identity.json"},
-                               std::pair{&col.tcb_signing_chain_pem, "tcb_signing_chain.pem"}}) {
-      auto text = read_file(d / file_name);
-      if (!text.ok()) return fail(text.status());
-      *field = *text;
-    }
-    for (const char* crl : {"root_ca_crl.der", "pck_crl.der"}) {
-      auto bytes = read_file(d / crl);
-      if (bytes.ok()) opt.crls_der.push_back(common::to_bytes(*bytes));
-    }
+    if (Status loaded = load_tdx_collateral(collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
     if (!at.empty()) {
       std::tm tm{};
       const char* end = ::strptime(at.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
       if (end == nullptr || *end != '\0') return fail(common::invalid_argument("--at must be RFC 3339 UTC, like 2025-06-19T22:32:27Z"));
       opt.at = ::timegm(&tm);
     }
-    attest::TdxPolicy policy;
-    if (!policy_file.empty()) {
-      auto text = read_file(policy_file);
-      if (!text.ok()) return fail(text.status());
-      auto p = attest::tdx_policy_from_toml(*text, policy_file);
-      if (!p.ok()) return fail(p.status());
-      policy = std::move(*p);
-    }
+    auto loaded_policy = load_tdx_policy(policy_file);
+    if (!loaded_policy.ok()) return fail(loaded_policy.status());
+    attest::TdxPolicy policy = std::move(*loaded_policy);
     auto v = attest::verify_tdx_quote(common::as_bytes(*quote), col, opt);
     Json j = v.ok() ? attest::tdx_verification_to_json(v, attest::apply_tdx_policy(*v, policy, std::nullopt, opt.at))
                     : attest::tdx_verification_to_json(v);
@@ -236,27 +240,12 @@ int main(int argc, char** argv) {
     if (collateral_dir.empty()) return fail(common::invalid_argument("TDX evidence needs --collateral DIR"));
     auto quote = common::base64_decode(att["evidence"].get<std::string>());
     if (!quote.ok()) return fail(quote.status());
-    const std::filesystem::path d(collateral_dir);
     attest::TdxCollateral col;
     attest::CertCheckOptions opt;
-    for (auto [field, file_name] : {std::pair{&col.tcb_info_json, "tcb_info.json"}, std::pair{&col.qe_identity_json, "qe_identity.json"},
-                                    std::pair{&col.tcb_signing_chain_pem, "tcb_signing_chain.pem"}}) {
-      auto text = read_file(d / file_name);
-      if (!text.ok()) return fail(text.status());
-      *field = *text;
-    }
-    for (const char* crl : {"root_ca_crl.der", "pck_crl.der"}) {
-      auto bytes = read_file(d / crl);
-      if (bytes.ok()) opt.crls_der.push_back(common::to_bytes(*bytes));
-    }
-    attest::TdxPolicy policy;
-    if (!policy_file.empty()) {
-      auto text = read_file(policy_file);
-      if (!text.ok()) return fail(text.status());
-      auto p = attest::tdx_policy_from_toml(*text, policy_file);
-      if (!p.ok()) return fail(p.status());
-      policy = std::move(*p);
-    }
+    if (Status loaded = load_tdx_collateral(collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
+    auto loaded_policy = load_tdx_policy(policy_file);
+    if (!loaded_policy.ok()) return fail(loaded_policy.status());
+    attest::TdxPolicy policy = std::move(*loaded_policy);
     auto rd = common::hex_decode(att.value("report_data", std::string()));
     if (!rd.ok() || rd->size() != 64) return fail(common::verification_failed("the attestation's report_data is not 64 bytes"));
     attest::ReportData expected{};
