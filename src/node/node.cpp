@@ -17,6 +17,7 @@
 #include "cas/blob_store.h"
 #include "common/config.h"
 #include "common/encoding.h"
+#include "common/files.h"
 #include "crypto/aead.h"
 #include "crypto/hash.h"
 #include "crypto/kdf.h"
@@ -139,6 +140,26 @@ struct Node::Impl {
   attest::VerificationCache attestation_cache;  // verified chains and collateral, per platform
 
   std::string tenant_default() const { return std::string(40, 'a'); }
+
+  // Collateral the operator placed under <data_dir>/collateral/<fmspc>/ (the
+  // layout of `t3n attest verify --collateral`): fetched ahead of time from
+  // PCS/PCCS, never on the request path.
+  Status local_tdx_collateral(ByteView quote, attest::TdxCollateral& col, attest::CertCheckOptions& opt) const {
+    T3N_ASSIGN_OR_RETURN(auto parsed, attest::parse_tdx_quote(quote));
+    T3N_ASSIGN_OR_RETURN(auto pck, attest::pck_extensions(parsed.pck_chain_pem.front()));
+    const std::string fmspc = common::hex_encode(pck.fmspc);
+    const auto dir = config.data_dir / "collateral" / fmspc;
+    if (!std::filesystem::is_directory(dir))
+      return common::not_found("no collateral for FMSPC " + fmspc + ": send 'collateral' or place it in <data_dir>/collateral/" + fmspc + "/");
+    for (auto [field, name] : {std::pair{&col.tcb_info_json, "tcb_info.json"}, std::pair{&col.qe_identity_json, "qe_identity.json"},
+                               std::pair{&col.tcb_signing_chain_pem, "tcb_signing_chain.pem"}}) {
+      T3N_ASSIGN_OR_RETURN(*field, common::read_file(dir / name));
+    }
+    for (const char* name : {"root_ca_crl.der", "pck_crl.der"}) {
+      if (auto der = common::read_file(dir / name); der.ok()) opt.crls_der.push_back(common::to_bytes(*der));
+    }
+    return {};
+  }
 
   // ---- users ----
   Result<Bytes> user_for(const std::string& authenticator) {
@@ -623,17 +644,27 @@ void Node::Impl::setup_routes() {
       return;
     }
     auto evidence = common::base64_decode(body->value("evidence", ""));
-    if (!evidence.ok() || !body->contains("collateral") || !(*body)["collateral"].is_object()) {
-      json_reply(res, {{"error", "'evidence' (base64) and 'collateral' {tcb_info, qe_identity, tcb_signing_chain, crls?} are required"}}, 400);
+    if (!evidence.ok()) {
+      json_reply(res, {{"error", "'evidence' (base64 TDX quote) is required"}}, 400);
       return;
     }
-    const auto& c = (*body)["collateral"];
-    attest::TdxCollateral col{c.value("tcb_info", ""), c.value("qe_identity", ""), c.value("tcb_signing_chain", "")};
+    attest::TdxCollateral col;
     attest::CertCheckOptions opt;
     opt.cache = &attestation_cache;
-    for (const auto& crl : c.value("crls", Json::array())) {
-      auto der = crl.is_string() ? common::base64_decode(crl.get<std::string>()) : Result<Bytes>(common::invalid_argument("crl"));
-      if (der.ok()) opt.crls_der.push_back(*der);
+    if (body->contains("collateral")) {
+      const auto& c = (*body)["collateral"];
+      if (!c.is_object()) {
+        json_reply(res, {{"error", "'collateral' must be {tcb_info, qe_identity, tcb_signing_chain, crls?}"}}, 400);
+        return;
+      }
+      col = {c.value("tcb_info", ""), c.value("qe_identity", ""), c.value("tcb_signing_chain", "")};
+      for (const auto& crl : c.value("crls", Json::array())) {
+        auto der = crl.is_string() ? common::base64_decode(crl.get<std::string>()) : Result<Bytes>(common::invalid_argument("crl"));
+        if (der.ok()) opt.crls_der.push_back(*der);
+      }
+    } else if (Status from_disk = local_tdx_collateral(*evidence, col, opt); !from_disk.ok()) {
+      json_reply(res, {{"error", from_disk.message()}}, from_disk.code() == ErrorCode::kNotFound ? 422 : 400);
+      return;
     }
     if (body->contains("at_unix")) opt.at = static_cast<std::time_t>(body->value("at_unix", 0ll));
     attest::TdxPolicy policy;

@@ -257,6 +257,22 @@ TEST_F(NodeE2E, VerifiesTdxEvidenceOverRest) {
   body["policy"] = "[tdx]\nmrtd = 3\n";
   EXPECT_EQ(raw.Post("/api/verify/tee-attestation", body.dump(), "application/json")->status, 400);
   body.erase("policy");
+  // Without collateral in the request: the node's own collateral directory, per FMSPC.
+  const Json collateral = body["collateral"];
+  body.erase("collateral");
+  auto missing = raw.Post("/api/verify/tee-attestation", body.dump(), "application/json");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 422) << missing->body;
+  const std::string fmspc = t3n::testing::load_vectors("attestation/tdx/dcap-qvl-v4-uptodate/case.json")["fmspc"].get<std::string>();
+  const auto local = dir_->path() / "data" / "collateral" / fmspc;
+  std::filesystem::create_directories(local);
+  for (const char* f : {"tcb_info.json", "qe_identity.json", "tcb_signing_chain.pem", "root_ca_crl.der", "pck_crl.der"})
+    std::filesystem::copy_file(d / f, local / f, std::filesystem::copy_options::overwrite_existing);
+  auto from_disk = raw.Post("/api/verify/tee-attestation", body.dump(), "application/json");
+  ASSERT_TRUE(from_disk);
+  ASSERT_EQ(from_disk->status, 200) << from_disk->body;
+  EXPECT_TRUE(Json::parse(from_disk->body)["valid"].get<bool>()) << from_disk->body;
+  body["collateral"] = collateral;
   body["evidence"] = common::base64_encode(Bytes(100, 1));
   auto bad = raw.Post("/api/verify/tee-attestation", body.dump(), "application/json");
   EXPECT_FALSE(Json::parse(bad->body)["valid"].get<bool>());
