@@ -6,6 +6,7 @@
 #include "attest/tdx_verify.h"
 #include "attest/verification_cache.h"
 #include "bench_util.h"
+#include "common/encoding.h"
 #include "common/files.h"
 
 namespace {
@@ -19,9 +20,7 @@ void BM_TdxFullVerification(benchmark::State& state) {
                             bench::must(common::read_file(dir + "qe_identity.json")),
                             bench::must(common::read_file(dir + "tcb_signing_chain.pem"))};
   attest::CertCheckOptions o;
-  std::tm tm{};
-  ::strptime("2025-06-19T22:32:27Z", "%Y-%m-%dT%H:%M:%SZ", &tm);
-  o.at = ::timegm(&tm);
+  o.at = bench::must(common::parse_utc_timestamp("2025-06-19T22:32:27Z"));
   const auto root_crl = bench::must(common::read_file(dir + "root_ca_crl.der"));
   const auto pck_crl = bench::must(common::read_file(dir + "pck_crl.der"));
   o.crls_der = {common::to_bytes(root_crl), common::to_bytes(pck_crl)};
@@ -41,9 +40,7 @@ void BM_TdxQuoteSignaturesOnly(benchmark::State& state) {
   const std::string dir = std::string(T3N_VECTORS_DIR) + "/attestation/tdx/dcap-qvl-v4-uptodate/";
   const auto quote = bench::must(common::read_file(dir + "quote.bin"));
   attest::CertCheckOptions o;
-  std::tm tm{};
-  ::strptime("2025-06-19T22:32:27Z", "%Y-%m-%dT%H:%M:%SZ", &tm);
-  o.at = ::timegm(&tm);
+  o.at = bench::must(common::parse_utc_timestamp("2025-06-19T22:32:27Z"));
   o.crls_der = {common::to_bytes(bench::must(common::read_file(dir + "root_ca_crl.der"))),
                 common::to_bytes(bench::must(common::read_file(dir + "pck_crl.der")))};
   for (auto _ : state) {

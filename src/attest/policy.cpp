@@ -1,7 +1,6 @@
 #include "attest/policy.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "common/config.h"
 #include "common/encoding.h"
@@ -10,29 +9,18 @@
 namespace t3n::attest {
 namespace {
 
-constexpr std::array<std::string_view, 6> kStatusOrder = {
-    "UpToDate",  "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
-    "OutOfDate", "OutOfDateConfigurationNeeded"};
-
-std::optional<std::size_t> status_rank(std::string_view status) {
-  for (std::size_t i = 0; i < kStatusOrder.size(); ++i)
-    if (kStatusOrder[i] == status) return i;
-  return std::nullopt;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
+// A minimum can name any status up to OutOfDateConfigurationNeeded; Revoked
+// and TcbNotSupported rank above every minimum, so they never pass.
+constexpr int kLowestAcceptableSeverity = 5;
 
 Result<std::vector<std::string>> measurement_list(const common::ConfigTable& t, const std::string& key) {
   if (!t.contains(key)) return std::vector<std::string>{};
   T3N_ASSIGN_OR_RETURN(auto values, t.get_string_list(key));
   for (auto& v : values) {
-    v = lower(v);
     auto bytes = common::hex_decode(v);
     if (!bytes.ok() || bytes->size() != 48)
       return common::invalid_argument(key + ": '" + v + "' is not 48 bytes of hex (96 digits)");
+    v = common::hex_encode(*bytes);  // canonical lower case, as measurements are compared
   }
   return values;
 }
@@ -68,7 +56,7 @@ Result<TdxPolicy> tdx_policy_from_toml(std::string_view text, std::string source
   }
   T3N_ASSIGN_OR_RETURN(p.mrconfigid, measurement_list(t, "tdx.mrconfigid"));
   T3N_ASSIGN_OR_RETURN(p.minimum_tcb_status, t.get_string_or("tdx.minimum_tcb_status", p.minimum_tcb_status));
-  if (!status_rank(p.minimum_tcb_status))
+  if (tcb_status_severity(p.minimum_tcb_status) > kLowestAcceptableSeverity)
     return common::invalid_argument("tdx.minimum_tcb_status: '" + p.minimum_tcb_status +
                                     "' is not one of UpToDate, SWHardeningNeeded, ConfigurationNeeded, "
                                     "ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded");
@@ -103,9 +91,8 @@ PolicyOutcome apply_tdx_policy(const TdxVerification& v, const TdxPolicy& policy
   for (std::size_t i = 0; i < 4; ++i) measure(("RTMR" + std::to_string(i)).c_str(), policy.rtmr[i], r.rtmr[i]);
   measure("MRCONFIGID", policy.mrconfigid, r.mr_config_id);
 
-  const auto have = status_rank(v.status);
-  const auto want = status_rank(policy.minimum_tcb_status);
-  if (!have || !want || *have > *want)
+  const int want = tcb_status_severity(policy.minimum_tcb_status);  // an unknown minimum admits nothing
+  if (want > kLowestAcceptableSeverity || tcb_status_severity(v.status) > want)
     out.violations.push_back("TCB status " + v.status + " is below the minimum " + policy.minimum_tcb_status);
   if (r.debug() && !policy.allow_debug) out.violations.push_back("the TD runs in debug mode (its memory is readable by the host)");
 

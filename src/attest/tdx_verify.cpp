@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "common/encoding.h"
+#include "common/files.h"
 #include "common/json.h"
 #include "crypto/hash.h"
 #include "crypto/p256.h"
@@ -21,13 +22,6 @@ namespace {
 using common::Json;
 
 Status fail(const std::string& why) { return common::verification_failed("tdx: " + why); }
-
-Result<std::time_t> parse_time(const std::string& s) {
-  std::tm tm{};
-  const char* end = ::strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (end == nullptr || *end != '\0') return common::invalid_argument("bad timestamp '" + s + "'");
-  return ::timegm(&tm);
-}
 
 std::string upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -69,8 +63,8 @@ Result<Json> signed_collateral(const std::string& text, std::string_view key, By
 }
 
 Status check_dates(const Json& j, std::time_t at, const char* what) {
-  auto issue = parse_time(j.value("issueDate", ""));
-  auto next = parse_time(j.value("nextUpdate", ""));
+  auto issue = common::parse_utc_timestamp(j.value("issueDate", ""));
+  auto next = common::parse_utc_timestamp(j.value("nextUpdate", ""));
   if (!issue.ok() || !next.ok()) return fail(std::string(what) + " has bad dates");
   if (at < *issue) return fail(std::string(what) + " is not yet valid");
   if (at > *next) return fail(std::string(what) + " has expired (nextUpdate passed)");
@@ -84,7 +78,9 @@ bool masked_equal(ByteView value, ByteView expected, ByteView mask) {
   return true;
 }
 
-int severity(const std::string& s) {
+}  // namespace
+
+int tcb_status_severity(std::string_view s) {
   if (s == "UpToDate") return 0;
   if (s == "SWHardeningNeeded") return 1;
   if (s == "ConfigurationNeeded") return 2;
@@ -95,6 +91,19 @@ int severity(const std::string& s) {
   return 7;
 }
 
+Status load_tdx_collateral(const std::filesystem::path& dir, TdxCollateral& col, CertCheckOptions& options) {
+  for (auto [field, name] : {std::pair{&col.tcb_info_json, "tcb_info.json"}, std::pair{&col.qe_identity_json, "qe_identity.json"},
+                             std::pair{&col.tcb_signing_chain_pem, "tcb_signing_chain.pem"}}) {
+    T3N_ASSIGN_OR_RETURN(*field, common::read_file(dir / name));
+  }
+  for (const char* name : {"root_ca_crl.der", "pck_crl.der"}) {
+    if (auto der = common::read_file(dir / name); der.ok()) options.crls_der.push_back(common::to_bytes(*der));
+  }
+  return {};
+}
+
+namespace {
+
 // Intel's convergence of platform, QE and module status.
 std::string converge(const std::string& platform, const std::string& other) {
   if (other == "Revoked" || platform == "Revoked") return "Revoked";
@@ -104,7 +113,7 @@ std::string converge(const std::string& platform, const std::string& other) {
       return "OutOfDateConfigurationNeeded";
     return "OutOfDate";
   }
-  return severity(other) > severity(platform) ? other : platform;
+  return tcb_status_severity(other) > tcb_status_severity(platform) ? other : platform;
 }
 
 }  // namespace
@@ -248,8 +257,7 @@ common::Json tdx_verification_to_json(const Result<TdxVerification>& v) {
                     {"tee_tcb_svn", hex_encode(r.tee_tcb_svn)},
                     {"td_attributes", hex_encode(r.td_attributes)},
                     {"debug", r.debug()}};
-  const bool usable = v->status == "UpToDate" || v->status == "SWHardeningNeeded" ||
-                      v->status == "ConfigurationNeeded" || v->status == "ConfigurationAndSWHardeningNeeded";
+  const bool usable = tcb_status_severity(v->status) <= 3;  // up to ConfigurationAndSWHardeningNeeded
   return {{"valid", usable && !r.debug()},
           {"provider", "IntelTdx"},
           {"hardware_verified", true},

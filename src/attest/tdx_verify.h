@@ -5,6 +5,7 @@
 // final status as Intel's reference verifier computes it.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,16 @@ struct TdxVerification {
   std::string qe_status;
   std::string module_status;
 };
+
+// Collateral in the layout of ../shared/vectors/attestation/tdx/<case>/:
+// tcb_info.json, qe_identity.json, tcb_signing_chain.pem; root_ca_crl.der and
+// pck_crl.der when present are appended to options.crls_der.
+Status load_tdx_collateral(const std::filesystem::path& dir, TdxCollateral& collateral, CertCheckOptions& options);
+
+// 0 UpToDate, 1 SWHardeningNeeded, 2 ConfigurationNeeded,
+// 3 ConfigurationAndSWHardeningNeeded, 4 OutOfDate,
+// 5 OutOfDateConfigurationNeeded, 6 Revoked, 7 anything else (TcbNotSupported).
+int tcb_status_severity(std::string_view status);
 
 // kVerificationFailed for any signature, chain, date or identity failure;
 // a valid quote whose platform matches no TCB level gets status TcbNotSupported.

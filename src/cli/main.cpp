@@ -95,19 +95,6 @@ Status check_attestation(api::NodeClient& client, Json* attestation = nullptr) {
   return {};
 }
 
-// Collateral in the layout of ../shared/vectors/attestation/tdx/<case>/; the CRLs are optional.
-Status load_tdx_collateral(const std::filesystem::path& dir, attest::TdxCollateral& col, attest::CertCheckOptions& opt) {
-  for (auto [field, file_name] : {std::pair{&col.tcb_info_json, "tcb_info.json"}, std::pair{&col.qe_identity_json, "qe_identity.json"},
-                                  std::pair{&col.tcb_signing_chain_pem, "tcb_signing_chain.pem"}}) {
-    T3N_ASSIGN_OR_RETURN(*field, read_file(dir / file_name));
-  }
-  for (const char* crl : {"root_ca_crl.der", "pck_crl.der"}) {
-    auto bytes = read_file(dir / crl);
-    if (bytes.ok()) opt.crls_der.push_back(common::to_bytes(*bytes));
-  }
-  return {};
-}
-
 Result<attest::TdxPolicy> load_tdx_policy(const std::string& file) {
   if (file.empty()) return attest::TdxPolicy{};
   T3N_ASSIGN_OR_RETURN(std::string text, read_file(file));
@@ -201,12 +188,11 @@ int main(int argc, char** argv) {
     if (!quote.ok()) return fail(quote.status());
     attest::TdxCollateral col;
     attest::CertCheckOptions opt;
-    if (Status loaded = load_tdx_collateral(collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
+    if (Status loaded = attest::load_tdx_collateral(collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
     if (!at.empty()) {
-      std::tm tm{};
-      const char* end = ::strptime(at.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-      if (end == nullptr || *end != '\0') return fail(common::invalid_argument("--at must be RFC 3339 UTC, like 2025-06-19T22:32:27Z"));
-      opt.at = ::timegm(&tm);
+      auto when = common::parse_utc_timestamp(at);
+      if (!when.ok()) return fail(common::invalid_argument("--at must be RFC 3339 UTC, like 2025-06-19T22:32:27Z"));
+      opt.at = *when;
     }
     auto loaded_policy = load_tdx_policy(policy_file);
     if (!loaded_policy.ok()) return fail(loaded_policy.status());
@@ -242,7 +228,7 @@ int main(int argc, char** argv) {
     if (!quote.ok()) return fail(quote.status());
     attest::TdxCollateral col;
     attest::CertCheckOptions opt;
-    if (Status loaded = load_tdx_collateral(collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
+    if (Status loaded = attest::load_tdx_collateral(collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
     auto loaded_policy = load_tdx_policy(policy_file);
     if (!loaded_policy.ok()) return fail(loaded_policy.status());
     attest::TdxPolicy policy = std::move(*loaded_policy);

@@ -1,6 +1,7 @@
 #include "common/encoding.h"
 
 #include <array>
+#include <ctime>
 #include <cstdint>
 
 namespace t3n::common {
@@ -245,6 +246,14 @@ Result<Bytes> multibase_decode(std::string_view text) {
     default:
       return invalid_argument(std::string("multibase: unsupported prefix '") + text[0] + "'");
   }
+}
+
+Result<std::time_t> parse_utc_timestamp(std::string_view text) {
+  const std::string s(text);
+  std::tm tm{};
+  const char* end = ::strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (end == nullptr || *end != '\0') return invalid_argument("bad timestamp '" + s + "' (expected like 2025-06-19T22:32:27Z)");
+  return ::timegm(&tm);
 }
 
 }  // namespace t3n::common

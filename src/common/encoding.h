@@ -3,6 +3,7 @@
 // alphabet, and say which position was bad.
 #pragma once
 
+#include <ctime>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,10 @@ namespace t3n::common {
 std::string hex_encode(ByteView data);
 // Accepts upper or lower case and an optional "0x" prefix.
 Result<Bytes> hex_decode(std::string_view text);
+
+// An RFC 3339 UTC timestamp with second precision, "2025-06-19T22:32:27Z"
+// (the form of PCS collateral dates and of --at), as seconds since the epoch.
+Result<std::time_t> parse_utc_timestamp(std::string_view text);
 
 // RFC 4648 §5, no padding (JWS/JWT style).
 std::string base64url_encode(ByteView data);

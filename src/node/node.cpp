@@ -17,7 +17,6 @@
 #include "cas/blob_store.h"
 #include "common/config.h"
 #include "common/encoding.h"
-#include "common/files.h"
 #include "crypto/aead.h"
 #include "crypto/hash.h"
 #include "crypto/kdf.h"
@@ -151,14 +150,7 @@ struct Node::Impl {
     const auto dir = config.data_dir / "collateral" / fmspc;
     if (!std::filesystem::is_directory(dir))
       return common::not_found("no collateral for FMSPC " + fmspc + ": send 'collateral' or place it in <data_dir>/collateral/" + fmspc + "/");
-    for (auto [field, name] : {std::pair{&col.tcb_info_json, "tcb_info.json"}, std::pair{&col.qe_identity_json, "qe_identity.json"},
-                               std::pair{&col.tcb_signing_chain_pem, "tcb_signing_chain.pem"}}) {
-      T3N_ASSIGN_OR_RETURN(*field, common::read_file(dir / name));
-    }
-    for (const char* name : {"root_ca_crl.der", "pck_crl.der"}) {
-      if (auto der = common::read_file(dir / name); der.ok()) opt.crls_der.push_back(common::to_bytes(*der));
-    }
-    return {};
+    return attest::load_tdx_collateral(dir, col, opt);
   }
 
   // ---- users ----

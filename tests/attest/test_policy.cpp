@@ -21,12 +21,6 @@ std::string read(const std::filesystem::path& p) {
   return ss.str();
 }
 
-std::time_t parse_time(const std::string& rfc3339) {
-  std::tm tm{};
-  ::strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return ::timegm(&tm);
-}
-
 // The v4 quote from dcap-qvl: UpToDate, production TD (debug off).
 class TdxPolicyTest : public ::testing::Test {
  protected:
@@ -34,7 +28,7 @@ class TdxPolicyTest : public ::testing::Test {
     const auto dir = t3n::testing::vectors_dir() / "attestation/tdx/dcap-qvl-v4-uptodate";
     const auto meta = t3n::testing::load_vectors("attestation/tdx/dcap-qvl-v4-uptodate/case.json");
     CertCheckOptions o;
-    o.at = parse_time(meta["verify_at"].get<std::string>());
+    o.at = *common::parse_utc_timestamp(meta["verify_at"].get<std::string>());
     o.crls_der = {common::to_bytes(read(dir / "root_ca_crl.der")), common::to_bytes(read(dir / "pck_crl.der"))};
     TdxCollateral col{read(dir / "tcb_info.json"), read(dir / "qe_identity.json"), read(dir / "tcb_signing_chain.pem")};
     auto v = verify_tdx_quote(common::as_bytes(read(dir / "quote.bin")), col, o);

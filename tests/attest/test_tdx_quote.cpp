@@ -10,6 +10,7 @@
 #include "attest/tdx_verify.h"
 #include "attest/verification_cache.h"
 #include <unistd.h>
+#include "common/encoding.h"
 #include "test_util.h"
 
 namespace t3n::attest {
@@ -23,19 +24,13 @@ Bytes file(const std::filesystem::path& p) {
   return common::to_bytes(ss.str());
 }
 
-std::time_t parse_time(const std::string& rfc3339) {
-  std::tm tm{};
-  ::strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return ::timegm(&tm);
-}
-
 class TdxCases : public ::testing::TestWithParam<std::string> {
  protected:
   std::filesystem::path dir() const { return t3n::testing::vectors_dir() / "attestation/tdx" / GetParam(); }
   common::Json meta() const { return t3n::testing::load_vectors("attestation/tdx/" + GetParam() + "/case.json"); }
   CertCheckOptions options() const {
     CertCheckOptions o;
-    o.at = parse_time(meta()["verify_at"].get<std::string>());
+    o.at = *common::parse_utc_timestamp(meta()["verify_at"].get<std::string>());
     o.crls_der = {file(dir() / "root_ca_crl.der"), file(dir() / "pck_crl.der")};
     return o;
   }
@@ -81,7 +76,7 @@ TEST_P(TdxCases, EveryMutationIsRejected) {
   EXPECT_FALSE(verify_tdx_quote_signatures(mut, o).ok());
   // Outside the certificates' validity, or under another trust anchor.
   auto later = o;
-  later.at = parse_time("2045-01-01T00:00:00Z");
+  later.at = *common::parse_utc_timestamp("2045-01-01T00:00:00Z");
   EXPECT_FALSE(verify_tdx_quote_signatures(*q, later).ok());
   auto other_root = o;
   other_root.root_ca_sha256 = std::string(64, '0');
