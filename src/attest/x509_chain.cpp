@@ -37,20 +37,46 @@ std::time_t to_time(const ASN1_TIME* t, std::time_t fallback) {
   return ::timegm(&tm);
 }
 
-std::string chain_cache_key(const std::vector<std::string>& pem_chain, const CertCheckOptions& o, std::string_view what) {
+template <typename Part>
+std::string chain_cache_key(const std::vector<Part>& chain, const CertCheckOptions& o, std::string_view what,
+                            std::string_view form) {
   Bytes material = common::to_bytes(what);
   auto add = [&](ByteView part) {
     common::append_u32_be(material, static_cast<std::uint32_t>(part.size()));
     common::append(material, part);
   };
+  add(common::as_bytes(form));
   add(common::as_bytes(o.root_ca_sha256));
-  for (const auto& pem : pem_chain) add(common::as_bytes(pem));
+  for (const auto& cert : chain) add(ByteView(reinterpret_cast<const std::uint8_t*>(cert.data()), cert.size()));
   for (const auto& crl : o.crls_der) add(crl);
   return common::hex_encode(crypto::sha256(material));
 }
 
-Result<Bytes> verify_uncached(const std::vector<std::string>& pem_chain, const CertCheckOptions& o, std::string_view what,
-                              VerificationCache::Chain* window);
+enum class LeafKeyForm { kP256Point, kSpkiDer };
+
+Result<Bytes> verify_uncached(std::vector<X509Ptr> certs, const CertCheckOptions& o, std::string_view what,
+                              LeafKeyForm form, VerificationCache::Chain* window);
+
+template <typename Part, typename Parse>
+Result<Bytes> verify_cached(const std::vector<Part>& chain, const CertCheckOptions& o, std::string_view what,
+                            LeafKeyForm form, Parse parse) {
+  auto run = [&](VerificationCache::Chain* window) -> Result<Bytes> {
+    std::vector<X509Ptr> certs;
+    for (const auto& part : chain) {
+      T3N_ASSIGN_OR_RETURN(X509Ptr c, parse(part));
+      certs.push_back(std::move(c));
+    }
+    return verify_uncached(std::move(certs), o, what, form, window);
+  };
+  if (o.cache == nullptr) return run(nullptr);
+  const std::time_t at = o.at != 0 ? o.at : std::time(nullptr);
+  const std::string key = chain_cache_key(chain, o, what, form == LeafKeyForm::kP256Point ? "p256" : "spki");
+  if (auto hit = o.cache->chain(key, at)) return *hit;
+  VerificationCache::Chain window;
+  T3N_ASSIGN_OR_RETURN(window.leaf_key, run(&window));
+  o.cache->put_chain(key, window);
+  return window.leaf_key;
+}
 
 }  // namespace
 
@@ -71,27 +97,28 @@ Result<std::vector<std::string>> split_pem_certificates(std::string_view text) {
 
 Result<Bytes> verify_chain_to_pinned_root(const std::vector<std::string>& pem_chain, const CertCheckOptions& o,
                                           std::string_view what) {
-  if (o.cache == nullptr) return verify_uncached(pem_chain, o, what, nullptr);
-  const std::time_t at = o.at != 0 ? o.at : std::time(nullptr);
-  const std::string key = chain_cache_key(pem_chain, o, what);
-  if (auto hit = o.cache->chain(key, at)) return *hit;
-  VerificationCache::Chain window;
-  T3N_ASSIGN_OR_RETURN(window.leaf_key, verify_uncached(pem_chain, o, what, &window));
-  o.cache->put_chain(key, window);
-  return window.leaf_key;
+  return verify_cached(pem_chain, o, what, LeafKeyForm::kP256Point,
+                       [&](const std::string& pem) { return parse_pem(pem, what); });
+}
+
+Result<Bytes> verify_der_chain_to_pinned_root(const std::vector<Bytes>& der_chain, const CertCheckOptions& o,
+                                              std::string_view what) {
+  return verify_cached(der_chain, o, what, LeafKeyForm::kSpkiDer, [&](const Bytes& der) -> Result<X509Ptr> {
+    const unsigned char* p = der.data();
+    X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+    ERR_clear_error();
+    if (!cert || p != der.data() + der.size())
+      return common::invalid_argument(std::string(what) + ": unparsable certificate");
+    return cert;
+  });
 }
 
 namespace {
 
-Result<Bytes> verify_uncached(const std::vector<std::string>& pem_chain, const CertCheckOptions& o, std::string_view what,
-                              VerificationCache::Chain* window) {
+Result<Bytes> verify_uncached(std::vector<X509Ptr> certs, const CertCheckOptions& o, std::string_view what,
+                              LeafKeyForm form, VerificationCache::Chain* window) {
   auto fail = [&](const std::string& why) { return common::verification_failed(std::string(what) + ": " + why); };
-  if (pem_chain.size() < 2) return fail("needs at least a leaf and the root");
-  std::vector<X509Ptr> certs;
-  for (const auto& pem : pem_chain) {
-    T3N_ASSIGN_OR_RETURN(X509Ptr c, parse_pem(pem, what));
-    certs.push_back(std::move(c));
-  }
+  if (certs.size() < 2) return fail("needs at least a leaf and the root");
   const int len = i2d_X509(certs.back().get(), nullptr);
   if (len <= 0) return fail("root encoding");
   Bytes root(static_cast<std::size_t>(len));
@@ -122,12 +149,23 @@ Result<Bytes> verify_uncached(const std::vector<std::string>& pem_chain, const C
     ERR_clear_error();
     return fail(X509_verify_cert_error_string(err));
   }
-  Bytes pub(65);
-  std::size_t n = 0;
-  if (EVP_PKEY_get_octet_string_param(X509_get0_pubkey(certs.front().get()), "encoded-pub-key", pub.data(), pub.size(), &n) != 1 ||
-      n != 65) {
-    ERR_clear_error();
-    return fail("leaf key is not an uncompressed P-256 key");
+  Bytes pub;
+  EVP_PKEY* leaf_key = X509_get0_pubkey(certs.front().get());
+  if (leaf_key == nullptr) return fail("leaf has no usable public key");
+  if (form == LeafKeyForm::kSpkiDer) {
+    const int spki_len = i2d_PUBKEY(leaf_key, nullptr);
+    if (spki_len <= 0) return fail("leaf key encoding");
+    pub.resize(static_cast<std::size_t>(spki_len));
+    unsigned char* out = pub.data();
+    i2d_PUBKEY(leaf_key, &out);
+  } else {
+    pub.resize(65);
+    std::size_t n = 0;
+    if (EVP_PKEY_get_bits(leaf_key) != 256 ||
+        EVP_PKEY_get_octet_string_param(leaf_key, "encoded-pub-key", pub.data(), pub.size(), &n) != 1 || n != 65) {
+      ERR_clear_error();
+      return fail("leaf key is not an uncompressed P-256 key");
+    }
   }
   if (window != nullptr) {
     // Where the same chain and CRLs verify again: inside every validity period.

@@ -21,4 +21,10 @@ Result<std::vector<std::string>> split_pem_certificates(std::string_view pem);
 Result<Bytes> verify_chain_to_pinned_root(const std::vector<std::string>& pem_chain, const CertCheckOptions& options,
                                           std::string_view what);
 
+// The same checks for DER certificates (leaf first, root last) of any key
+// type and signature scheme OpenSSL accepts (RSA-PSS, P-384 for AMD and AWS).
+// Returns the leaf's SubjectPublicKeyInfo (DER).
+Result<Bytes> verify_der_chain_to_pinned_root(const std::vector<Bytes>& der_chain, const CertCheckOptions& options,
+                                              std::string_view what);
+
 }  // namespace t3n::attest
