@@ -148,6 +148,62 @@ Result<Bytes> P256PrivateKey::sign_raw(ByteView message) const {
   return p256_signature_der_to_raw(der);
 }
 
+Result<Bytes> P256PrivateKey::sign_raw_deterministic(ByteView message) const {
+  const BIGNUM* n = EC_GROUP_get0_order(group());
+  const SecretBytes x = scalar();
+  detail::BnCtxPtr bn_ctx(BN_CTX_new());
+  detail::BnPtr d(BN_secure_new()), e(BN_new()), k(BN_secure_new()), r(BN_new()), s(BN_new()), t(BN_new());
+  detail::EcPointPtr kg(EC_POINT_new(group()));
+  if (!bn_ctx || !d || !e || !k || !r || !s || !t || !kg || BN_bin2bn(x.data(), 32, d.get()) == nullptr)
+    return detail::openssl_error(ErrorCode::kInternal, "P-256 deterministic signature");
+  const auto h = sha256(message);
+  // bits2octets(h): h mod n (qlen = hlen = 256, so no shift).
+  BN_bin2bn(h.data(), 32, e.get());
+  if (BN_cmp(e.get(), n) >= 0) BN_sub(e.get(), e.get(), n);
+  Bytes h_octets(32);
+  BN_bn2binpad(e.get(), h_octets.data(), 32);
+  // RFC 6979 §3.2, HMAC_DRBG with SHA-256.
+  Bytes v(32, 0x01), key(32, 0x00);
+  auto update = [&](std::uint8_t marker) {
+    Bytes in = v;
+    in.push_back(marker);
+    common::append(in, x);
+    common::append(in, h_octets);
+    const auto next_key = hmac_sha256(key, in);
+    key.assign(next_key.begin(), next_key.end());
+    const auto next_v = hmac_sha256(key, v);
+    v.assign(next_v.begin(), next_v.end());
+  };
+  update(0x00);
+  update(0x01);
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    const auto next_v = hmac_sha256(key, v);
+    v.assign(next_v.begin(), next_v.end());
+    BN_bin2bn(v.data(), 32, k.get());
+    if (!BN_is_zero(k.get()) && BN_cmp(k.get(), n) < 0 &&
+        EC_POINT_mul(group(), kg.get(), k.get(), nullptr, nullptr, bn_ctx.get()) == 1 &&
+        EC_POINT_get_affine_coordinates(group(), kg.get(), r.get(), nullptr, bn_ctx.get()) == 1 &&
+        BN_nnmod(r.get(), r.get(), n, bn_ctx.get()) == 1 && !BN_is_zero(r.get()) &&
+        // s = k⁻¹ (e + r·d) mod n
+        BN_mod_mul(t.get(), r.get(), d.get(), n, bn_ctx.get()) == 1 &&
+        BN_mod_add(t.get(), t.get(), e.get(), n, bn_ctx.get()) == 1 &&
+        BN_mod_inverse(s.get(), k.get(), n, bn_ctx.get()) != nullptr &&
+        BN_mod_mul(s.get(), s.get(), t.get(), n, bn_ctx.get()) == 1 && !BN_is_zero(s.get())) {
+      Bytes out(kP256RawSignatureSize);
+      BN_bn2binpad(r.get(), out.data(), 32);
+      BN_bn2binpad(s.get(), out.data() + 32, 32);
+      return out;
+    }
+    Bytes in = v;
+    in.push_back(0x00);
+    const auto next_key = hmac_sha256(key, in);
+    key.assign(next_key.begin(), next_key.end());
+    const auto again = hmac_sha256(key, v);
+    v.assign(again.begin(), again.end());
+  }
+  return detail::openssl_error(ErrorCode::kInternal, "P-256 deterministic signature: no nonce found");
+}
+
 Result<Bytes> P256PrivateKey::sign_digest_raw(ByteView digest) const {
   if (digest.size() != 32) return common::invalid_argument("P-256: digest must be 32 bytes");
   T3N_ASSIGN_OR_RETURN(Bytes der, der_sign(impl_->key.get(), digest, true));

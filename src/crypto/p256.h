@@ -29,6 +29,10 @@ class P256PrivateKey {
   // ECDSA over SHA-256(message).
   Result<Bytes> sign_raw(ByteView message) const;  // r ‖ s, 64 bytes
   Result<Bytes> sign_der(ByteView message) const;
+  // Deterministic ECDSA (RFC 6979, HMAC-SHA-256 nonces): the same key and
+  // message always give the same r ‖ s. For reproducible test PKIs and
+  // simulated evidence; signatures verify like any other.
+  Result<Bytes> sign_raw_deterministic(ByteView message) const;
   // ECDSA over a caller-computed 32-byte digest.
   Result<Bytes> sign_digest_raw(ByteView digest) const;
   // ECDH: the x-coordinate of d·Q (32 bytes). The peer point is checked.

@@ -88,6 +88,24 @@ TEST(P256, SignVerifyRawAndDer) {
   EXPECT_EQ(p256_verify_raw(k.public_key(), msg, raw).code(), ErrorCode::kVerificationFailed);
 }
 
+// RFC 6979 A.2.5 (P-256, SHA-256): deterministic nonces give these exact signatures.
+TEST(P256, DeterministicSignaturesMatchRfc6979) {
+  T3N_ASSERT_OK_AND_ASSIGN(
+      auto k, P256PrivateKey::from_scalar(t3n::testing::hex("C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721")));
+  EXPECT_EQ(to_hex(k.public_key()),
+            "0460fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6"
+            "7903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299");
+  T3N_ASSERT_OK_AND_ASSIGN(Bytes sample, k.sign_raw_deterministic(common::to_bytes("sample")));
+  EXPECT_EQ(to_hex(sample),
+            "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716"
+            "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8");
+  T3N_ASSERT_OK_AND_ASSIGN(Bytes test, k.sign_raw_deterministic(common::to_bytes("test")));
+  EXPECT_EQ(to_hex(test),
+            "f1abb023518351cd71d881567b1ea663ed3efcf6c5132b354f28d3b0b7d38367"
+            "019f4113742a2b14bd25926b49c649155f267e60d3814b4c0cc84250e46f0083");
+  EXPECT_TRUE(p256_verify_raw(k.public_key(), common::to_bytes("test"), test).ok());
+}
+
 TEST(P256, KnownPublicKeyOfScalarOne) {
   Bytes one(32, 0);
   one[31] = 1;
