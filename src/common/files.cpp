@@ -14,4 +14,18 @@ Result<std::string> read_file(const std::filesystem::path& path) {
   return ss.str();
 }
 
+Status write_file_atomic(const std::filesystem::path& path, ByteView contents) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(contents.data()), static_cast<std::streamsize>(contents.size()));
+    if (!out.good()) return internal_error("cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return internal_error("cannot rename " + tmp.string() + " to " + path.string() + ": " + ec.message());
+  return {};
+}
+
 }  // namespace t3n::common
