@@ -28,7 +28,7 @@ namespace t3n::attest {
 struct SimulatedTdxPlatformOptions {
   std::time_t not_before = 0;  // certificates, CRLs and collateral valid from …
   std::time_t not_after = 0;   // … until (0: not_before + 5 years)
-  std::array<std::uint8_t, 6> fmspc{0x90, 0xc0, 0x6f, 0x00, 0x00, 0x00};
+  std::array<std::uint8_t, 6> fmspc{0x54, 0x33, 0x4e, 0x53, 0x49, 0x4d};  // "T3NSIM": no real platform
   // The PCK's SGX TCB component SVNs: 4 reaches the UpToDate level of the
   // simulated TCB Info, 2–3 only its OutOfDate level, below 2 no level at all.
   std::uint8_t pck_component_svn = 4;

@@ -90,7 +90,7 @@ Status check_attestation(api::NodeClient& client, Json* attestation = nullptr) {
   T3N_ASSIGN_OR_RETURN(Bytes pq, common::base64url_decode(att["binds"]["mldsa65_public_key"].get<std::string>()));
   if (common::hex_encode(attest::node_key_binding(ed, pq, bound_keys)) != att.value("report_data", std::string()))
     return Status(ErrorCode::kVerificationFailed, "attestation report data does not match the keys it claims to bind");
-  if (att.value("provider", std::string()) == "simulated" && attestation == nullptr)
+  if (att.value("simulated", false) && attestation == nullptr)
     std::fprintf(stderr, "warning: the node runs a simulated TEE (dev mode): its attestation proves nothing\n");
   return {};
 }
@@ -163,6 +163,10 @@ int main(int argc, char** argv) {
                      "Directory with tcb_info.json, qe_identity.json, tcb_signing_chain.pem, root_ca_crl.der, pck_crl.der")
       ->required()->check(CLI::ExistingDirectory);
   verify->add_option("--at", at, "Verification time, RFC 3339 (default: now)");
+  std::string simulated_root;
+  const char* simulated_root_help =
+      "Trust this SHA-256 (hex, DER) as the TDX root instead of Intel's: for evidence from a simulated platform only";
+  verify->add_option("--trust-simulated-root", simulated_root, simulated_root_help);
   std::string policy_file;
   verify->add_option("--policy", policy_file, "Policy TOML ([tdx] mrtd, rtmr0-3, mrconfigid, minimum_tcb_status, allow_debug, report_data)")
       ->check(CLI::ExistingFile);
@@ -172,7 +176,14 @@ int main(int argc, char** argv) {
   verify_node->add_option("url", node_url, "Node URL (default: --node)");
   verify_node->add_option("--collateral", collateral_dir, "Collateral directory (as for verify)")->check(CLI::ExistingDirectory);
   verify_node->add_option("--policy", policy_file, "Policy TOML (as for verify; REPORTDATA is always bound)")->check(CLI::ExistingFile);
+  verify_node->add_option("--trust-simulated-root", simulated_root, simulated_root_help);
   CLI11_PARSE(app, argc, argv);
+  if (!simulated_root.empty()) {
+    auto root = common::hex_decode(simulated_root);
+    if (!root.ok() || root->size() != 32)
+      return fail(common::invalid_argument("--trust-simulated-root must be a SHA-256 in hex (64 digits)"));
+    simulated_root = common::hex_encode(*root);
+  }
 
   if (detect->parsed()) {
     auto tees = attest::detect_tees();
@@ -189,6 +200,7 @@ int main(int argc, char** argv) {
     attest::TdxCollateral col;
     attest::CertCheckOptions opt;
     if (Status loaded = attest::load_tdx_collateral(collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
+    if (!simulated_root.empty()) opt.root_ca_sha256 = simulated_root;
     if (!at.empty()) {
       auto when = common::parse_utc_timestamp(at);
       if (!when.ok()) return fail(common::invalid_argument("--at must be RFC 3339 UTC, like 2025-06-19T22:32:27Z"));
@@ -216,19 +228,41 @@ int main(int argc, char** argv) {
       return 4;
     }
     const std::string kind = att.value("provider", std::string());
-    if (kind == "simulated" || !att.contains("evidence") || att["evidence"].is_null()) {
+    const bool simulated = att.value("simulated", false);
+    if (!att.contains("evidence") || !att["evidence"].is_string()) {
       print(o, {{"valid", false}, {"provider", kind}, {"key_binding_valid", true}, {"hardware_verified", false},
-                {"note", "the node runs without TEE evidence (dev mode): its keys are consistent, but nothing vouches for them"}},
-            "keys consistent with the attestation, but the node has no TEE evidence (" + kind + "): NOT trusted");
+                {"note", "the node presents no TEE evidence: its keys are consistent, but nothing vouches for them"}},
+            "keys consistent with the attestation, but the node has no TEE evidence: NOT trusted");
+      return 4;
+    }
+    if (simulated && simulated_root.empty()) {
+      print(o, {{"valid", false}, {"provider", kind}, {"simulated", true}, {"key_binding_valid", true}, {"hardware_verified", false},
+                {"simulated_root_ca_sha256", att.value("simulated_root_ca_sha256", std::string())},
+                {"note", "the node runs a simulated TEE (dev mode): its evidence is signed by a test PKI, not by hardware"}},
+            "keys consistent with the attestation, but the evidence is SIMULATED (dev mode): NOT trusted\n"
+            "(to check the simulated evidence anyway: --trust-simulated-root " + att.value("simulated_root_ca_sha256", std::string()) + ")");
       return 4;
     }
     if (kind != "IntelTdx") return fail(Status(ErrorCode::kUnimplemented, "evidence from " + kind + " cannot be verified yet (IntelTdx can)"));
-    if (collateral_dir.empty()) return fail(common::invalid_argument("TDX evidence needs --collateral DIR"));
     auto quote = common::base64_decode(att["evidence"].get<std::string>());
     if (!quote.ok()) return fail(quote.status());
     attest::TdxCollateral col;
     attest::CertCheckOptions opt;
-    if (Status loaded = attest::load_tdx_collateral(collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
+    if (!collateral_dir.empty()) {
+      if (Status loaded = attest::load_tdx_collateral(collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
+    } else if (simulated && att.contains("collateral") && att["collateral"].is_object()) {
+      // A simulated platform ships its own collateral; it is only as good as the root pinned below.
+      const auto& c = att["collateral"];
+      col = {c.value("tcb_info", ""), c.value("qe_identity", ""), c.value("tcb_signing_chain", "")};
+      for (const auto& crl : c.value("crls", Json::array())) {
+        auto der = crl.is_string() ? common::base64_decode(crl.get<std::string>()) : Result<Bytes>(common::invalid_argument("crl"));
+        if (!der.ok()) return fail(common::invalid_argument("the attestation's collateral has a malformed CRL"));
+        opt.crls_der.push_back(*der);
+      }
+    } else {
+      return fail(common::invalid_argument("TDX evidence needs --collateral DIR"));
+    }
+    if (!simulated_root.empty()) opt.root_ca_sha256 = simulated_root;
     auto loaded_policy = load_tdx_policy(policy_file);
     if (!loaded_policy.ok()) return fail(loaded_policy.status());
     attest::TdxPolicy policy = std::move(*loaded_policy);
@@ -240,7 +274,12 @@ int main(int argc, char** argv) {
     auto v = attest::verify_tdx_quote(*quote, col, opt);
     Json j = v.ok() ? attest::tdx_verification_to_json(v, attest::apply_tdx_policy(*v, policy)) : attest::tdx_verification_to_json(v);
     j["key_binding_valid"] = true;
-    print(o, j, v.ok() ? std::string(j["valid"].get<bool>() ? "node verified: " : "NOT acceptable: ") + v->status
+    if (!simulated_root.empty()) {
+      j["hardware_verified"] = false;  // a test PKI vouched, not Intel
+      j["simulated"] = true;
+    }
+    const std::string against = simulated_root.empty() ? "" : " (against the SIMULATED root: not hardware)";
+    print(o, j, v.ok() ? std::string(j["valid"].get<bool>() ? "node verified" : "NOT acceptable") + against + ": " + v->status
                        : "NOT verified: " + v.status().message());
     return j["valid"].get<bool>() ? 0 : 4;
   }

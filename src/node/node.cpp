@@ -10,6 +10,7 @@
 
 #include "api/bhttp.h"
 #include "attest/policy.h"
+#include "attest/tdx_sim.h"
 #include "attest/tdx_verify.h"
 #include "attest/verification_cache.h"
 #include "api/client.h"
@@ -137,6 +138,7 @@ struct Node::Impl {
   Metrics metrics;
   std::mutex deploy_mu;
   attest::VerificationCache attestation_cache;  // verified chains and collateral, per platform
+  Json attestation_doc;  // what GET /api/attestation answers; the keys it binds are fixed at start
 
   std::string tenant_default() const { return std::string(40, 'a'); }
 
@@ -446,6 +448,42 @@ struct Node::Impl {
   void setup_routes();
 };
 
+namespace {
+
+// Dev mode: TDX evidence from the simulated platform (tdx_sim.h), in the
+// exact quote format and through the real verifier — but signed by a test
+// PKI, so it verifies only for a client that pins the simulated root
+// explicitly, and proves nothing about hardware.
+Result<Json> simulated_attestation(ByteView platform_seed, ByteView ed25519_public_key, ByteView mldsa65_public_key,
+                                   const Bytes& ohttp) {
+  attest::SimulatedTdxPlatformOptions options;
+  options.not_before = 1735689600;  // 2025-01-01: fixed, so a dev node's test anchor is stable
+  options.not_after = 2366841600;   // 2045-01-01
+  T3N_ASSIGN_OR_RETURN(auto platform, attest::SimulatedTdxPlatform::create(platform_seed, options));
+  attest::SimulatedTd td;
+  const auto mrtd = crypto::sha384(common::as_bytes("t3n simulated TD: t3nd " T3N_VERSION));
+  std::copy(mrtd.begin(), mrtd.end(), td.mr_td.begin());
+  const auto report_data = attest::node_key_binding(ed25519_public_key, mldsa65_public_key, ohttp);
+  T3N_ASSIGN_OR_RETURN(Bytes quote, platform.quote(td, report_data));
+  Json crls = Json::array();
+  for (const auto& crl : platform.crls_der()) crls.push_back(common::base64_encode(crl));
+  const auto& col = platform.collateral();
+  return Json{{"provider", "IntelTdx"},
+              {"simulated", true},
+              {"evidence", common::base64_encode(quote)},
+              {"report_data", common::hex_encode(report_data)},
+              {"binds", {{"ed25519_public_key", common::base64url_encode(ed25519_public_key)},
+                         {"mldsa65_public_key", common::base64url_encode(mldsa65_public_key)},
+                         {"ohttp_keys", common::base64url_encode(ohttp)}}},
+              {"simulated_root_ca_sha256", platform.root_ca_sha256()},
+              {"collateral", {{"tcb_info", col.tcb_info_json}, {"qe_identity", col.qe_identity_json},
+                              {"tcb_signing_chain", col.tcb_signing_chain_pem}, {"crls", crls}}},
+              {"note", "dev mode: simulated TDX evidence signed by a test PKI; it verifies only against the simulated "
+                       "root and proves nothing about hardware — do not trust this node with real data"}};
+}
+
+}  // namespace
+
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Node::~Node() { stop(); }
 
@@ -508,6 +546,9 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
     impl->gateway = std::make_unique<api::OhttpGateway>(std::move(keys));
   }
   impl->node_config_kv = {{"node_id", impl->config.node_id}, {"version", T3N_VERSION}, {"tee", "simulated"}};
+  T3N_ASSIGN_OR_RETURN(impl->attestation_doc, simulated_attestation(key("node/simulated-tdx-platform", 32), impl->signing->ed25519.public_key(),
+                                                                      impl->signing->mldsa.public_key,
+                                                                      api::encode_key_configs(impl->gateway->key_configs())));
   impl->setup_routes();
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
@@ -610,16 +651,7 @@ void Node::Impl::setup_routes() {
 
   server.Get("/api/attestation", [this, json_reply](const httplib::Request&, httplib::Response& res) {
     ++metrics.requests;
-    // Simulated evidence: binds the node keys the way a TDX quote's REPORTDATA will.
-    const auto report_data = attest::node_key_binding(signing->ed25519.public_key(), signing->mldsa.public_key,
-                                                      api::encode_key_configs(gateway->key_configs()));
-    json_reply(res, {{"provider", "simulated"},
-                     {"evidence", nullptr},
-                     {"report_data", common::hex_encode(report_data)},
-                     {"binds", {{"ed25519_public_key", common::base64url_encode(signing->ed25519.public_key())},
-                                {"mldsa65_public_key", common::base64url_encode(signing->mldsa.public_key)},
-                                {"ohttp_keys", common::base64url_encode(api::encode_key_configs(gateway->key_configs()))}}},
-                     {"note", "dev mode: no hardware evidence; do not trust with real data"}});
+    json_reply(res, attestation_doc);
   });
 
   // Stateless verification of evidence a client or peer presents (no TEE needed here).

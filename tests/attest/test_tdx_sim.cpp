@@ -59,7 +59,7 @@ TEST(SimulatedTdx, QuotesOfEveryLayoutVerifyUnderTheTestAnchor) {
     EXPECT_EQ(v->quote.report.mr_td, td().mr_td);
     EXPECT_EQ(v->quote.report.rtmr[3], td().rtmr[3]);
     EXPECT_FALSE(v->quote.report.debug());
-    EXPECT_EQ(common::hex_encode(v->pck.fmspc), "90c06f000000");
+    EXPECT_EQ(common::hex_encode(v->pck.fmspc), "54334e53494d");
     const auto json = tdx_verification_to_json(v);
     EXPECT_TRUE(json["valid"].get<bool>());
   }

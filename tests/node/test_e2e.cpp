@@ -121,7 +121,25 @@ TEST_F(NodeE2E, TheWholeLoopThroughTheCli) {
   EXPECT_FALSE((*nj)["valid"].get<bool>());
   EXPECT_TRUE((*nj)["key_binding_valid"].get<bool>());
   EXPECT_FALSE((*nj)["hardware_verified"].get<bool>());
+  EXPECT_TRUE((*nj)["simulated"].get<bool>());
   EXPECT_NE(node_check.find("exit=4"), std::string::npos) << node_check;
+  // Pinning the simulated root explicitly runs the full DCAP path over the
+  // node's simulated quote, REPORTDATA bound to its keys.
+  const std::string root = (*nj)["simulated_root_ca_sha256"].get<std::string>();
+  ASSERT_EQ(root.size(), 64u);
+  const std::string pinned = run(t3n + " --json attest verify-node --trust-simulated-root " + root + "; echo exit=$?");
+  auto pj = common::parse_json(pinned.substr(0, pinned.find('\n')));
+  ASSERT_TRUE(pj.ok()) << pinned;
+  EXPECT_TRUE((*pj)["valid"].get<bool>()) << pinned;
+  EXPECT_EQ((*pj)["tcb_status"], "UpToDate");
+  EXPECT_EQ((*pj)["policy"]["report_data_bound"], true);
+  EXPECT_FALSE((*pj)["hardware_verified"].get<bool>());
+  EXPECT_NE(pinned.find("exit=0"), std::string::npos) << pinned;
+  // Another root (Intel's, say) does not trust it.
+  const std::string intel = run(t3n + " --json attest verify-node --trust-simulated-root "
+                                "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3; echo exit=$?");
+  EXPECT_NE(intel.find("pinned root"), std::string::npos) << intel;
+  EXPECT_NE(intel.find("exit=4"), std::string::npos) << intel;
   EXPECT_NE(run(std::string(T3N_BIN_DIR) + "/t3n attest verify-node http://127.0.0.1:1; echo exit=$?").find("exit=4"),
             std::string::npos);
 }
