@@ -11,6 +11,7 @@
 
 #include "api/client.h"
 #include "attest/detect.h"
+#include "attest/pcs.h"
 #include "attest/policy.h"
 #include "attest/tdx_verify.h"
 #include "common/encoding.h"
@@ -95,6 +96,17 @@ Status check_attestation(api::NodeClient& client, Json* attestation = nullptr) {
   return {};
 }
 
+// Fetches the collateral a quote needs (its FMSPC, its PCK CA) from a PCS/PCCS.
+Result<attest::FetchedTdxCollateral> fetch_for_quote(ByteView quote, const std::string& base_url, const std::string& root_crl_url) {
+  T3N_ASSIGN_OR_RETURN(auto parsed, attest::parse_tdx_quote(quote));
+  T3N_ASSIGN_OR_RETURN(auto pck, attest::pck_extensions(parsed.pck_chain_pem.front()));
+  T3N_ASSIGN_OR_RETURN(std::string ca, attest::pck_ca_of_quote(parsed));
+  attest::PcsOptions options;
+  options.base_url = base_url;
+  options.root_ca_crl_url = root_crl_url;
+  return attest::fetch_tdx_collateral(options, pck.fmspc, ca);
+}
+
 Result<attest::TdxPolicy> load_tdx_policy(const std::string& file) {
   if (file.empty()) return attest::TdxPolicy{};
   T3N_ASSIGN_OR_RETURN(std::string text, read_file(file));
@@ -161,7 +173,10 @@ int main(int argc, char** argv) {
   verify->add_option("--provider", provider, "IntelTdx (AmdSevSnp and AwsNitro: not yet)")->capture_default_str();
   verify->add_option("--collateral", collateral_dir,
                      "Directory with tcb_info.json, qe_identity.json, tcb_signing_chain.pem, root_ca_crl.der, pck_crl.der")
-      ->required()->check(CLI::ExistingDirectory);
+      ->check(CLI::ExistingDirectory);
+  std::string pcs_url;
+  verify->add_option("--pcs", pcs_url,
+                     "Fetch the collateral from this PCS/PCCS base URL instead (e.g. https://api.trustedservices.intel.com)");
   verify->add_option("--at", at, "Verification time, RFC 3339 (default: now)");
   std::string simulated_root;
   const char* simulated_root_help =
@@ -170,6 +185,14 @@ int main(int argc, char** argv) {
   std::string policy_file;
   verify->add_option("--policy", policy_file, "Policy TOML ([tdx] mrtd, rtmr0-3, mrconfigid, minimum_tcb_status, allow_debug, report_data)")
       ->check(CLI::ExistingFile);
+  auto* fetch = attest_cmd->add_subcommand(
+      "fetch-collateral", "Fetch TDX collateral from a PCS/PCCS into a directory (the --collateral layout)");
+  std::string fmspc_hex, out_dir, root_crl_url = attest::PcsOptions{}.root_ca_crl_url;
+  fetch->add_option("--evidence", evidence, "A TDX quote: its FMSPC and PCK CA say what to fetch")->check(CLI::ExistingFile);
+  fetch->add_option("--fmspc", fmspc_hex, "FMSPC (12 hex digits), instead of --evidence");
+  fetch->add_option("--pcs", pcs_url, "PCS/PCCS base URL (default: Intel's PCS)");
+  fetch->add_option("--root-crl-url", root_crl_url, "Root CA CRL URL (empty: the PCCS path under --pcs)")->capture_default_str();
+  fetch->add_option("--out", out_dir, "Directory to write")->required();
   auto* verify_node = attest_cmd->add_subcommand(
       "verify-node", "Fetch a node's /api/attestation, check that it binds the node's keys, verify its evidence");
   std::string node_url;
@@ -199,7 +222,16 @@ int main(int argc, char** argv) {
     if (!quote.ok()) return fail(quote.status());
     attest::TdxCollateral col;
     attest::CertCheckOptions opt;
-    if (Status loaded = attest::load_tdx_collateral(collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
+    if (!collateral_dir.empty()) {
+      if (Status loaded = attest::load_tdx_collateral(collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
+    } else if (!pcs_url.empty()) {
+      auto fetched = fetch_for_quote(common::as_bytes(*quote), pcs_url, attest::PcsOptions{}.root_ca_crl_url);
+      if (!fetched.ok()) return fail(fetched.status());
+      col = fetched->collateral;
+      opt.crls_der = {fetched->root_ca_crl_der, fetched->pck_crl_der};
+    } else {
+      return fail(common::invalid_argument("give --collateral DIR or --pcs URL"));
+    }
     if (!simulated_root.empty()) opt.root_ca_sha256 = simulated_root;
     if (!at.empty()) {
       auto when = common::parse_utc_timestamp(at);
@@ -218,6 +250,30 @@ int main(int argc, char** argv) {
                              "\nMRTD " + j["measurements"]["mrtd"].get<std::string>()
                        : "NOT verified: " + v.status().message());
     return j["valid"].get<bool>() ? 0 : 4;
+  }
+
+  if (fetch->parsed()) {
+    Result<attest::FetchedTdxCollateral> fetched = common::invalid_argument("give --evidence FILE or --fmspc HEX");
+    const std::string base = pcs_url.empty() ? attest::PcsOptions{}.base_url : pcs_url;
+    if (!evidence.empty()) {
+      auto quote = read_file(evidence);
+      if (!quote.ok()) return fail(quote.status());
+      fetched = fetch_for_quote(common::as_bytes(*quote), base, root_crl_url);
+    } else if (!fmspc_hex.empty()) {
+      auto bytes = common::hex_decode(fmspc_hex);
+      if (!bytes.ok() || bytes->size() != 6) return fail(common::invalid_argument("--fmspc must be 12 hex digits"));
+      std::array<std::uint8_t, 6> fmspc{};
+      std::copy(bytes->begin(), bytes->end(), fmspc.begin());
+      attest::PcsOptions po;
+      po.base_url = base;
+      po.root_ca_crl_url = root_crl_url;
+      fetched = attest::fetch_tdx_collateral(po, fmspc);
+    }
+    if (!fetched.ok()) return fail(fetched.status());
+    if (Status written = attest::write_tdx_collateral_dir(out_dir, *fetched); !written.ok()) return fail(written);
+    print(o, {{"written", out_dir}, {"pcs", base}}, "collateral from " + base + " written to " + out_dir +
+                                                      " (use: t3n attest verify --collateral " + out_dir + ")");
+    return 0;
   }
 
   if (verify_node->parsed()) {

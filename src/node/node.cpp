@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "api/bhttp.h"
+#include "attest/pcs.h"
 #include "attest/policy.h"
 #include "attest/tdx_sim.h"
 #include "attest/tdx_verify.h"
@@ -18,6 +19,7 @@
 #include "cas/blob_store.h"
 #include "common/config.h"
 #include "common/encoding.h"
+#include "common/files.h"
 #include "crypto/aead.h"
 #include "crypto/hash.h"
 #include "crypto/kdf.h"
@@ -138,7 +140,8 @@ struct Node::Impl {
   Metrics metrics;
   std::mutex deploy_mu;
   attest::VerificationCache attestation_cache;  // verified chains and collateral, per platform
-  Json attestation_doc;  // what GET /api/attestation answers; the keys it binds are fixed at start
+  Json attestation_doc;
+  mutable std::mutex collateral_fetch_mu;  // what GET /api/attestation answers; the keys it binds are fixed at start
 
   std::string tenant_default() const { return std::string(40, 'a'); }
 
@@ -150,9 +153,35 @@ struct Node::Impl {
     T3N_ASSIGN_OR_RETURN(auto pck, attest::pck_extensions(parsed.pck_chain_pem.front()));
     const std::string fmspc = common::hex_encode(pck.fmspc);
     const auto dir = config.data_dir / "collateral" / fmspc;
+    if (!config.pcs_url.empty() && !fresh_collateral(dir)) {
+      // One fetch at a time; a request that waited finds the directory fresh.
+      std::lock_guard lock(collateral_fetch_mu);
+      if (!fresh_collateral(dir)) {
+        T3N_ASSIGN_OR_RETURN(std::string ca, attest::pck_ca_of_quote(parsed));
+        attest::PcsOptions po;
+        po.base_url = config.pcs_url;
+        auto fetched = attest::fetch_tdx_collateral(po, pck.fmspc, ca);
+        if (!fetched.ok()) {
+          log.warn("collateral fetch for FMSPC {} from {} failed: {}", fmspc, config.pcs_url, fetched.status().message());
+          return fetched.status();
+        }
+        T3N_RETURN_IF_ERROR(attest::write_tdx_collateral_dir(dir, *fetched));
+        log.info("collateral for FMSPC {} fetched from {}", fmspc, config.pcs_url);
+      }
+    }
     if (!std::filesystem::is_directory(dir))
       return common::not_found("no collateral for FMSPC " + fmspc + ": send 'collateral' or place it in <data_dir>/collateral/" + fmspc + "/");
     return attest::load_tdx_collateral(dir, col, opt);
+  }
+
+  // Present and not past its TCB Info's nextUpdate.
+  static bool fresh_collateral(const std::filesystem::path& dir) {
+    auto text = common::read_file(dir / "tcb_info.json");
+    if (!text.ok()) return false;
+    auto j = common::parse_json(*text);
+    if (!j.ok() || !j->contains("tcbInfo")) return false;
+    auto next = common::parse_utc_timestamp((*j)["tcbInfo"].value("nextUpdate", ""));
+    return next.ok() && *next > std::time(nullptr);
   }
 
   // ---- users ----
@@ -811,7 +840,8 @@ void Node::stop() {
 Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   T3N_ASSIGN_OR_RETURN(auto cfg, common::ConfigTable::parse_file(path));
   T3N_RETURN_IF_ERROR(cfg.reject_unknown_keys({"node.id", "node.data_dir", "node.dev", "api.host", "api.port",
-                                               "api.dev_plaintext", "api.max_body_bytes", "api.workers", "cas.ipfs_api"}));
+                                               "api.dev_plaintext", "api.max_body_bytes", "api.workers", "cas.ipfs_api",
+                                               "attestation.pcs_url"}));
   NodeConfig c;
   T3N_ASSIGN_OR_RETURN(c.node_id, cfg.get_string_or("node.id", c.node_id));
   T3N_ASSIGN_OR_RETURN(std::string dir, cfg.get_string_or("node.data_dir", c.data_dir.string()));
@@ -827,6 +857,7 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   T3N_ASSIGN_OR_RETURN(std::uint64_t workers, cfg.get_uint_or("api.workers", 0));
   c.worker_threads = static_cast<int>(workers);
   T3N_ASSIGN_OR_RETURN(c.ipfs_api, cfg.get_string_or("cas.ipfs_api", ""));
+  T3N_ASSIGN_OR_RETURN(c.pcs_url, cfg.get_string_or("attestation.pcs_url", ""));
   if (c.dev_plaintext && !c.dev) return common::invalid_argument(path.string() + ": api.dev_plaintext needs node.dev = true");
   return c;
 }

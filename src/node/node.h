@@ -21,6 +21,9 @@ struct NodeConfig {
   std::size_t max_body_bytes = 16 * 1024 * 1024;
   int worker_threads = 0;       // 0 = one per core
   std::string ipfs_api;         // empty = local CAS directory
+  // PCS/PCCS base URL for TDX collateral the node lacks (empty = only what
+  // the operator placed under <data_dir>/collateral/<fmspc>/).
+  std::string pcs_url;
   std::string node_id = "node-1";
 };
 

@@ -1,0 +1,151 @@
+#include "attest/pcs.h"
+
+#include <httplib.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <memory>
+
+#include "common/encoding.h"
+#include "common/files.h"
+
+namespace t3n::attest {
+namespace {
+
+// Splits "https://host:port/prefix" into the scheme-host-port part and the path prefix.
+Result<std::pair<std::string, std::string>> split_url(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos || (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0))
+    return common::invalid_argument("PCS URL must start with http:// or https://, got '" + url + "'");
+  const auto path = url.find('/', scheme + 3);
+  if (path == std::string::npos) return std::pair{url, std::string()};
+  std::string prefix = url.substr(path);
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  return std::pair{url.substr(0, path), prefix};
+}
+
+std::string percent_decode(std::string_view in) {
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size()) {
+      auto byte = common::hex_decode(in.substr(i + 1, 2));
+      if (byte.ok()) {
+        out.push_back(static_cast<char>((*byte)[0]));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(in[i]);
+  }
+  return out;
+}
+
+struct Fetched {
+  std::string body;
+  httplib::Headers headers;
+};
+
+Result<Fetched> get(const std::string& url, const PcsOptions& o) {
+  T3N_ASSIGN_OR_RETURN(auto parts, split_url(url));
+  httplib::Client client(parts.first);
+  const auto secs = static_cast<time_t>(o.timeout.count());
+  client.set_connection_timeout(secs, 0);
+  client.set_read_timeout(secs, 0);
+  client.set_follow_location(true);
+  auto res = client.Get(parts.second.empty() ? "/" : parts.second);
+  if (!res) return Status(ErrorCode::kUnavailable, "cannot reach " + url + ": " + httplib::to_string(res.error()));
+  if (res->status == 404)
+    return common::not_found(url + ": HTTP 404 (no collateral for this platform at this service)");
+  if (res->status != 200) return Status(ErrorCode::kUnavailable, url + ": HTTP " + std::to_string(res->status));
+  if (res->body.size() > (4u << 20)) return Status(ErrorCode::kResourceExhausted, url + ": answer larger than 4 MiB");
+  return Fetched{res->body, res->headers};
+}
+
+Result<std::string> issuer_chain(const Fetched& f, const char* header, const std::string& url) {
+  auto it = f.headers.find(header);
+  if (it == f.headers.end()) return common::invalid_argument(url + ": no " + std::string(header) + " header");
+  const std::string pem = percent_decode(it->second);
+  if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+    return common::invalid_argument(url + ": " + std::string(header) + " holds no certificate");
+  return pem;
+}
+
+// CRLs come as DER, PEM or (older PCCS) hex text; always stored as DER.
+Result<Bytes> crl_der(const std::string& body, const std::string& url) {
+  if (!body.empty() && static_cast<std::uint8_t>(body[0]) == 0x30) return common::to_bytes(body);
+  if (body.find("-----BEGIN X509 CRL-----") != std::string::npos) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(body.data(), static_cast<int>(body.size())), &BIO_free);
+    std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr),
+                                                             &X509_CRL_free);
+    unsigned char* der = nullptr;
+    const int n = crl ? i2d_X509_CRL(crl.get(), &der) : 0;
+    if (n <= 0) return common::invalid_argument(url + ": unparsable PEM CRL");
+    Bytes out(der, der + n);
+    OPENSSL_free(der);
+    return out;
+  }
+  std::string hex = body;
+  while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r')) hex.pop_back();
+  auto decoded = common::hex_decode(hex);
+  if (decoded.ok() && !decoded->empty() && (*decoded)[0] == 0x30) return *decoded;
+  return common::invalid_argument(url + ": the answer is not a CRL (DER, PEM or hex)");
+}
+
+}  // namespace
+
+Result<FetchedTdxCollateral> fetch_tdx_collateral(const PcsOptions& o, const std::array<std::uint8_t, 6>& fmspc,
+                                                  const std::string& pck_ca) {
+  if (pck_ca != "platform" && pck_ca != "processor")
+    return common::invalid_argument("PCK CA must be 'platform' or 'processor', got '" + pck_ca + "'");
+  std::string base = o.base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  FetchedTdxCollateral out;
+
+  const std::string tcb_url = base + "/tdx/certification/v4/tcb?fmspc=" + common::hex_encode(fmspc);
+  T3N_ASSIGN_OR_RETURN(Fetched tcb, get(tcb_url, o));
+  T3N_RETURN_IF_ERROR(raw_json_object(tcb.body, "tcbInfo").status().with_context(tcb_url));
+  out.collateral.tcb_info_json = tcb.body;
+  T3N_ASSIGN_OR_RETURN(out.collateral.tcb_signing_chain_pem, issuer_chain(tcb, "TCB-Info-Issuer-Chain", tcb_url));
+
+  const std::string qe_url = base + "/tdx/certification/v4/qe/identity";
+  T3N_ASSIGN_OR_RETURN(Fetched qe, get(qe_url, o));
+  T3N_RETURN_IF_ERROR(raw_json_object(qe.body, "enclaveIdentity").status().with_context(qe_url));
+  out.collateral.qe_identity_json = qe.body;
+
+  const std::string crl_url = base + "/sgx/certification/v4/pckcrl?ca=" + pck_ca + "&encoding=der";
+  T3N_ASSIGN_OR_RETURN(Fetched pck_crl, get(crl_url, o));
+  T3N_ASSIGN_OR_RETURN(out.pck_crl_der, crl_der(pck_crl.body, crl_url));
+  T3N_ASSIGN_OR_RETURN(out.pck_crl_issuer_chain_pem, issuer_chain(pck_crl, "SGX-PCK-CRL-Issuer-Chain", crl_url));
+
+  const std::string root_url = o.root_ca_crl_url.empty() ? base + "/sgx/certification/v4/rootcacrl" : o.root_ca_crl_url;
+  T3N_ASSIGN_OR_RETURN(Fetched root_crl, get(root_url, o));
+  T3N_ASSIGN_OR_RETURN(out.root_ca_crl_der, crl_der(root_crl.body, root_url));
+  return out;
+}
+
+Result<std::string> pck_ca_of_quote(const TdxQuote& quote) {
+  const std::string& leaf = quote.pck_chain_pem.front();
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(leaf.data(), static_cast<int>(leaf.size())), &BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
+  if (!cert) return common::invalid_argument("unparsable PCK certificate");
+  char issuer[256] = {};
+  X509_NAME_get_text_by_NID(X509_get_issuer_name(cert.get()), NID_commonName, issuer, sizeof issuer - 1);
+  const std::string cn = issuer;
+  if (cn.find("Platform CA") != std::string::npos) return std::string("platform");
+  if (cn.find("Processor CA") != std::string::npos) return std::string("processor");
+  return common::invalid_argument("the PCK issuer '" + cn + "' is neither the Platform nor the Processor CA");
+}
+
+Status write_tdx_collateral_dir(const std::filesystem::path& dir, const FetchedTdxCollateral& f) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return common::internal_error("cannot create " + dir.string() + ": " + ec.message());
+  T3N_RETURN_IF_ERROR(common::write_file_atomic(dir / "tcb_info.json", common::as_bytes(f.collateral.tcb_info_json)));
+  T3N_RETURN_IF_ERROR(common::write_file_atomic(dir / "qe_identity.json", common::as_bytes(f.collateral.qe_identity_json)));
+  T3N_RETURN_IF_ERROR(common::write_file_atomic(dir / "tcb_signing_chain.pem", common::as_bytes(f.collateral.tcb_signing_chain_pem)));
+  T3N_RETURN_IF_ERROR(common::write_file_atomic(dir / "pck_crl_issuer_chain.pem", common::as_bytes(f.pck_crl_issuer_chain_pem)));
+  T3N_RETURN_IF_ERROR(common::write_file_atomic(dir / "root_ca_crl.der", f.root_ca_crl_der));
+  return common::write_file_atomic(dir / "pck_crl.der", f.pck_crl_der);
+}
+
+}  // namespace t3n::attest

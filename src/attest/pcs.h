@@ -1,0 +1,55 @@
+// Fetching TDX collateral from Intel's Provisioning Certification Service
+// (PCS, API v4) or a PCCS caching service speaking the same API, at a URL the
+// operator configures — never from anywhere else:
+//
+//   GET {base}/tdx/certification/v4/tcb?fmspc=…        body {"tcbInfo",…}; TCB-Info-Issuer-Chain
+//   GET {base}/tdx/certification/v4/qe/identity        body {"enclaveIdentity",…}; SGX-Enclave-Identity-Issuer-Chain
+//   GET {base}/sgx/certification/v4/pckcrl?ca=…&encoding=der   SGX-PCK-CRL-Issuer-Chain
+//   the root CA CRL: {root_ca_crl_url}, or {base}/sgx/certification/v4/rootcacrl
+//
+// Nothing fetched is trusted for being fetched: the verifier checks every
+// signature against the pinned root. The result is written in the directory
+// layout load_tdx_collateral reads, so a node or CLI can use it offline.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "attest/tdx_verify.h"
+#include "common/bytes.h"
+#include "common/status.h"
+
+namespace t3n::attest {
+
+struct PcsOptions {
+  std::string base_url = "https://api.trustedservices.intel.com";
+  // Intel publishes the root CA CRL outside the PCS API; a PCCS serves it
+  // under /sgx/certification/v4/rootcacrl (used when this is empty).
+  std::string root_ca_crl_url = "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der";
+  std::chrono::seconds timeout{30};
+};
+
+struct FetchedTdxCollateral {
+  TdxCollateral collateral;
+  Bytes root_ca_crl_der;
+  Bytes pck_crl_der;
+  std::string pck_crl_issuer_chain_pem;
+};
+
+// `pck_ca` is "platform" or "processor" (the PCK leaf's issuer). kUnavailable
+// when the service cannot be reached or answers an error, naming the URL.
+Result<FetchedTdxCollateral> fetch_tdx_collateral(const PcsOptions& options, const std::array<std::uint8_t, 6>& fmspc,
+                                                  const std::string& pck_ca = "platform");
+
+// Which PCK CA issued the quote's PCK leaf: "platform" or "processor".
+Result<std::string> pck_ca_of_quote(const TdxQuote& quote);
+
+// Writes tcb_info.json, qe_identity.json, tcb_signing_chain.pem,
+// root_ca_crl.der, pck_crl.der and pck_crl_issuer_chain.pem into `dir`.
+Status write_tdx_collateral_dir(const std::filesystem::path& dir, const FetchedTdxCollateral& fetched);
+
+}  // namespace t3n::attest
