@@ -1,8 +1,13 @@
 // AWS Nitro Enclaves attestation documents: the real document from
 // ../shared/vectors/attestation/nitro/nitrite-prod, hostile CBOR, and policy.
 #include <gtest/gtest.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <chrono>
+#include <memory>
 #include <fstream>
 #include <sstream>
 
@@ -382,6 +387,116 @@ TEST(NitroCbor, PayloadFieldsAreCheckedAndNamed) {
   expect_invalid(parse_fields(with("nonce", tstr("x"))), "nonce");
   expect_invalid(parse_fields(with("public_key", bstr({}))), "public_key");
   EXPECT_TRUE(parse_fields(with("public_key", bstr(Bytes(1024, 1)))).ok());
+}
+
+// A test PKI (P-384 root and leaf) signing documents with chosen fields, for
+// the checks the real document cannot reach: timestamps outside the leaf's
+// life and debug enclaves, end to end.
+class TestPki {
+ public:
+  explicit TestPki(std::time_t leaf_from) {
+    root_key_.reset(EVP_EC_gen("P-384"));
+    leaf_key_.reset(EVP_EC_gen("P-384"));
+    root_ = certificate("test root", root_key_.get(), root_key_.get(), leaf_from - 86400, leaf_from + 86400 * 365, true);
+    leaf_ = certificate("test leaf", leaf_key_.get(), root_key_.get(), leaf_from, leaf_from + 3 * 3600, false);
+  }
+  std::string root_sha256() const { return common::hex_encode(crypto::sha256(root_)); }
+
+  Bytes document(std::uint64_t timestamp_ms, const Bytes& pcr_value) const {
+    const Bytes payload = map_of({{tstr("module_id"), tstr("i-test-enc0")},
+                                  {tstr("digest"), tstr("SHA384")},
+                                  {tstr("timestamp"), uint_item(timestamp_ms)},
+                                  {tstr("pcrs"), map_of({{uint_item(0), bstr(pcr_value)},
+                                                         {uint_item(1), bstr(pcr_value)},
+                                                         {uint_item(2), bstr(pcr_value)}})},
+                                  {tstr("certificate"), bstr(leaf_)},
+                                  {tstr("cabundle"), array_of({bstr(root_)})},
+                                  {tstr("nonce"), Bytes{0xf6}}});
+    const Bytes to_sign = cbor::cose_sign1_sig_structure(kProtectedEs384, {}, payload);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    std::size_t der_len = 0;
+    EXPECT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, leaf_key_.get()), 1);
+    EXPECT_EQ(EVP_DigestSign(ctx.get(), nullptr, &der_len, to_sign.data(), to_sign.size()), 1);
+    Bytes der(der_len);
+    EXPECT_EQ(EVP_DigestSign(ctx.get(), der.data(), &der_len, to_sign.data(), to_sign.size()), 1);
+    const unsigned char* p = der.data();
+    std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)),
+                                                              &ECDSA_SIG_free);
+    Bytes raw(96);
+    EXPECT_EQ(BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), raw.data(), 48), 48);
+    EXPECT_EQ(BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), raw.data() + 48, 48), 48);
+    return cose(kProtectedEs384, payload, raw);
+  }
+
+ private:
+  using Key = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+  static Bytes certificate(const char* cn, EVP_PKEY* subject_key, EVP_PKEY* issuer_key, std::time_t from,
+                           std::time_t until, bool ca) {
+    std::unique_ptr<X509, decltype(&X509_free)> x(X509_new(), &X509_free);
+    X509_set_version(x.get(), 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x.get()), ca ? 1 : 2);
+    X509_time_adj_ex(X509_getm_notBefore(x.get()), 0, 0, &from);
+    X509_time_adj_ex(X509_getm_notAfter(x.get()), 0, 0, &until);
+    X509_NAME* subject = X509_get_subject_name(x.get());
+    X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+    std::unique_ptr<X509_NAME, decltype(&X509_NAME_free)> issuer(
+        X509_NAME_new(), &X509_NAME_free);
+    const char* issuer_cn = "test root";
+    X509_NAME_add_entry_by_txt(issuer.get(), "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(issuer_cn), -1,
+                               -1, 0);
+    X509_set_issuer_name(x.get(), issuer.get());
+    X509_set_pubkey(x.get(), subject_key);
+    if (ca) {
+      std::unique_ptr<X509_EXTENSION, decltype(&X509_EXTENSION_free)> bc(
+          X509V3_EXT_conf_nid(nullptr, nullptr, NID_basic_constraints, "critical,CA:TRUE"), &X509_EXTENSION_free);
+      X509_add_ext(x.get(), bc.get(), -1);
+    }
+    EXPECT_GT(X509_sign(x.get(), issuer_key, EVP_sha384()), 0);
+    const int len = i2d_X509(x.get(), nullptr);
+    Bytes der(static_cast<std::size_t>(len));
+    unsigned char* out = der.data();
+    i2d_X509(x.get(), &out);
+    return der;
+  }
+
+  Key root_key_{nullptr, &EVP_PKEY_free};
+  Key leaf_key_{nullptr, &EVP_PKEY_free};
+  Bytes root_, leaf_;
+};
+
+TEST(NitroTestPki, TimestampMustLieInsideTheLeafLife) {
+  const std::time_t from = utc("2025-01-01T00:00:00Z");
+  const TestPki pki(from);
+  CertCheckOptions o = nitro_cert_options(from + 3600);
+  o.root_ca_sha256 = pki.root_sha256();
+  const auto ms = [](std::time_t t) { return static_cast<std::uint64_t>(t) * 1000; };
+  auto v = verify_nitro_document(pki.document(ms(from + 3600), Bytes(48, 9)), o);
+  ASSERT_TRUE(v.ok()) << v.status().to_string();
+  EXPECT_FALSE(v->document.nonce.has_value());  // null
+  // The same PKI is refused under the default (AWS) pin.
+  EXPECT_EQ(verify_nitro_document(pki.document(ms(from + 3600), Bytes(48, 9)), nitro_cert_options(from + 3600))
+                .status()
+                .code(),
+            ErrorCode::kVerificationFailed);
+  for (std::time_t t : {from - 10, from + 3 * 3600 + 10}) {
+    auto late = verify_nitro_document(pki.document(ms(t), Bytes(48, 9)), o);
+    ASSERT_FALSE(late.ok()) << t;
+    EXPECT_EQ(late.status().code(), ErrorCode::kVerificationFailed);
+    EXPECT_NE(late.status().message().find("timestamp"), std::string::npos) << late.status().to_string();
+  }
+}
+
+TEST(NitroTestPki, DebugEnclaveVerifiesButIsNotValid) {
+  const std::time_t from = utc("2025-01-01T00:00:00Z");
+  const TestPki pki(from);
+  CertCheckOptions o = nitro_cert_options(from + 60);
+  o.root_ca_sha256 = pki.root_sha256();
+  auto v = verify_nitro_document(pki.document(static_cast<std::uint64_t>(from + 60) * 1000, Bytes(48, 0)), o);
+  ASSERT_TRUE(v.ok()) << v.status().to_string();
+  EXPECT_TRUE(v->document.debug());
+  EXPECT_FALSE(nitro_verification_to_json(v)["valid"].get<bool>());
+  EXPECT_TRUE(nitro_verification_to_json(v)["measurements"]["debug"].get<bool>());
+  EXPECT_FALSE(apply_nitro_policy(*v, NitroPolicy{}, from + 120).accepted);
 }
 
 class NitroPolicyTest : public NitroVector {
