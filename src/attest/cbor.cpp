@@ -123,12 +123,9 @@ class Decoder {
       return fail("malformed item");
     pos_ += r.read;
     switch (h.event) {
-      case Header::Event::kScalar:
-        return h.scalar;
-      case Header::Event::kIndefinite:
-        return fail("indefinite-length items are not allowed");
-      case Header::Event::kFloat:
-        return fail("floating-point values are not allowed");
+      case Header::Event::kScalar: return h.scalar;
+      case Header::Event::kIndefinite: return fail("indefinite-length items are not allowed");
+      case Header::Event::kFloat: return fail("floating-point values are not allowed");
       case Header::Event::kTag: {
         if (depth >= limits_.max_depth) return fail("nested deeper than " + std::to_string(limits_.max_depth));
         Item tag;
@@ -139,10 +136,8 @@ class Decoder {
         return tag;
       }
       case Header::Event::kArray:
-      case Header::Event::kMap:
-        return collection(h, depth);
-      case Header::Event::kNone:
-        break;
+      case Header::Event::kMap: return collection(h, depth);
+      case Header::Event::kNone: break;
     }
     return fail("malformed item");
   }

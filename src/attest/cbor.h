@@ -22,8 +22,8 @@
 
 namespace t3n::attest::cbor {
 
-using common::ByteView;
 using common::Bytes;
+using common::ByteView;
 
 enum class Kind : std::uint8_t { kUnsigned, kNegative, kBytes, kText, kArray, kMap, kTag, kBool, kNull, kUndefined };
 
@@ -63,7 +63,7 @@ struct CoseSign1 {
   ByteView protected_header;  // the serialized protected header map, as signed
   ByteView payload;
   ByteView signature;
-  std::int64_t alg = 0;       // protected header label 1
+  std::int64_t alg = 0;  // protected header label 1
   bool tagged = false;
 };
 Result<CoseSign1> parse_cose_sign1(ByteView input, const Limits& limits = {});

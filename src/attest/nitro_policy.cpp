@@ -25,7 +25,8 @@ Result<std::optional<Bytes>> expected_bytes(const common::ConfigTable& t, const 
   T3N_ASSIGN_OR_RETURN(auto hex, t.get_string(key));
   auto bytes = common::hex_decode(hex);
   if (!bytes.ok() || bytes->size() > kNitroMaxUserDataBytes)
-    return common::invalid_argument(key + " must be hex of at most " + std::to_string(kNitroMaxUserDataBytes) + " bytes");
+    return common::invalid_argument(key + " must be hex of at most " + std::to_string(kNitroMaxUserDataBytes) +
+                                    " bytes");
   return std::optional<Bytes>(std::move(*bytes));
 }
 
@@ -61,7 +62,8 @@ Result<NitroPolicy> nitro_policy_from_config(const common::ConfigTable& t) {
 
 Result<NitroPolicy> nitro_policy_from_toml(std::string_view text, std::string source_name) {
   T3N_ASSIGN_OR_RETURN(auto t, common::ConfigTable::parse_string(text, std::move(source_name)));
-  T3N_RETURN_IF_ERROR(t.reject_unknown_keys(std::vector<std::string_view>(kNitroPolicyKeys.begin(), kNitroPolicyKeys.end())));
+  T3N_RETURN_IF_ERROR(
+      t.reject_unknown_keys(std::vector<std::string_view>(kNitroPolicyKeys.begin(), kNitroPolicyKeys.end())));
   return nitro_policy_from_config(t);
 }
 
@@ -118,7 +120,8 @@ common::Json nitro_verification_to_json(const Result<NitroVerification>& v, cons
   j["valid"] = j["valid"].get<bool>() && outcome.accepted;
   j["measurements_valid"] = outcome.measurements_valid;
   j["policy"] = {{"accepted", outcome.accepted}, {"violations", outcome.violations}};
-  j["policy"]["report_data_bound"] = outcome.report_data_bound ? common::Json(*outcome.report_data_bound) : common::Json(nullptr);
+  j["policy"]["report_data_bound"] =
+      outcome.report_data_bound ? common::Json(*outcome.report_data_bound) : common::Json(nullptr);
   j["policy"]["evidence_age_seconds"] =
       outcome.evidence_age_seconds ? common::Json(*outcome.evidence_age_seconds) : common::Json(nullptr);
   return j;

@@ -23,11 +23,14 @@ namespace t3n::attest {
 
 // Every key a [nitro] policy table may hold (dotted, as ConfigTable reports them).
 inline constexpr std::array<std::string_view, 22> kNitroPolicyKeys = {
-    "nitro.pcr0",  "nitro.pcr1",  "nitro.pcr2",  "nitro.pcr3",       "nitro.pcr4",
-    "nitro.pcr5",  "nitro.pcr6",  "nitro.pcr7",  "nitro.pcr8",       "nitro.pcr9",
-    "nitro.pcr10", "nitro.pcr11", "nitro.pcr12", "nitro.pcr13",      "nitro.pcr14",
-    "nitro.pcr15", "nitro.allow_debug", "nitro.max_evidence_age_seconds", "nitro.user_data",
-    "nitro.nonce", "nitro.public_key", "nitro.report_data"};
+    "nitro.pcr0",       "nitro.pcr1",        "nitro.pcr2",
+    "nitro.pcr3",       "nitro.pcr4",        "nitro.pcr5",
+    "nitro.pcr6",       "nitro.pcr7",        "nitro.pcr8",
+    "nitro.pcr9",       "nitro.pcr10",       "nitro.pcr11",
+    "nitro.pcr12",      "nitro.pcr13",       "nitro.pcr14",
+    "nitro.pcr15",      "nitro.allow_debug", "nitro.max_evidence_age_seconds",
+    "nitro.user_data",  "nitro.nonce",       "nitro.public_key",
+    "nitro.report_data"};
 
 struct NitroPolicy {
   // Allowed values per PCR index (lowercase hex of 32, 48 or 64 bytes); an

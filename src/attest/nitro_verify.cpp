@@ -24,12 +24,24 @@ using cbor::Kind;
 constexpr std::int64_t kCoseAlgEs384 = -35;
 constexpr std::size_t kEs384SignatureBytes = 96;  // r ‖ s, 48 bytes each
 
-struct X509Deleter { void operator()(X509* x) const { X509_free(x); } };
-struct PkeyDeleter { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
-struct MdCtxDeleter { void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); } };
-struct EcdsaSigDeleter { void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); } };
-struct BnDeleter { void operator()(BIGNUM* p) const { BN_free(p); } };
-struct BioDeleter { void operator()(BIO* p) const { BIO_free(p); } };
+struct X509Deleter {
+  void operator()(X509* x) const { X509_free(x); }
+};
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct EcdsaSigDeleter {
+  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
+};
+struct BnDeleter {
+  void operator()(BIGNUM* p) const { BN_free(p); }
+};
+struct BioDeleter {
+  void operator()(BIO* p) const { BIO_free(p); }
+};
 
 Status field_error(std::string_view field, std::string_view why) {
   return common::invalid_argument("Nitro document: " + std::string(field) + " " + std::string(why));
@@ -74,7 +86,8 @@ Status verify_es384(ByteView spki_der, ByteView message, ByteView raw_signature)
   if (!key || !EVP_PKEY_is_a(key.get(), "EC")) return fail("the leaf key is not an EC key");
   char group[64] = {};
   std::size_t group_len = 0;
-  if (EVP_PKEY_get_group_name(key.get(), group, sizeof group, &group_len) != 1 || std::string_view(group) != "secp384r1")
+  if (EVP_PKEY_get_group_name(key.get(), group, sizeof group, &group_len) != 1 ||
+      std::string_view(group) != "secp384r1")
     return fail("the leaf key is not a P-384 key");
   if (raw_signature.size() != kEs384SignatureBytes) return fail("not 96 bytes");
   std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter> sig(ECDSA_SIG_new());
@@ -156,11 +169,13 @@ Result<NitroDocument> parse_nitro_document(ByteView cose) {
   for (std::size_t k = 0; k < pcrs->items.size(); k += 2) {
     const Item& index = pcrs->items[k];
     const Item& value = pcrs->items[k + 1];
-    if (index.kind != Kind::kUnsigned || index.uint_value > 31) return field_error("pcrs", "has an index outside 0..31");
+    if (index.kind != Kind::kUnsigned || index.uint_value > 31)
+      return field_error("pcrs", "has an index outside 0..31");
     const std::string name = "pcrs[" + std::to_string(index.uint_value) + "]";
     if (value.kind != Kind::kBytes) return field_error(name, "is not a byte string");
     const std::size_t n = value.bytes.size();
-    if (n != 32 && n != 48 && n != 64) return field_error(name, "has " + std::to_string(n) + " bytes (not 32, 48 or 64)");
+    if (n != 32 && n != 48 && n != 64)
+      return field_error(name, "has " + std::to_string(n) + " bytes (not 32, 48 or 64)");
     doc.pcrs.emplace(static_cast<unsigned>(index.uint_value), common::to_bytes(value.bytes));
   }
 
@@ -171,8 +186,8 @@ Result<NitroDocument> parse_nitro_document(ByteView cose) {
   if (cabundle->kind != Kind::kArray || cabundle->items.empty() || cabundle->items.size() > 8)
     return field_error("cabundle", "is not an array of 1 to 8 certificates");
   for (std::size_t i = 0; i < cabundle->items.size(); ++i) {
-    T3N_ASSIGN_OR_RETURN(Bytes der, byte_field(cabundle->items[i], "cabundle[" + std::to_string(i) + "]", 1,
-                                               kNitroMaxCertificateBytes));
+    T3N_ASSIGN_OR_RETURN(
+        Bytes der, byte_field(cabundle->items[i], "cabundle[" + std::to_string(i) + "]", 1, kNitroMaxCertificateBytes));
     doc.cabundle_der.push_back(std::move(der));
   }
 
@@ -208,8 +223,8 @@ Result<NitroVerification> verify_nitro_document(ByteView cose, const CertCheckOp
   NitroVerification v;
   T3N_ASSIGN_OR_RETURN(v.leaf_spki_der, verify_der_chain_to_pinned_root(chain, o, "Nitro certificate chain"));
 
-  T3N_RETURN_IF_ERROR(
-      verify_es384(v.leaf_spki_der, cbor::cose_sign1_sig_structure(doc.protected_header, {}, doc.payload), doc.signature));
+  T3N_RETURN_IF_ERROR(verify_es384(
+      v.leaf_spki_der, cbor::cose_sign1_sig_structure(doc.protected_header, {}, doc.payload), doc.signature));
 
   // The leaf lives for hours; a document dated outside its life was not signed by it when claimed.
   const unsigned char* p = doc.certificate_der.data();
@@ -229,16 +244,26 @@ Result<NitroVerification> verify_nitro_document(ByteView cose, const CertCheckOp
 common::Json nitro_verification_to_json(const Result<NitroVerification>& v) {
   using common::hex_encode;
   if (!v.ok()) {
-    return {{"valid", false}, {"provider", "AwsNitro"}, {"hardware_verified", false}, {"measurements_valid", nullptr},
-            {"certificate_chain_valid", false}, {"tcb_status", nullptr}, {"advisories", common::Json::array()},
+    return {{"valid", false},
+            {"provider", "AwsNitro"},
+            {"hardware_verified", false},
+            {"measurements_valid", nullptr},
+            {"certificate_chain_valid", false},
+            {"tcb_status", nullptr},
+            {"advisories", common::Json::array()},
             {"error", v.status().message()}};
   }
   const auto& d = v->document;
-  auto hex_or_null = [](const std::optional<Bytes>& b) { return b ? common::Json(hex_encode(*b)) : common::Json(nullptr); };
+  auto hex_or_null = [](const std::optional<Bytes>& b) {
+    return b ? common::Json(hex_encode(*b)) : common::Json(nullptr);
+  };
   common::Json pcrs = common::Json::object();
   for (const auto& [index, value] : d.pcrs) pcrs[std::to_string(index)] = hex_encode(value);
-  common::Json m = {{"module_id", d.module_id}, {"digest", d.digest}, {"timestamp", d.timestamp_ms},
-                    {"pcrs", pcrs},             {"debug", d.debug()}};
+  common::Json m = {{"module_id", d.module_id},
+                    {"digest", d.digest},
+                    {"timestamp", d.timestamp_ms},
+                    {"pcrs", pcrs},
+                    {"debug", d.debug()}};
   return {{"valid", !d.debug()},
           {"provider", "AwsNitro"},
           {"hardware_verified", true},

@@ -33,8 +33,8 @@ struct NitroDocument {
   std::string module_id;
   std::string digest;  // always "SHA384"
   std::uint64_t timestamp_ms = 0;
-  std::map<unsigned, Bytes> pcrs;  // index 0..31 → 32, 48 or 64 bytes
-  Bytes certificate_der;           // the signing (leaf) certificate
+  std::map<unsigned, Bytes> pcrs;   // index 0..31 → 32, 48 or 64 bytes
+  Bytes certificate_der;            // the signing (leaf) certificate
   std::vector<Bytes> cabundle_der;  // root first, then intermediates
   std::optional<Bytes> public_key;
   std::optional<Bytes> user_data;
@@ -42,7 +42,7 @@ struct NitroDocument {
   // The COSE_Sign1 parts, as signed.
   Bytes protected_header;
   Bytes payload;
-  Bytes signature;  // r ‖ s, 96 bytes
+  Bytes signature;      // r ‖ s, 96 bytes
   bool tagged = false;  // carried CBOR tag 18
 
   // A debug enclave's PCR0, PCR1 and PCR2 are all zeros.

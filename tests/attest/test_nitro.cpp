@@ -7,8 +7,8 @@
 #include <openssl/x509v3.h>
 
 #include <chrono>
-#include <memory>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "attest/cbor.h"
@@ -40,7 +40,8 @@ void head(Bytes& out, unsigned major, std::uint64_t n) {
   } else if (n <= 0xff) {
     out.insert(out.end(), {static_cast<std::uint8_t>(m | 24), static_cast<std::uint8_t>(n)});
   } else if (n <= 0xffff) {
-    out.insert(out.end(), {static_cast<std::uint8_t>(m | 25), static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
+    out.insert(out.end(),
+               {static_cast<std::uint8_t>(m | 25), static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
   } else {
     out.push_back(static_cast<std::uint8_t>(m | 27));
     for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(n >> shift));
@@ -127,7 +128,9 @@ class NitroVector : public ::testing::Test {
     ASSERT_EQ(document.size(), 7539u);
   }
   CertCheckOptions at(const char* when) const { return nitro_cert_options(utc(when)); }
-  CertCheckOptions at_verify_time() const { return nitro_cert_options(utc(meta["verify_at"].get<std::string>().c_str())); }
+  CertCheckOptions at_verify_time() const {
+    return nitro_cert_options(utc(meta["verify_at"].get<std::string>().c_str()));
+  }
 
   Bytes document;
   common::Json meta;
@@ -140,7 +143,8 @@ TEST_F(NitroVector, ParsesTheRealDocument) {
   EXPECT_EQ(d.digest, "SHA384");
   EXPECT_EQ(d.timestamp_ms, meta["document_timestamp_ms"].get<std::uint64_t>());
   EXPECT_EQ(d.pcrs.size(), meta["num_pcrs"].get<std::size_t>());
-  for (unsigned i : {0u, 1u, 2u}) EXPECT_EQ(common::hex_encode(d.pcrs.at(i)), meta["pcr" + std::to_string(i)].get<std::string>());
+  for (unsigned i : {0u, 1u, 2u})
+    EXPECT_EQ(common::hex_encode(d.pcrs.at(i)), meta["pcr" + std::to_string(i)].get<std::string>());
   EXPECT_EQ(d.cabundle_der.size(), meta["cabundle_len"].get<std::size_t>());
   EXPECT_EQ(common::hex_encode(crypto::sha256(d.cabundle_der.front())), meta["root_sha256"].get<std::string>());
   EXPECT_EQ(d.protected_header, kProtectedEs384);
@@ -201,7 +205,8 @@ TEST_F(NitroVector, DefaultOptionsPinTheAwsRootAndOnlyTheAwsRoot) {
   EXPECT_NE(v.status().message().find("pinned root"), std::string::npos) << v.status().to_string();
 
   // A supplied root PEM that is not the pinned root is refused, never trusted.
-  const std::string other_pem = common::to_string(file(t3n::testing::vectors_dir() / "attestation/roots/amd_milan_ark.pem"));
+  const std::string other_pem =
+      common::to_string(file(t3n::testing::vectors_dir() / "attestation/roots/amd_milan_ark.pem"));
   v = verify_nitro_document(document, at_verify_time(), other_pem);
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.status().code(), ErrorCode::kVerificationFailed);
@@ -330,7 +335,9 @@ TEST(NitroCbor, HostileInputIsInvalidArgumentNeverACrash) {
 
 TEST(NitroCbor, SigStructureIsTheCoseEncoding) {
   const Bytes s = cbor::cose_sign1_sig_structure(kProtectedEs384, {}, Bytes{0xaa, 0xbb});
-  EXPECT_EQ(common::hex_encode(s), "846a5369676e61747572653144a101382240" "42aabb");
+  EXPECT_EQ(common::hex_encode(s),
+            "846a5369676e61747572653144a101382240"
+            "42aabb");
   const Bytes long_payload(300, 0x11);
   const Bytes l = cbor::cose_sign1_sig_structure(kProtectedEs384, {}, long_payload);
   EXPECT_EQ(common::hex_encode(ByteView(l).subspan(18, 3)), "59012c");
@@ -350,8 +357,9 @@ TEST(NitroCbor, CoseEnvelopeRules) {
                  "unprotected");
   expect_invalid(parse_nitro_document(array_of({bstr(kProtectedEs384), map_of({}), Bytes{0xf6}, bstr(Bytes(96, 1))})),
                  "detached");
-  expect_invalid(parse_nitro_document(array_of({bstr(kProtectedEs384), array_of({}), bstr(payload), bstr(Bytes(96, 1))})),
-                 "unprotected header is not a map");
+  expect_invalid(
+      parse_nitro_document(array_of({bstr(kProtectedEs384), array_of({}), bstr(payload), bstr(Bytes(96, 1))})),
+      "unprotected header is not a map");
   expect_invalid(parse_nitro_document(cose(kProtectedEs384, array_of({}))), "payload is not a map");
   Bytes big = cose(kProtectedEs384, payload);
   big.resize(70 * 1024, 0);
@@ -364,8 +372,8 @@ TEST(NitroCbor, PayloadFieldsAreCheckedAndNamed) {
   EXPECT_EQ(ok->pcrs.size(), 2u);
   EXPECT_FALSE(ok->nonce.has_value());
   EXPECT_EQ(ok->user_data, Bytes(64, 7));
-  EXPECT_TRUE(parse_fields(with("nonce", Bytes{0xf6})).ok());        // null optional field
-  EXPECT_TRUE(parse_fields(with("user_data", bstr({}))).ok());       // empty user_data is allowed
+  EXPECT_TRUE(parse_fields(with("nonce", Bytes{0xf6})).ok());          // null optional field
+  EXPECT_TRUE(parse_fields(with("user_data", bstr({}))).ok());         // empty user_data is allowed
   EXPECT_TRUE(parse_fields(with("future_field", uint_item(1))).ok());  // unknown fields are ignored
 
   for (const char* field : {"module_id", "digest", "timestamp", "pcrs", "certificate", "cabundle"})
@@ -397,21 +405,22 @@ class TestPki {
   explicit TestPki(std::time_t leaf_from) {
     root_key_.reset(EVP_EC_gen("P-384"));
     leaf_key_.reset(EVP_EC_gen("P-384"));
-    root_ = certificate("test root", root_key_.get(), root_key_.get(), leaf_from - 86400, leaf_from + 86400 * 365, true);
+    root_ =
+        certificate("test root", root_key_.get(), root_key_.get(), leaf_from - 86400, leaf_from + 86400 * 365, true);
     leaf_ = certificate("test leaf", leaf_key_.get(), root_key_.get(), leaf_from, leaf_from + 3 * 3600, false);
   }
   std::string root_sha256() const { return common::hex_encode(crypto::sha256(root_)); }
 
   Bytes document(std::uint64_t timestamp_ms, const Bytes& pcr_value) const {
-    const Bytes payload = map_of({{tstr("module_id"), tstr("i-test-enc0")},
-                                  {tstr("digest"), tstr("SHA384")},
-                                  {tstr("timestamp"), uint_item(timestamp_ms)},
-                                  {tstr("pcrs"), map_of({{uint_item(0), bstr(pcr_value)},
-                                                         {uint_item(1), bstr(pcr_value)},
-                                                         {uint_item(2), bstr(pcr_value)}})},
-                                  {tstr("certificate"), bstr(leaf_)},
-                                  {tstr("cabundle"), array_of({bstr(root_)})},
-                                  {tstr("nonce"), Bytes{0xf6}}});
+    const Bytes payload = map_of(
+        {{tstr("module_id"), tstr("i-test-enc0")},
+         {tstr("digest"), tstr("SHA384")},
+         {tstr("timestamp"), uint_item(timestamp_ms)},
+         {tstr("pcrs"),
+          map_of({{uint_item(0), bstr(pcr_value)}, {uint_item(1), bstr(pcr_value)}, {uint_item(2), bstr(pcr_value)}})},
+         {tstr("certificate"), bstr(leaf_)},
+         {tstr("cabundle"), array_of({bstr(root_)})},
+         {tstr("nonce"), Bytes{0xf6}}});
     const Bytes to_sign = cbor::cose_sign1_sig_structure(kProtectedEs384, {}, payload);
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
     std::size_t der_len = 0;
@@ -439,8 +448,7 @@ class TestPki {
     X509_time_adj_ex(X509_getm_notAfter(x.get()), 0, 0, &until);
     X509_NAME* subject = X509_get_subject_name(x.get());
     X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
-    std::unique_ptr<X509_NAME, decltype(&X509_NAME_free)> issuer(
-        X509_NAME_new(), &X509_NAME_free);
+    std::unique_ptr<X509_NAME, decltype(&X509_NAME_free)> issuer(X509_NAME_new(), &X509_NAME_free);
     const char* issuer_cn = "test root";
     X509_NAME_add_entry_by_txt(issuer.get(), "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(issuer_cn), -1,
                                -1, 0);
@@ -536,7 +544,8 @@ TEST_F(NitroPolicyTest, PcrAllowList) {
   EXPECT_FALSE(j["valid"].get<bool>());
   EXPECT_FALSE(j["measurements_valid"].get<bool>());
   EXPECT_EQ(j["policy"]["violations"].size(), 1u);
-  EXPECT_TRUE(nitro_verification_to_json(verified, apply_nitro_policy(verified, {}, doc_time + 1))["valid"].get<bool>());
+  EXPECT_TRUE(
+      nitro_verification_to_json(verified, apply_nitro_policy(verified, {}, doc_time + 1))["valid"].get<bool>());
 }
 
 TEST_F(NitroPolicyTest, DebugEnclavesAreRejectedByDefault) {
@@ -568,7 +577,7 @@ TEST_F(NitroPolicyTest, EvidenceAgeFromTheDocumentTimestamp) {
   p.max_evidence_age_seconds = 60;
   EXPECT_FALSE(apply_nitro_policy(verified, p, doc_time + 100).accepted);
   EXPECT_FALSE(apply_nitro_policy(verified, p, doc_time - 3600).accepted);  // dated in the future
-  EXPECT_FALSE(apply_nitro_policy(verified, p, 0).accepted);  // now: years after 2024
+  EXPECT_FALSE(apply_nitro_policy(verified, p, 0).accepted);                // now: years after 2024
 }
 
 TEST_F(NitroPolicyTest, UserDataNonceAndKeyBinding) {
@@ -600,7 +609,8 @@ TEST(NitroPolicyToml, ParsesAndRejects) {
   const std::string pcr0(96, 'A');
   auto p = nitro_policy_from_toml("[nitro]\npcr0 = [\"" + pcr0 + "\"]\npcr15 = [\"" + std::string(64, '1') +
                                   "\"]\nallow_debug = true\nmax_evidence_age_seconds = 600\nuser_data = \"0101\"\n"
-                                  "nonce = \"\"\npublic_key = \"ab\"\nreport_data = \"" + std::string(128, 'c') + "\"\n");
+                                  "nonce = \"\"\npublic_key = \"ab\"\nreport_data = \"" +
+                                  std::string(128, 'c') + "\"\n");
   ASSERT_TRUE(p.ok()) << p.status().to_string();
   EXPECT_EQ(p->pcrs.at(0), std::vector<std::string>{std::string(96, 'a')});  // canonical lower case
   EXPECT_EQ(p->pcrs.at(15).size(), 1u);
