@@ -235,7 +235,7 @@ Result<SnpVerification> verify_snp_report(ByteView report_bytes, const SnpCollat
   if (const std::string cn = leaf_common_name(col.vcek_der); cn != expected_cn)
     return fail("the report names a " + std::string(vlek ? "VLEK" : "VCEK") + " but the certificate is '" + cn + "'");
   auto extensions = vcek_extensions(col.vcek_der);
-  if (!extensions.ok()) return fail(extensions.status().message());
+  if (!extensions.ok()) return common::verification_failed(extensions.status().message());
   v.endorsement_key = std::move(extensions).value();
   const VcekExtensions& e = v.endorsement_key;
   if (!e.product_name.empty() && e.product_name.rfind(amd_product_name(v.product), 0) != 0)
@@ -248,14 +248,16 @@ Result<SnpVerification> verify_snp_report(ByteView report_bytes, const SnpCollat
   if ((r.tcb_layout == SnpTcbLayout::kTurin) != (v.product == AmdProduct::kTurin))
     return fail("report CPU family does not match the " + std::string(amd_product_name(v.product)) + " ARK");
   T3N_RETURN_IF_ERROR(check_reported_tcb(r.reported_tcb, e));
-  if (!vlek && !r.chip_id_masked()) {
-    const std::size_t expected_len = v.product == AmdProduct::kTurin ? 8 : 64;
-    if (e.hw_id.size() != expected_len) return fail("VCEK hwID is missing or has the wrong length");
-    if (!std::equal(e.hw_id.begin(), e.hw_id.end(), r.chip_id.begin()))
-      return fail("CHIP_ID does not match the VCEK hwID");
-    v.chip_id_checked = true;
-  }
+  T3N_ASSIGN_OR_RETURN(v.chip_id_checked, check_chip_id(r, e, v.product));
   return v;
+}
+
+Result<bool> check_chip_id(const SnpReport& r, const VcekExtensions& e, AmdProduct product) {
+  if (r.signing_key == SnpSigningKey::kVlek || r.chip_id_masked()) return false;
+  const std::size_t expected_len = product == AmdProduct::kTurin ? 8 : 64;
+  if (e.hw_id.size() != expected_len) return fail("VCEK hwID is missing or has the wrong length");
+  if (!std::equal(e.hw_id.begin(), e.hw_id.end(), r.chip_id.begin())) return fail("CHIP_ID does not match the VCEK hwID");
+  return true;
 }
 
 common::Json snp_verification_to_json(const Result<SnpVerification>& v) {

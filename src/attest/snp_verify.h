@@ -66,6 +66,12 @@ Result<VcekExtensions> vcek_extensions(ByteView certificate_der);
 // derived from exactly that TCB. kVerificationFailed naming the component.
 Status check_reported_tcb(const SnpTcb& reported, const VcekExtensions& endorsement);
 
+// CHIP_ID must equal the VCEK's hwID (on Turin the hwID is the first 8
+// bytes of CHIP_ID). Not checked, returning false, for a VLEK (it has no
+// hwID) or an all-zero CHIP_ID (the host set MASK_CHIP_ID, which the report
+// does not record otherwise); true when checked and equal.
+Result<bool> check_chip_id(const SnpReport& report, const VcekExtensions& endorsement, AmdProduct product);
+
 // ECDSA P-384/SHA-384 over report[0, 0x2A0) with the little-endian r and s
 // at 0x2A0 and 0x2E8, by the key in `leaf_spki_der`.
 Status verify_snp_report_signature(ByteView report, ByteView leaf_spki_der);

@@ -404,6 +404,32 @@ TEST_F(SnpMilan, ReportedTcbMustEqualTheVcekSpls) {
   EXPECT_NE(check_reported_tcb(turin, e).message().find("FMC"), std::string::npos);
 }
 
+TEST_F(SnpMilan, ChipIdMustEqualTheVcekHwId) {
+  T3N_ASSERT_OK_AND_ASSIGN(VcekExtensions e, vcek_extensions(collateral.vcek_der));
+  T3N_ASSERT_OK_AND_ASSIGN(SnpReport r, parse_snp_report(report));
+  EXPECT_EQ(check_chip_id(r, e, AmdProduct::kMilan).value_or(false), true);
+  SnpReport other = r;
+  other.chip_id[63] ^= 1;
+  auto mismatch = check_chip_id(other, e, AmdProduct::kMilan);
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_EQ(mismatch.status().code(), ErrorCode::kVerificationFailed);
+  EXPECT_NE(mismatch.status().message().find("CHIP_ID does not match"), std::string::npos);
+  // A Turin VCEK carries 8 bytes of hwID: a 64-byte one is refused there.
+  EXPECT_FALSE(check_chip_id(r, e, AmdProduct::kTurin).ok());
+  VcekExtensions turin = e;
+  turin.hw_id.resize(8);
+  EXPECT_EQ(check_chip_id(r, turin, AmdProduct::kTurin).value_or(false), true);
+  // Masked CHIP_ID and VLEK-signed reports are not compared (and say so).
+  other.chip_id.fill(0);
+  EXPECT_EQ(check_chip_id(other, e, AmdProduct::kMilan).value_or(true), false);
+  other = r;
+  other.signing_key = SnpSigningKey::kVlek;
+  e.hw_id.clear();
+  EXPECT_EQ(check_chip_id(other, e, AmdProduct::kMilan).value_or(true), false);
+  other.signing_key = SnpSigningKey::kVcek;
+  EXPECT_FALSE(check_chip_id(other, e, AmdProduct::kMilan).ok());  // a VCEK without hwID
+}
+
 TEST_F(SnpMilan, ReportedTcbBytesFailAtTheSignatureFirst) {
   // The reported TCB is signed: changing it breaks the signature, which is checked first.
   Bytes m = report;
