@@ -46,9 +46,11 @@ ReportData node_key_binding(ByteView ed25519_public_key, ByteView mldsa65_public
 
 Result<TdxPolicy> tdx_policy_from_toml(std::string_view text, std::string source_name) {
   T3N_ASSIGN_OR_RETURN(auto t, common::ConfigTable::parse_string(text, std::move(source_name)));
-  T3N_RETURN_IF_ERROR(t.reject_unknown_keys({"tdx.mrtd", "tdx.rtmr0", "tdx.rtmr1", "tdx.rtmr2", "tdx.rtmr3", "tdx.mrconfigid",
-                                             "tdx.minimum_tcb_status", "tdx.allow_debug", "tdx.max_evidence_age_seconds",
-                                             "tdx.report_data"}));
+  T3N_RETURN_IF_ERROR(t.reject_unknown_keys({kTdxPolicyKeys.begin(), kTdxPolicyKeys.end()}));
+  return tdx_policy_from_config(t);
+}
+
+Result<TdxPolicy> tdx_policy_from_config(const common::ConfigTable& t) {
   TdxPolicy p;
   T3N_ASSIGN_OR_RETURN(p.mrtd, measurement_list(t, "tdx.mrtd"));
   for (std::size_t i = 0; i < 4; ++i) {

@@ -15,6 +15,7 @@
 #include "attest/tdx_verify.h"
 #include "common/bytes.h"
 #include "common/json.h"
+#include "common/config.h"
 #include "common/status.h"
 
 namespace t3n::attest {
@@ -51,6 +52,12 @@ struct TdxPolicy {
 //   max_evidence_age_seconds = 86400   report_data = "…128 hex digits…"
 // Unknown keys, malformed hex and unknown statuses are errors.
 Result<TdxPolicy> tdx_policy_from_toml(std::string_view text, std::string source_name = "<policy>");
+
+inline constexpr std::array<std::string_view, 10> kTdxPolicyKeys = {
+    "tdx.mrtd", "tdx.rtmr0", "tdx.rtmr1", "tdx.rtmr2", "tdx.rtmr3", "tdx.mrconfigid",
+    "tdx.minimum_tcb_status", "tdx.allow_debug", "tdx.max_evidence_age_seconds", "tdx.report_data"};
+// Reads only the tdx.* keys (a policy file may also hold [snp] and [nitro]).
+Result<TdxPolicy> tdx_policy_from_config(const common::ConfigTable& config);
 
 struct PolicyOutcome {
   bool accepted = false;

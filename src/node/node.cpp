@@ -12,6 +12,7 @@
 #include "attest/pcs.h"
 #include "attest/policy.h"
 #include "attest/tdx_sim.h"
+#include "attest/verify_evidence.h"
 #include "attest/tdx_verify.h"
 #include "attest/verification_cache.h"
 #include "api/client.h"
@@ -172,6 +173,44 @@ struct Node::Impl {
     if (!std::filesystem::is_directory(dir))
       return common::not_found("no collateral for FMSPC " + fmspc + ": send 'collateral' or place it in <data_dir>/collateral/" + fmspc + "/");
     return attest::load_tdx_collateral(dir, col, opt);
+  }
+
+  // The request's "collateral" object: TDX {tcb_info, qe_identity,
+  // tcb_signing_chain, crls?: [base64 DER]}, SEV-SNP {vcek: base64 DER,
+  // ask, ark: PEM, crls?}, Nitro {root?: PEM}.
+  static Status collateral_from_request(const std::string& provider, const Json& body, attest::EvidenceCollateral& col,
+                                        attest::CertCheckOptions& opt) {
+    if (!body.contains("collateral")) return {};
+    const auto& c = body["collateral"];
+    if (!c.is_object()) return common::invalid_argument("'collateral' must be an object");
+    auto text = [&](const char* field) -> Result<std::string> {
+      if (!c.contains(field)) return std::string();
+      if (!c[field].is_string()) return common::invalid_argument(std::string("collateral.") + field + " must be a string");
+      return c[field].get<std::string>();
+    };
+    if (c.contains("crls")) {
+      if (!c["crls"].is_array()) return common::invalid_argument("collateral.crls must be an array of base64 DER CRLs");
+      for (const auto& crl : c["crls"]) {
+        auto der = crl.is_string() ? common::base64_decode(crl.get<std::string>()) : Result<Bytes>(common::invalid_argument(""));
+        if (!der.ok()) return common::invalid_argument("collateral.crls holds something that is not base64");
+        opt.crls_der.push_back(std::move(*der));
+      }
+    }
+    if (provider == attest::kProviderTdx) {
+      T3N_ASSIGN_OR_RETURN(col.tdx.tcb_info_json, text("tcb_info"));
+      T3N_ASSIGN_OR_RETURN(col.tdx.qe_identity_json, text("qe_identity"));
+      T3N_ASSIGN_OR_RETURN(col.tdx.tcb_signing_chain_pem, text("tcb_signing_chain"));
+    } else if (provider == attest::kProviderSnp) {
+      T3N_ASSIGN_OR_RETURN(std::string vcek, text("vcek"));
+      auto der = common::base64_decode(vcek);
+      if (!der.ok()) return common::invalid_argument("collateral.vcek must be base64 (DER)");
+      col.snp.vcek_der = std::move(*der);
+      T3N_ASSIGN_OR_RETURN(col.snp.ask_pem, text("ask"));
+      T3N_ASSIGN_OR_RETURN(col.snp.ark_pem, text("ark"));
+    } else {
+      T3N_ASSIGN_OR_RETURN(col.nitro_root_pem, text("root"));
+    }
+    return {};
   }
 
   // Present and not past its TCB Info's nextUpdate.
@@ -692,50 +731,59 @@ void Node::Impl::setup_routes() {
       return;
     }
     const std::string provider = body->value("provider", "");
-    if (provider != "IntelTdx") {
-      json_reply(res, {{"error", "provider '" + provider + "' is not supported yet (IntelTdx is)"}}, 501);
+    if (provider != attest::kProviderTdx && provider != attest::kProviderSnp && provider != attest::kProviderNitro) {
+      json_reply(res, {{"error", "'provider' must be IntelTdx, AmdSevSnp or AwsNitro"}}, 400);
       return;
     }
-    auto evidence = common::base64_decode(body->value("evidence", ""));
-    if (!evidence.ok()) {
-      json_reply(res, {{"error", "'evidence' (base64 TDX quote) is required"}}, 400);
+    auto evidence = body->contains("evidence") && (*body)["evidence"].is_string()
+                        ? common::base64_decode((*body)["evidence"].get<std::string>())
+                        : Result<Bytes>(common::invalid_argument("missing"));
+    if (!evidence.ok() || evidence->empty()) {
+      json_reply(res, {{"error", "'evidence' (base64: a TDX quote, an SEV-SNP report or a Nitro document) is required"}}, 400);
       return;
     }
-    attest::TdxCollateral col;
+    attest::EvidenceCollateral col;
     attest::CertCheckOptions opt;
     opt.cache = &attestation_cache;
-    if (body->contains("collateral")) {
-      const auto& c = (*body)["collateral"];
-      if (!c.is_object()) {
-        json_reply(res, {{"error", "'collateral' must be {tcb_info, qe_identity, tcb_signing_chain, crls?}"}}, 400);
-        return;
-      }
-      col = {c.value("tcb_info", ""), c.value("qe_identity", ""), c.value("tcb_signing_chain", "")};
-      for (const auto& crl : c.value("crls", Json::array())) {
-        auto der = crl.is_string() ? common::base64_decode(crl.get<std::string>()) : Result<Bytes>(common::invalid_argument("crl"));
-        if (der.ok()) opt.crls_der.push_back(*der);
-      }
-    } else if (Status from_disk = local_tdx_collateral(*evidence, col, opt); !from_disk.ok()) {
-      json_reply(res, {{"error", from_disk.message()}}, from_disk.code() == ErrorCode::kNotFound ? 422 : 400);
+    if (Status parsed = collateral_from_request(provider, *body, col, opt); !parsed.ok()) {
+      json_reply(res, {{"error", parsed.message()}}, 400);
       return;
     }
-    if (body->contains("at_unix")) opt.at = static_cast<std::time_t>(body->value("at_unix", 0ll));
-    attest::TdxPolicy policy;
+    if (provider == attest::kProviderTdx && !body->contains("collateral")) {
+      if (Status from_disk = local_tdx_collateral(*evidence, col.tdx, opt); !from_disk.ok()) {
+        const int code = from_disk.code() == ErrorCode::kNotFound ? 422 : from_disk.code() == ErrorCode::kUnavailable ? 503 : 400;
+        json_reply(res, {{"error", from_disk.message()}}, code);
+        return;
+      }
+    }
+    if (provider == attest::kProviderSnp && col.snp.vcek_der.empty()) {
+      json_reply(res, {{"error", "SEV-SNP evidence needs 'collateral': {vcek (base64 DER), ask (PEM), ark (PEM)}"}}, 422);
+      return;
+    }
+    if (body->contains("at_unix")) {
+      if (!(*body)["at_unix"].is_number_integer()) {
+        json_reply(res, {{"error", "'at_unix' must be an integer (seconds since 1970)"}}, 400);
+        return;
+      }
+      opt.at = static_cast<std::time_t>((*body)["at_unix"].get<long long>());
+    }
+    attest::AttestationPolicy policy;
     if (body->contains("policy")) {
-      auto p = (*body)["policy"].is_string() ? attest::tdx_policy_from_toml((*body)["policy"].get<std::string>(), "policy")
-                                             : Result<attest::TdxPolicy>(common::invalid_argument("'policy' must be TOML text"));
+      auto p = (*body)["policy"].is_string()
+                   ? attest::attestation_policy_from_toml((*body)["policy"].get<std::string>(), "policy")
+                   : Result<attest::AttestationPolicy>(common::invalid_argument("'policy' must be TOML text"));
       if (!p.ok()) {
         json_reply(res, {{"error", p.status().message()}}, 400);
         return;
       }
       policy = std::move(*p);
     }
-    auto verification = attest::verify_tdx_quote(*evidence, col, opt);
-    if (!verification.ok()) {
-      json_reply(res, attest::tdx_verification_to_json(verification));
+    auto report = attest::verify_evidence(provider, *evidence, col, opt, policy);
+    if (!report.ok()) {
+      json_reply(res, {{"error", report.status().message()}}, 400);
       return;
     }
-    json_reply(res, attest::tdx_verification_to_json(verification, attest::apply_tdx_policy(*verification, policy, std::nullopt, opt.at)));
+    json_reply(res, *report);
   });
 
   server.Get("/api/public-kv", [this, json_reply](const httplib::Request& req, httplib::Response& res) {

@@ -11,6 +11,7 @@
 
 #include "api/client.h"
 #include "common/encoding.h"
+#include "common/files.h"
 #include "identity/request_auth.h"
 #include "store/receipt.h"
 #include "store/state_tree.h"
@@ -294,8 +295,39 @@ TEST_F(NodeE2E, VerifiesTdxEvidenceOverRest) {
   body["evidence"] = common::base64_encode(Bytes(100, 1));
   auto bad = raw.Post("/api/verify/tee-attestation", body.dump(), "application/json");
   EXPECT_FALSE(Json::parse(bad->body)["valid"].get<bool>());
-  body["provider"] = "AmdSevSnp";
-  EXPECT_EQ(raw.Post("/api/verify/tee-attestation", body.dump(), "application/json")->status, 501);
+  body["provider"] = "SomethingElse";
+  EXPECT_EQ(raw.Post("/api/verify/tee-attestation", body.dump(), "application/json")->status, 400);
+
+  // SEV-SNP: the real Milan report with its VCEK, ASK and ARK in the request.
+  const std::filesystem::path snp = t3n::testing::vectors_dir() / "attestation/sev-snp/go-sev-guest-milan";
+  auto snp_meta = t3n::testing::load_vectors("attestation/sev-snp/go-sev-guest-milan/case.json");
+  Json snp_body = {{"provider", "AmdSevSnp"},
+                   {"evidence", common::base64_encode(common::to_bytes(*common::read_file(snp / "report.bin")))},
+                   {"at_unix", *common::parse_utc_timestamp(snp_meta["verify_at"].get<std::string>())}};
+  EXPECT_EQ(raw.Post("/api/verify/tee-attestation", snp_body.dump(), "application/json")->status, 422) << "no VCEK";
+  snp_body["collateral"] = {{"vcek", common::base64_encode(common::to_bytes(*common::read_file(snp / "vcek.der")))},
+                            {"ask", *common::read_file(snp / "ask.pem")},
+                            {"ark", *common::read_file(snp / "ark.pem")}};
+  // The guest's policy allows debugging: genuine, but not acceptable unless the policy says so.
+  auto snp_default = Json::parse(raw.Post("/api/verify/tee-attestation", snp_body.dump(), "application/json")->body);
+  EXPECT_TRUE(snp_default["hardware_verified"].get<bool>()) << snp_default.dump();
+  EXPECT_FALSE(snp_default["valid"].get<bool>());
+  snp_body["policy"] = "[snp]\nallow_debug = true\n";
+  auto snp_ok = Json::parse(raw.Post("/api/verify/tee-attestation", snp_body.dump(), "application/json")->body);
+  EXPECT_TRUE(snp_ok["valid"].get<bool>()) << snp_ok.dump();
+  EXPECT_EQ(snp_ok["provider"], "AmdSevSnp");
+
+  // Nitro: the document carries its chain; the AWS root is pinned.
+  const std::filesystem::path nitro = t3n::testing::vectors_dir() / "attestation/nitro/nitrite-prod";
+  auto nitro_meta = t3n::testing::load_vectors("attestation/nitro/nitrite-prod/case.json");
+  Json nitro_body = {{"provider", "AwsNitro"},
+                     {"evidence", common::base64_encode(common::to_bytes(*common::read_file(nitro / "document.cbor")))},
+                     {"at_unix", *common::parse_utc_timestamp(nitro_meta["verify_at"].get<std::string>())}};
+  auto nitro_ok = Json::parse(raw.Post("/api/verify/tee-attestation", nitro_body.dump(), "application/json")->body);
+  EXPECT_TRUE(nitro_ok["valid"].get<bool>()) << nitro_ok.dump();
+  EXPECT_EQ(nitro_ok["measurements"]["pcrs"]["0"], nitro_meta["pcr0"]);
+  nitro_body["at_unix"] = nitro_body["at_unix"].get<long long>() + 4 * 3600;  // the leaf has expired
+  EXPECT_FALSE(Json::parse(raw.Post("/api/verify/tee-attestation", nitro_body.dump(), "application/json")->body)["valid"].get<bool>());
 }
 
 TEST_F(NodeE2E, NoPlaintextInLogsOrOnDisk) {

@@ -1,0 +1,57 @@
+#include "attest/verify_evidence.h"
+
+#include <vector>
+
+#include "attest/nitro_verify.h"
+#include "common/config.h"
+#include "common/files.h"
+
+namespace t3n::attest {
+
+Result<AttestationPolicy> attestation_policy_from_toml(std::string_view text, std::string source_name) {
+  T3N_ASSIGN_OR_RETURN(auto table, common::ConfigTable::parse_string(text, std::move(source_name)));
+  std::vector<std::string_view> known(kTdxPolicyKeys.begin(), kTdxPolicyKeys.end());
+  known.insert(known.end(), kSnpPolicyKeys.begin(), kSnpPolicyKeys.end());
+  known.insert(known.end(), kNitroPolicyKeys.begin(), kNitroPolicyKeys.end());
+  T3N_RETURN_IF_ERROR(table.reject_unknown_keys(known));
+  AttestationPolicy policy;
+  T3N_ASSIGN_OR_RETURN(policy.tdx, tdx_policy_from_config(table));
+  T3N_ASSIGN_OR_RETURN(policy.snp, snp_policy_from_config(table));
+  T3N_ASSIGN_OR_RETURN(policy.nitro, nitro_policy_from_config(table));
+  return policy;
+}
+
+Status load_collateral_dir(std::string_view provider, const std::filesystem::path& dir, EvidenceCollateral& collateral,
+                           CertCheckOptions& options) {
+  if (provider == kProviderTdx) return load_tdx_collateral(dir, collateral.tdx, options);
+  if (provider == kProviderSnp) return load_snp_collateral(dir, collateral.snp);
+  if (provider == kProviderNitro) {
+    if (auto root = common::read_file(dir / "root.pem"); root.ok()) collateral.nitro_root_pem = *root;
+    return {};
+  }
+  return common::invalid_argument("unknown provider '" + std::string(provider) + "' (IntelTdx, AmdSevSnp or AwsNitro)");
+}
+
+Result<common::Json> verify_evidence(std::string_view provider, ByteView evidence, const EvidenceCollateral& collateral,
+                                     const CertCheckOptions& options, const AttestationPolicy& policy) {
+  if (provider == kProviderTdx) {
+    auto v = verify_tdx_quote(evidence, collateral.tdx, options);
+    if (!v.ok()) return tdx_verification_to_json(v);
+    return tdx_verification_to_json(v, apply_tdx_policy(*v, policy.tdx, std::nullopt, options.at));
+  }
+  if (provider == kProviderSnp) {
+    auto v = verify_snp_report(evidence, collateral.snp, options);
+    if (!v.ok()) return snp_verification_to_json(v);
+    return snp_verification_to_json(v, apply_snp_policy(*v, policy.snp, std::nullopt, options.at));
+  }
+  if (provider == kProviderNitro) {
+    CertCheckOptions nitro = options;
+    if (nitro.root_ca_sha256 == kIntelSgxRootCaSha256) nitro.root_ca_sha256 = std::string(kAwsNitroRootG1Sha256);
+    auto v = verify_nitro_document(evidence, nitro, collateral.nitro_root_pem);
+    if (!v.ok()) return nitro_verification_to_json(v);
+    return nitro_verification_to_json(v, apply_nitro_policy(*v, policy.nitro, options.at));
+  }
+  return common::invalid_argument("unknown provider '" + std::string(provider) + "' (IntelTdx, AmdSevSnp or AwsNitro)");
+}
+
+}  // namespace t3n::attest
