@@ -14,6 +14,7 @@
 #include "attest/pcs.h"
 #include "attest/policy.h"
 #include "attest/tdx_verify.h"
+#include "attest/verify_evidence.h"
 #include "common/encoding.h"
 #include "common/files.h"
 #include "common/json.h"
@@ -107,10 +108,10 @@ Result<attest::FetchedTdxCollateral> fetch_for_quote(ByteView quote, const std::
   return attest::fetch_tdx_collateral(options, pck.fmspc, ca);
 }
 
-Result<attest::TdxPolicy> load_tdx_policy(const std::string& file) {
-  if (file.empty()) return attest::TdxPolicy{};
+Result<attest::AttestationPolicy> load_policy(const std::string& file) {
+  if (file.empty()) return attest::AttestationPolicy{};
   T3N_ASSIGN_OR_RETURN(std::string text, read_file(file));
-  return attest::tdx_policy_from_toml(text, file);
+  return attest::attestation_policy_from_toml(text, file);
 }
 
 }  // namespace
@@ -169,10 +170,13 @@ int main(int argc, char** argv) {
   auto* detect = attest_cmd->add_subcommand("detect", "Report the TEE hardware of this machine");
   auto* verify = attest_cmd->add_subcommand("verify", "Verify attestation evidence offline");
   std::string evidence, provider = "IntelTdx", collateral_dir, at;
-  verify->add_option("--evidence", evidence, "Evidence file (a TDX quote)")->required()->check(CLI::ExistingFile);
-  verify->add_option("--provider", provider, "IntelTdx (AmdSevSnp and AwsNitro: not yet)")->capture_default_str();
+  verify->add_option("--evidence", evidence, "Evidence file: a TDX quote, an SEV-SNP report or a Nitro document")->required()->check(CLI::ExistingFile);
+  verify->add_option("--provider", provider, "IntelTdx, AmdSevSnp or AwsNitro")
+      ->check(CLI::IsMember({"IntelTdx", "AmdSevSnp", "AwsNitro"}))
+      ->capture_default_str();
   verify->add_option("--collateral", collateral_dir,
-                     "Directory with tcb_info.json, qe_identity.json, tcb_signing_chain.pem, root_ca_crl.der, pck_crl.der")
+                     "TDX: tcb_info.json, qe_identity.json, tcb_signing_chain.pem, root_ca_crl.der, pck_crl.der; "
+                     "SEV-SNP: vcek.der, ask.pem, ark.pem; Nitro: root.pem (optional)")
       ->check(CLI::ExistingDirectory);
   std::string pcs_url;
   verify->add_option("--pcs", pcs_url,
@@ -183,7 +187,7 @@ int main(int argc, char** argv) {
       "Trust this SHA-256 (hex, DER) as the TDX root instead of Intel's: for evidence from a simulated platform only";
   verify->add_option("--trust-simulated-root", simulated_root, simulated_root_help);
   std::string policy_file;
-  verify->add_option("--policy", policy_file, "Policy TOML ([tdx] mrtd, rtmr0-3, mrconfigid, minimum_tcb_status, allow_debug, report_data)")
+  verify->add_option("--policy", policy_file, "Policy TOML: [tdx], [snp] and [nitro] tables (see src/attest/README.md)")
       ->check(CLI::ExistingFile);
   auto* fetch = attest_cmd->add_subcommand(
       "fetch-collateral", "Fetch TDX collateral from a PCS/PCCS into a directory (the --collateral layout)");
@@ -217,20 +221,20 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (verify->parsed()) {
-    if (provider != "IntelTdx") return fail(Status(ErrorCode::kUnimplemented, "provider " + provider + " is not supported yet (IntelTdx is)"));
-    auto quote = read_file(evidence);
-    if (!quote.ok()) return fail(quote.status());
-    attest::TdxCollateral col;
+    auto blob = read_file(evidence);
+    if (!blob.ok()) return fail(blob.status());
+    attest::EvidenceCollateral col;
     attest::CertCheckOptions opt;
     if (!collateral_dir.empty()) {
-      if (Status loaded = attest::load_tdx_collateral(collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
-    } else if (!pcs_url.empty()) {
-      auto fetched = fetch_for_quote(common::as_bytes(*quote), pcs_url, attest::PcsOptions{}.root_ca_crl_url);
+      if (Status loaded = attest::load_collateral_dir(provider, collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
+    } else if (!pcs_url.empty() && provider == attest::kProviderTdx) {
+      auto fetched = fetch_for_quote(common::as_bytes(*blob), pcs_url, attest::PcsOptions{}.root_ca_crl_url);
       if (!fetched.ok()) return fail(fetched.status());
-      col = fetched->collateral;
+      col.tdx = fetched->collateral;
       opt.crls_der = {fetched->root_ca_crl_der, fetched->pck_crl_der};
-    } else {
-      return fail(common::invalid_argument("give --collateral DIR or --pcs URL"));
+    } else if (provider != attest::kProviderNitro) {
+      return fail(common::invalid_argument(provider == attest::kProviderTdx ? "give --collateral DIR or --pcs URL"
+                                                                          : "give --collateral DIR (vcek.der, ask.pem, ark.pem)"));
     }
     if (!simulated_root.empty()) opt.root_ca_sha256 = simulated_root;
     if (!at.empty()) {
@@ -238,17 +242,20 @@ int main(int argc, char** argv) {
       if (!when.ok()) return fail(common::invalid_argument("--at must be RFC 3339 UTC, like 2025-06-19T22:32:27Z"));
       opt.at = *when;
     }
-    auto loaded_policy = load_tdx_policy(policy_file);
-    if (!loaded_policy.ok()) return fail(loaded_policy.status());
-    attest::TdxPolicy policy = std::move(*loaded_policy);
-    auto v = attest::verify_tdx_quote(common::as_bytes(*quote), col, opt);
-    Json j = v.ok() ? attest::tdx_verification_to_json(v, attest::apply_tdx_policy(*v, policy, std::nullopt, opt.at))
-                    : attest::tdx_verification_to_json(v);
-    if (v.ok() && !j["policy"]["violations"].empty() && !o.json)
+    auto policy = load_policy(policy_file);
+    if (!policy.ok()) return fail(policy.status());
+    auto report = attest::verify_evidence(provider, common::as_bytes(*blob), col, opt, *policy);
+    if (!report.ok()) return fail(report.status());
+    const Json& j = *report;
+    if (j.contains("policy") && !o.json)
       for (const auto& why : j["policy"]["violations"]) std::fprintf(stderr, "policy: %s\n", why.get<std::string>().c_str());
-    print(o, j, v.ok() ? "TDX quote v" + std::to_string(v->quote.version) + ": " + v->status + (j["valid"].get<bool>() ? " (valid)" : " (not acceptable)") +
-                             "\nMRTD " + j["measurements"]["mrtd"].get<std::string>()
-                       : "NOT verified: " + v.status().message());
+    std::string human = j.contains("error") ? "NOT verified: " + j["error"].get<std::string>()
+                                            : provider + ": " + (j["tcb_status"].is_string() ? j["tcb_status"].get<std::string>() : "verified") +
+                                                  (j["valid"].get<bool>() ? " (valid)" : " (not acceptable)");
+    if (!j.contains("error") && provider == attest::kProviderTdx) human += "\nMRTD " + j["measurements"]["mrtd"].get<std::string>();
+    if (!j.contains("error") && provider == attest::kProviderSnp) human += "\nMEASUREMENT " + j["measurements"]["measurement"].get<std::string>();
+    if (!j.contains("error") && provider == attest::kProviderNitro) human += "\nPCR0 " + j["measurements"]["pcrs"]["0"].get<std::string>();
+    print(o, j, human);
     return j["valid"].get<bool>() ? 0 : 4;
   }
 
@@ -319,9 +326,9 @@ int main(int argc, char** argv) {
       return fail(common::invalid_argument("TDX evidence needs --collateral DIR"));
     }
     if (!simulated_root.empty()) opt.root_ca_sha256 = simulated_root;
-    auto loaded_policy = load_tdx_policy(policy_file);
+    auto loaded_policy = load_policy(policy_file);
     if (!loaded_policy.ok()) return fail(loaded_policy.status());
-    attest::TdxPolicy policy = std::move(*loaded_policy);
+    attest::TdxPolicy policy = std::move(loaded_policy->tdx);
     auto rd = common::hex_decode(att.value("report_data", std::string()));
     if (!rd.ok() || rd->size() != 64) return fail(common::verification_failed("the attestation's report_data is not 64 bytes"));
     attest::ReportData expected{};

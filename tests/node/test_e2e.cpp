@@ -67,7 +67,7 @@ class DevNode {
 
 std::string run(const std::string& cmd) {
   std::string out;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  FILE* p = ::popen(("( " + cmd + " ) 2>&1").c_str(), "r");
   char buf[4096];
   std::size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
@@ -328,6 +328,35 @@ TEST_F(NodeE2E, VerifiesTdxEvidenceOverRest) {
   EXPECT_EQ(nitro_ok["measurements"]["pcrs"]["0"], nitro_meta["pcr0"]);
   nitro_body["at_unix"] = nitro_body["at_unix"].get<long long>() + 4 * 3600;  // the leaf has expired
   EXPECT_FALSE(Json::parse(raw.Post("/api/verify/tee-attestation", nitro_body.dump(), "application/json")->body)["valid"].get<bool>());
+}
+
+// `t3n attest verify` offline, for each provider's real evidence at its case time.
+TEST(CliAttest, VerifiesEvidenceOfEveryProvider) {
+  const std::string t3n = std::string(T3N_BIN_DIR) + "/t3n";
+  const std::string v = (t3n::testing::vectors_dir() / "attestation").string();
+  const std::string tdx = run(t3n + " --json attest verify --evidence " + v + "/tdx/go-tdx-guest-v5-uptodate/quote.bin --collateral " +
+                              v + "/tdx/go-tdx-guest-v5-uptodate --at 2026-02-18T22:58:51Z; echo exit=$?");
+  EXPECT_NE(tdx.find("\"tcb_status\":\"UpToDate\""), std::string::npos) << tdx;
+  EXPECT_NE(tdx.find("exit=0"), std::string::npos) << tdx;
+  const std::string snp_dir = v + "/sev-snp/go-sev-guest-milan";
+  const std::string snp = t3n + " attest verify --provider AmdSevSnp --evidence " + snp_dir + "/report.bin --collateral " + snp_dir;
+  const std::string strict = run(snp + " --at 2022-10-24T00:55:28Z; echo exit=$?");
+  EXPECT_NE(strict.find("allows debugging"), std::string::npos) << strict;
+  EXPECT_NE(strict.find("exit=4"), std::string::npos) << strict;
+  const std::string policy = (std::filesystem::temp_directory_path() / ("t3n-snp-policy-" + std::to_string(::getpid()) + ".toml")).string();
+  std::ofstream(policy) << "[snp]\nallow_debug = true\n[tdx]\nminimum_tcb_status = \"UpToDate\"\n";
+  const std::string lenient = run(snp + " --at 2022-10-24T00:55:28Z --policy " + policy + "; echo exit=$?");
+  EXPECT_NE(lenient.find("(valid)"), std::string::npos) << lenient;
+  EXPECT_NE(lenient.find("exit=0"), std::string::npos) << lenient;
+  EXPECT_NE(run(snp + " --at 2030-01-01T00:00:00Z; echo exit=$?").find("exit=4"), std::string::npos);
+  std::filesystem::remove(policy);
+  const std::string nitro = t3n + " attest verify --provider AwsNitro --evidence " + v + "/nitro/nitrite-prod/document.cbor";
+  EXPECT_NE(run(nitro + " --at 2024-09-07T14:37:40Z; echo exit=$?").find("exit=0"), std::string::npos);
+  const std::string expired = run(nitro + "; echo exit=$?");
+  EXPECT_NE(expired.find("expired"), std::string::npos) << expired;
+  EXPECT_NE(expired.find("exit=4"), std::string::npos) << expired;
+  EXPECT_NE(run(t3n + " attest verify --provider AmdSevSnp --evidence " + snp_dir + "/report.bin; echo exit=$?").find("vcek.der"),
+            std::string::npos);
 }
 
 TEST_F(NodeE2E, NoPlaintextInLogsOrOnDisk) {
