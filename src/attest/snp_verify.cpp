@@ -227,9 +227,21 @@ Result<SnpVerification> verify_snp_report(ByteView report_bytes, const SnpCollat
 
   CertCheckOptions chain_options = options;
   chain_options.root_ca_sha256 = std::string(pin->sha256);
-  chain_options.crls_der.insert(chain_options.crls_der.end(), col.crls_der.begin(), col.crls_der.end());
+  std::vector<Bytes> crls = chain_options.crls_der;
+  crls.insert(crls.end(), col.crls_der.begin(), col.crls_der.end());
+  chain_options.crls_der.clear();
   T3N_ASSIGN_OR_RETURN(Bytes leaf_spki, verify_der_chain_to_pinned_root({col.vcek_der, ask_der, ark_der}, chain_options,
                                                                         vlek ? "snp: VLEK chain" : "snp: VCEK chain"));
+  if (!crls.empty()) {
+    // AMD's KDS publishes one CRL, signed by the ARK, revoking ASKs/ASVKs;
+    // VCEKs are not revoked by CRL (a new TCB gives a new VCEK).
+    CertCheckOptions revocation = chain_options;
+    revocation.crls_der = std::move(crls);
+    revocation.crl_check_whole_chain = false;
+    T3N_RETURN_IF_ERROR(verify_der_chain_to_pinned_root({ask_der, ark_der}, revocation,
+                                                        vlek ? "snp: ASVK revocation" : "snp: ASK revocation")
+                            .status());
+  }
   // The chain holds, so the leaf parses; an AMD certificate of another kind (an ASK) is a verification failure.
   const std::string_view expected_cn = vlek ? "SEV-VLEK" : "SEV-VCEK";
   if (const std::string cn = leaf_common_name(col.vcek_der); cn != expected_cn)

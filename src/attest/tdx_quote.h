@@ -81,6 +81,9 @@ struct CertCheckOptions {
   std::time_t at = 0;                      // verification time (0 = now)
   std::string root_ca_sha256{kIntelSgxRootCaSha256};  // the trust anchor to pin
   std::vector<Bytes> crls_der;             // root CA CRL, PCK CRL (optional)
+  // With CRLs: every certificate needs its issuer's CRL (Intel publishes one
+  // per CA), or — false — only the leaf's (AMD's ARK CRL covers the ASK).
+  bool crl_check_whole_chain = true;
   // Remembers verified chains and collateral across calls (not owned; may be null).
   VerificationCache* cache = nullptr;
 };

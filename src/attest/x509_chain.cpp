@@ -46,6 +46,7 @@ std::string chain_cache_key(const std::vector<Part>& chain, const CertCheckOptio
     common::append(material, part);
   };
   add(common::as_bytes(form));
+  add(common::as_bytes(o.crl_check_whole_chain ? "crl:all" : "crl:leaf"));
   add(common::as_bytes(o.root_ca_sha256));
   for (const auto& cert : chain) add(ByteView(reinterpret_cast<const std::uint8_t*>(cert.data()), cert.size()));
   for (const auto& crl : o.crls_der) add(crl);
@@ -136,7 +137,7 @@ Result<Bytes> verify_uncached(std::vector<X509Ptr> certs, const CertCheckOptions
     X509_STORE_add_crl(store.get(), crl.get());
     crls.push_back(std::move(crl));
   }
-  if (!crls.empty()) flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
+  if (!crls.empty()) flags |= X509_V_FLAG_CRL_CHECK | (o.crl_check_whole_chain ? X509_V_FLAG_CRL_CHECK_ALL : 0);
   std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
   for (std::size_t i = 1; i + 1 < certs.size(); ++i) sk_X509_push(untrusted.get(), X509_dup(certs[i].get()));
   std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter> ctx(X509_STORE_CTX_new());

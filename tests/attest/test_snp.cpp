@@ -12,6 +12,7 @@
 #include "attest/snp_policy.h"
 #include "attest/snp_report.h"
 #include "attest/snp_verify.h"
+#include "attest/tdx_sim.h"
 #include "attest/x509_chain.h"
 #include "common/config.h"
 #include "common/encoding.h"
@@ -66,6 +67,20 @@ class SnpMilan : public ::testing::Test {
   SnpCollateral collateral;
   CertCheckOptions options;
 };
+
+// A CRL must be the ARK's: one from any other issuer fails closed (no AMD CRL
+// is among the vectors, so the accepting path is not exercised here).
+TEST_F(SnpMilan, ACrlNotIssuedByTheArkFailsClosed) {
+  ASSERT_TRUE(verify_snp_report(report, collateral, options).ok());
+  SimulatedTdxPlatformOptions o;
+  o.not_before = options.at - 3600;
+  T3N_ASSERT_OK_AND_ASSIGN(auto other, SimulatedTdxPlatform::create(common::to_bytes("a foreign CRL issuer seed"), o));
+  SnpCollateral with_crl = collateral;
+  with_crl.crls_der = {other.crls_der()[0]};
+  auto v = verify_snp_report(report, with_crl, options);
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.status().message().find("ASK revocation"), std::string::npos) << v.status().message();
+}
 
 // ---- parsing ----
 
