@@ -10,6 +10,9 @@
 #include <cstring>
 #include <thread>
 
+#include "attest/cbor.h"
+#include "common/encoding.h"
+
 namespace t3n::attest {
 namespace {
 
@@ -164,6 +167,82 @@ Result<Bytes> tdx_local_report(const ReportData& report_data, const std::filesys
   if (::ioctl(fd.get(), kTdxCmdGetReport0, &req) != 0)
     return common::failed_precondition("TDX_CMD_GET_REPORT0 failed: " + errno_text(errno));
   return Bytes(std::begin(req.tdreport), std::end(req.tdreport));
+}
+
+namespace {
+
+// <linux/nsm.h>: two (address, length) pairs; the driver sets response.len.
+struct NsmIovec {
+  std::uint64_t addr;
+  std::uint64_t len;
+};
+struct NsmRaw {
+  NsmIovec request;
+  NsmIovec response;
+};
+constexpr unsigned long kNsmIoctlRaw = _IOWR(0x0A, 0, NsmRaw);  // NOLINT: kernel ABI macro
+constexpr std::size_t kNsmResponseMax = 0x3000;
+
+void cbor_head(Bytes& out, std::uint8_t major, std::size_t n) {
+  if (n < 24) {
+    out.push_back(static_cast<std::uint8_t>(major << 5 | n));
+  } else if (n < 256) {
+    out.push_back(static_cast<std::uint8_t>(major << 5 | 24));
+    out.push_back(static_cast<std::uint8_t>(n));
+  } else {
+    out.push_back(static_cast<std::uint8_t>(major << 5 | 25));
+    out.push_back(static_cast<std::uint8_t>(n >> 8));
+    out.push_back(static_cast<std::uint8_t>(n));
+  }
+}
+void cbor_text(Bytes& out, std::string_view s) {
+  cbor_head(out, 3, s.size());
+  common::append(out, common::as_bytes(s));
+}
+
+}  // namespace
+
+Bytes nsm_attestation_request(ByteView user_data) {
+  Bytes out;
+  cbor_head(out, 5, 1);
+  cbor_text(out, "Attestation");
+  cbor_head(out, 5, 3);
+  cbor_text(out, "user_data");
+  cbor_head(out, 2, user_data.size());
+  common::append(out, user_data);
+  cbor_text(out, "nonce");
+  out.push_back(0xF6);  // null
+  cbor_text(out, "public_key");
+  out.push_back(0xF6);
+  return out;
+}
+
+Result<Bytes> nsm_attestation_document(ByteView response) {
+  T3N_ASSIGN_OR_RETURN(cbor::Item root, cbor::decode(response, "NSM response"));
+  if (root.kind != cbor::Kind::kMap) return common::invalid_argument("NSM response: not a map");
+  if (const cbor::Item* error = root.find("Error"))
+    return common::failed_precondition("NSM refused the attestation request: " +
+                                       std::string(error->kind == cbor::Kind::kText ? error->text() : "(no reason)"));
+  const cbor::Item* attestation = root.find("Attestation");
+  const cbor::Item* document = attestation != nullptr && attestation->kind == cbor::Kind::kMap ? attestation->find("document") : nullptr;
+  if (document == nullptr || document->kind != cbor::Kind::kBytes || document->bytes.empty())
+    return common::invalid_argument("NSM response: no Attestation.document");
+  return common::to_bytes(document->bytes);
+}
+
+Result<Bytes> NitroNsmProvider::evidence(const ReportData& report_data) {
+  Fd fd(::open(device_.c_str(), O_RDWR | O_CLOEXEC));
+  if (fd.get() < 0)
+    return Status(ErrorCode::kUnavailable, "cannot open " + device_.string() + ": " + errno_text(errno) + " (not a Nitro enclave?)");
+  Bytes request = nsm_attestation_request(report_data);
+  Bytes response(kNsmResponseMax);
+  NsmRaw raw{{reinterpret_cast<std::uintptr_t>(request.data()), request.size()},
+             {reinterpret_cast<std::uintptr_t>(response.data()), response.size()}};
+  if (::ioctl(fd.get(), kNsmIoctlRaw, &raw) != 0)
+    return common::failed_precondition("NSM ioctl failed: " + errno_text(errno));
+  if (raw.response.len > response.size()) return common::internal_error("NSM: response longer than its buffer");
+  response.resize(static_cast<std::size_t>(raw.response.len));
+  return nsm_attestation_document(response);
 }
 
 }  // namespace t3n::attest

@@ -85,6 +85,24 @@ class SimulatedTdxProvider final : public EvidenceProvider {
   SimulatedTd td_;
 };
 
+// AWS Nitro Enclaves: an attestation document from the Nitro Secure Module
+// (/dev/nsm; the ioctl of Linux's `nsm` driver, ≥ 6.8, and of AWS's
+// out-of-tree one) with user_data = the report data.
+class NitroNsmProvider final : public EvidenceProvider {
+ public:
+  explicit NitroNsmProvider(std::filesystem::path device = "/dev/nsm") : device_(std::move(device)) {}
+  std::string kind() const override { return "AwsNitro"; }
+  Result<Bytes> evidence(const ReportData& report_data) override;
+
+ private:
+  std::filesystem::path device_;
+};
+// The NSM request {"Attestation": {"user_data": h'…', "nonce": null,
+// "public_key": null}} in CBOR, and the document out of its response
+// ({"Attestation": {"document": h'…'}} or {"Error": "…"}).
+Bytes nsm_attestation_request(ByteView user_data);
+Result<Bytes> nsm_attestation_document(ByteView response);
+
 // The local TDREPORT (1024 bytes) from /dev/tdx_guest. kUnavailable when the
 // device is absent (not a TDX guest).
 Result<Bytes> tdx_local_report(const ReportData& report_data, const std::filesystem::path& device = "/dev/tdx_guest");

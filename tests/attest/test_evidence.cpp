@@ -4,10 +4,14 @@
 // simulated provider.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
+#include "attest/cbor.h"
 #include "attest/evidence.h"
+#include "attest/nitro_verify.h"
 #include "attest/tdx_verify.h"
 #include "common/encoding.h"
 #include "test_util.h"
@@ -172,6 +176,44 @@ TEST(TdxGuestDevice, AbsentDeviceIsUnavailable) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
   EXPECT_NE(r.status().message().find("not a TDX guest"), std::string::npos);
+}
+
+TEST(NitroNsm, RequestIsTheNsmApiCbor) {
+  const Bytes request = nsm_attestation_request(Bytes(64, 0xAB));
+  T3N_ASSERT_OK_AND_ASSIGN(cbor::Item root, cbor::decode(request, "request"));
+  const cbor::Item* att = root.find("Attestation");
+  ASSERT_NE(att, nullptr);
+  ASSERT_EQ(att->map_size(), 3u);
+  ASSERT_NE(att->find("user_data"), nullptr);
+  EXPECT_EQ(common::to_bytes(att->find("user_data")->bytes), Bytes(64, 0xAB));
+  EXPECT_EQ(att->find("nonce")->kind, cbor::Kind::kNull);
+  EXPECT_EQ(att->find("public_key")->kind, cbor::Kind::kNull);
+  // Byte-exact head: map(1), "Attestation", map(3), "user_data", bytes(64).
+  EXPECT_EQ(common::hex_encode(ByteView(request).first(26)), "a16b4174746573746174696f6ea369757365725f646174615840");
+}
+
+TEST(NitroNsm, ResponseYieldsTheDocumentWhichVerifies) {
+  const auto dir = t3n::testing::vectors_dir() / "attestation/nitro/nitrite-prod";
+  std::ifstream in(dir / "document.cbor", std::ios::binary);
+  const Bytes document((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(document.size(), 1000u);
+  Bytes response = t3n::testing::hex("a16b4174746573746174696f6ea168646f63756d656e74");  // {"Attestation": {"document": …
+  response.push_back(0x59);  // bytes, 2-byte length
+  response.push_back(static_cast<std::uint8_t>(document.size() >> 8));
+  response.push_back(static_cast<std::uint8_t>(document.size()));
+  common::append(response, document);
+  T3N_ASSERT_OK_AND_ASSIGN(Bytes extracted, nsm_attestation_document(response));
+  EXPECT_EQ(extracted, document);
+  const auto at = *common::parse_utc_timestamp("2024-09-07T14:37:40Z");
+  EXPECT_TRUE(verify_nitro_document(extracted, nitro_cert_options(at)).ok());
+
+  auto refused = nsm_attestation_document(t3n::testing::hex("a1654572726f726f496e76616c6964417267756d656e74"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("InvalidArgument"), std::string::npos);
+  EXPECT_EQ(nsm_attestation_document(t3n::testing::hex("a0")).status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(nsm_attestation_document(t3n::testing::hex("ff")).status().code(), ErrorCode::kInvalidArgument);
+  NitroNsmProvider absent("/nonexistent/nsm");
+  EXPECT_EQ(absent.evidence(rd(1)).status().code(), ErrorCode::kUnavailable);
 }
 
 TEST(SimulatedProvider, IsMarkedSimulatedAndBindsReportData) {
