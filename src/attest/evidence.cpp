@@ -12,6 +12,7 @@
 
 #include "attest/cbor.h"
 #include "common/encoding.h"
+#include "crypto/random.h"
 
 namespace t3n::attest {
 namespace {
@@ -37,8 +38,10 @@ class PosixTsmFilesystem final : public TsmFilesystem {
  public:
   Status make_dir(const std::filesystem::path& dir) override {
     if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) return {};
-    return Status(errno == ENOENT ? ErrorCode::kUnavailable : ErrorCode::kFailedPrecondition,
-                  "configfs-tsm: cannot create " + dir.string() + ": " + errno_text(errno));
+    if (errno == ENOENT)
+      return Status(ErrorCode::kUnavailable, "configfs-tsm is absent (" + dir.parent_path().string() +
+                                                 "): not a TDX or SEV-SNP guest, a kernel before 6.7, or configfs not mounted");
+    return common::failed_precondition("configfs-tsm: cannot create " + dir.string() + ": " + errno_text(errno));
   }
   Status remove_dir(const std::filesystem::path& dir) override {
     if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
@@ -105,8 +108,9 @@ Result<std::unique_ptr<ConfigfsTsmProvider>> ConfigfsTsmProvider::create(std::st
   else if (kind == "AmdSevSnp") expected = "sev_guest";
   else return common::invalid_argument("configfs-tsm provides IntelTdx or AmdSevSnp evidence, not '" + kind + "'");
   if (!fs) return common::invalid_argument("configfs-tsm: no filesystem");
-  return std::unique_ptr<ConfigfsTsmProvider>(
-      new ConfigfsTsmProvider(std::move(kind), std::move(expected), std::move(report_dir), std::move(fs)));  // NOLINT: private constructor
+  T3N_ASSIGN_OR_RETURN(Bytes instance, crypto::random_vector(4));
+  return std::unique_ptr<ConfigfsTsmProvider>(new ConfigfsTsmProvider(  // NOLINT: private constructor
+      std::move(kind), std::move(expected), std::move(report_dir), std::move(fs), common::hex_encode(instance)));
 }
 
 Result<Bytes> ConfigfsTsmProvider::attempt(const std::filesystem::path& entry, const ReportData& report_data) {
@@ -130,8 +134,7 @@ Result<Bytes> ConfigfsTsmProvider::attempt(const std::filesystem::path& entry, c
 Result<Bytes> ConfigfsTsmProvider::evidence(const ReportData& report_data) {
   std::lock_guard lock(mu_);
   // Unique per process, provider and request: two nodes never share an entry.
-  const auto entry = report_dir_ / ("t3n-" + std::to_string(::getpid()) + "-" + std::to_string(
-                                               reinterpret_cast<std::uintptr_t>(this)) + "-" + std::to_string(requests_++));
+  const auto entry = report_dir_ / ("t3n-" + std::to_string(::getpid()) + "-" + instance_ + "-" + std::to_string(requests_++));
   T3N_RETURN_IF_ERROR(fs_->make_dir(entry));
   Status last;
   for (int i = 0; i < kMaxAttempts; ++i) {

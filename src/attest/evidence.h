@@ -59,14 +59,17 @@ class ConfigfsTsmProvider final : public EvidenceProvider {
   static constexpr int kMaxAttempts = 5;
 
  private:
-  ConfigfsTsmProvider(std::string kind, std::string expected, std::filesystem::path dir, std::unique_ptr<TsmFilesystem> fs)
-      : kind_(std::move(kind)), expected_provider_(std::move(expected)), report_dir_(std::move(dir)), fs_(std::move(fs)) {}
+  ConfigfsTsmProvider(std::string kind, std::string expected, std::filesystem::path dir, std::unique_ptr<TsmFilesystem> fs,
+                      std::string instance)
+      : kind_(std::move(kind)), expected_provider_(std::move(expected)), report_dir_(std::move(dir)), fs_(std::move(fs)),
+        instance_(std::move(instance)) {}
   Result<Bytes> attempt(const std::filesystem::path& entry, const ReportData& report_data);
 
   std::string kind_;
   std::string expected_provider_;
   std::filesystem::path report_dir_;
   std::unique_ptr<TsmFilesystem> fs_;
+  std::string instance_;  // random: entries of two providers in one process never collide
   std::mutex mu_;  // one request at a time
   std::uint64_t requests_ = 0;
 };

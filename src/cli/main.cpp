@@ -11,6 +11,7 @@
 
 #include "api/client.h"
 #include "attest/detect.h"
+#include "attest/evidence.h"
 #include "attest/pcs.h"
 #include "attest/policy.h"
 #include "attest/tdx_verify.h"
@@ -189,6 +190,11 @@ int main(int argc, char** argv) {
   std::string policy_file;
   verify->add_option("--policy", policy_file, "Policy TOML: [tdx], [snp] and [nitro] tables (see src/attest/README.md)")
       ->check(CLI::ExistingFile);
+  auto* produce = attest_cmd->add_subcommand("evidence", "Produce evidence on this machine's TEE (configfs-tsm, /dev/nsm)");
+  std::string report_data_hex, evidence_out;
+  produce->add_option("--provider", provider, "IntelTdx, AmdSevSnp or AwsNitro (default: the detected TEE)");
+  produce->add_option("--report-data", report_data_hex, "Up to 64 bytes of hex to bind (zero-padded)");
+  produce->add_option("--out", evidence_out, "File to write the evidence to")->required();
   auto* fetch = attest_cmd->add_subcommand(
       "fetch-collateral", "Fetch TDX collateral from a PCS/PCCS into a directory (the --collateral layout)");
   std::string fmspc_hex, out_dir, root_crl_url = attest::PcsOptions{}.root_ca_crl_url;
@@ -257,6 +263,32 @@ int main(int argc, char** argv) {
     if (!j.contains("error") && provider == attest::kProviderNitro) human += "\nPCR0 " + j["measurements"]["pcrs"]["0"].get<std::string>();
     print(o, j, human);
     return j["valid"].get<bool>() ? 0 : 4;
+  }
+
+  if (produce->parsed()) {
+    attest::ReportData rd{};
+    auto bytes = common::hex_decode(report_data_hex);
+    if (!bytes.ok() || bytes->size() > rd.size()) return fail(common::invalid_argument("--report-data must be at most 64 bytes of hex"));
+    std::copy(bytes->begin(), bytes->end(), rd.begin());
+    std::string kind = produce->count("--provider") > 0 ? provider : "";
+    if (kind.empty()) {
+      for (const auto& t : attest::detect_tees())
+        if (t.can_attest && t.kind != "NvidiaCc") kind = t.kind;
+      if (kind.empty()) return fail(Status(ErrorCode::kUnavailable, "no TEE that can attest on this machine (see t3n attest detect)"));
+    }
+    Result<Bytes> blob = common::invalid_argument("unknown provider " + kind);
+    if (kind == attest::kProviderNitro) {
+      attest::NitroNsmProvider nsm;
+      blob = nsm.evidence(rd);
+    } else {
+      auto tsm = attest::ConfigfsTsmProvider::create(kind);
+      blob = tsm.ok() ? (*tsm)->evidence(rd) : Result<Bytes>(tsm.status());
+    }
+    if (!blob.ok()) return fail(blob.status());
+    if (Status written = common::write_file_atomic(evidence_out, *blob); !written.ok()) return fail(written);
+    print(o, {{"provider", kind}, {"bytes", blob->size()}, {"written", evidence_out}},
+          kind + " evidence (" + std::to_string(blob->size()) + " bytes) written to " + evidence_out);
+    return 0;
   }
 
   if (fetch->parsed()) {

@@ -561,7 +561,9 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   impl->log = log;
   if (!impl->config.dev)
     return Status(ErrorCode::kUnimplemented,
-                  "only dev mode (simulated TEE) is available in this build: real TDX evidence comes with attestation");
+                  "only dev mode (simulated TEE) is available in this build: a production node needs its sealing root "
+                  "released to it after attestation (a key-release service, not built yet); `t3n attest evidence` "
+                  "already produces TDX, SEV-SNP and Nitro evidence on real hardware");
   std::error_code ec;
   std::filesystem::create_directories(impl->config.data_dir, ec);
   if (ec) return common::failed_precondition("cannot create " + impl->config.data_dir.string());
