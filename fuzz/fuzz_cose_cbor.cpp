@@ -1,12 +1,14 @@
-// CBOR, COSE_Sign1 and Nitro attestation document parsing and verification of
+// CBOR, NSM responses, COSE_Sign1 and Nitro attestation document parsing and verification of
 // hostile bytes. Seed with ../shared/vectors/attestation/nitro/*/document.cbor.
 #include "attest/cbor.h"
+#include "attest/evidence.h"
 #include "attest/nitro_policy.h"
 #include "attest/nitro_verify.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const t3n::ByteView input(data, size);
   (void)t3n::attest::cbor::decode(input, "fuzz");
+  (void)t3n::attest::nsm_attestation_document(input);  // what /dev/nsm answers
   auto sign1 = t3n::attest::cbor::parse_cose_sign1(input);
   if (sign1.ok()) (void)t3n::attest::cbor::cose_sign1_sig_structure(sign1->protected_header, {}, sign1->payload);
   if (t3n::attest::parse_nitro_document(input).ok()) {
