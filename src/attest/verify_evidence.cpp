@@ -4,6 +4,7 @@
 
 #include "attest/nitro_verify.h"
 #include "common/config.h"
+#include "common/encoding.h"
 #include "common/files.h"
 
 namespace t3n::attest {
@@ -30,6 +31,41 @@ Status load_collateral_dir(std::string_view provider, const std::filesystem::pat
     return {};
   }
   return common::invalid_argument("unknown provider '" + std::string(provider) + "' (IntelTdx, AmdSevSnp or AwsNitro)");
+}
+
+Status collateral_from_json(std::string_view provider, const common::Json& request, EvidenceCollateral& col,
+                            CertCheckOptions& opt) {
+  if (!request.contains("collateral")) return {};
+  const auto& c = request["collateral"];
+  if (!c.is_object()) return common::invalid_argument("'collateral' must be an object");
+  auto text = [&](const char* field) -> Result<std::string> {
+    if (!c.contains(field)) return std::string();
+    if (!c[field].is_string()) return common::invalid_argument(std::string("collateral.") + field + " must be a string");
+    return c[field].get<std::string>();
+  };
+  if (c.contains("crls")) {
+    if (!c["crls"].is_array()) return common::invalid_argument("collateral.crls must be an array of base64 DER CRLs");
+    for (const auto& crl : c["crls"]) {
+      auto der = crl.is_string() ? common::base64_decode(crl.get<std::string>()) : Result<Bytes>(common::invalid_argument(""));
+      if (!der.ok()) return common::invalid_argument("collateral.crls holds something that is not base64");
+      opt.crls_der.push_back(std::move(*der));
+    }
+  }
+  if (provider == kProviderTdx) {
+    T3N_ASSIGN_OR_RETURN(col.tdx.tcb_info_json, text("tcb_info"));
+    T3N_ASSIGN_OR_RETURN(col.tdx.qe_identity_json, text("qe_identity"));
+    T3N_ASSIGN_OR_RETURN(col.tdx.tcb_signing_chain_pem, text("tcb_signing_chain"));
+  } else if (provider == kProviderSnp) {
+    T3N_ASSIGN_OR_RETURN(std::string vcek, text("vcek"));
+    auto der = common::base64_decode(vcek);
+    if (!der.ok()) return common::invalid_argument("collateral.vcek must be base64 (DER)");
+    col.snp.vcek_der = std::move(*der);
+    T3N_ASSIGN_OR_RETURN(col.snp.ask_pem, text("ask"));
+    T3N_ASSIGN_OR_RETURN(col.snp.ark_pem, text("ark"));
+  } else {
+    T3N_ASSIGN_OR_RETURN(col.nitro_root_pem, text("root"));
+  }
+  return {};
 }
 
 Result<common::Json> verify_evidence(std::string_view provider, ByteView evidence, const EvidenceCollateral& collateral,

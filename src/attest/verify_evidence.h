@@ -46,6 +46,13 @@ struct EvidenceCollateral {
 Status load_collateral_dir(std::string_view provider, const std::filesystem::path& dir, EvidenceCollateral& collateral,
                            CertCheckOptions& options);
 
+// The "collateral" member of `request`, if any, as the REST endpoint and a
+// node's /api/attestation carry it: TDX {tcb_info, qe_identity,
+// tcb_signing_chain, crls?: [base64 DER]}, SEV-SNP {vcek: base64 DER, ask,
+// ark: PEM, crls?}, Nitro {root?: PEM}. Malformed members are kInvalidArgument.
+Status collateral_from_json(std::string_view provider, const common::Json& request, EvidenceCollateral& collateral,
+                            CertCheckOptions& options);
+
 // kInvalidArgument for an unknown provider; every verification outcome,
 // failures included, is in the JSON (`valid` false, `error` says why).
 Result<common::Json> verify_evidence(std::string_view provider, ByteView evidence, const EvidenceCollateral& collateral,

@@ -338,44 +338,40 @@ int main(int argc, char** argv) {
             "(to check the simulated evidence anyway: --trust-simulated-root " + att.value("simulated_root_ca_sha256", std::string()) + ")");
       return 4;
     }
-    if (kind != "IntelTdx") return fail(Status(ErrorCode::kUnimplemented, "evidence from " + kind + " cannot be verified yet (IntelTdx can)"));
-    auto quote = common::base64_decode(att["evidence"].get<std::string>());
-    if (!quote.ok()) return fail(quote.status());
-    attest::TdxCollateral col;
+    auto blob = common::base64_decode(att["evidence"].get<std::string>());
+    if (!blob.ok()) return fail(common::verification_failed("the attestation's evidence is not base64"));
+    attest::EvidenceCollateral col;
     attest::CertCheckOptions opt;
     if (!collateral_dir.empty()) {
-      if (Status loaded = attest::load_tdx_collateral(collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
-    } else if (simulated && att.contains("collateral") && att["collateral"].is_object()) {
-      // A simulated platform ships its own collateral; it is only as good as the root pinned below.
-      const auto& c = att["collateral"];
-      col = {c.value("tcb_info", ""), c.value("qe_identity", ""), c.value("tcb_signing_chain", "")};
-      for (const auto& crl : c.value("crls", Json::array())) {
-        auto der = crl.is_string() ? common::base64_decode(crl.get<std::string>()) : Result<Bytes>(common::invalid_argument("crl"));
-        if (!der.ok()) return fail(common::invalid_argument("the attestation's collateral has a malformed CRL"));
-        opt.crls_der.push_back(*der);
-      }
-    } else {
-      return fail(common::invalid_argument("TDX evidence needs --collateral DIR"));
+      if (Status loaded = attest::load_collateral_dir(kind, collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
+    } else if (Status shipped = attest::collateral_from_json(kind, att, col, opt); !shipped.ok()) {
+      // Collateral a node ships is signed like any other: it counts only through the pinned root.
+      return fail(shipped);
     }
+    if (kind == attest::kProviderTdx && col.tdx.tcb_info_json.empty())
+      return fail(common::invalid_argument("the node ships no TDX collateral: give --collateral DIR"));
     if (!simulated_root.empty()) opt.root_ca_sha256 = simulated_root;
-    auto loaded_policy = load_policy(policy_file);
-    if (!loaded_policy.ok()) return fail(loaded_policy.status());
-    attest::TdxPolicy policy = std::move(loaded_policy->tdx);
+    auto policy = load_policy(policy_file);
+    if (!policy.ok()) return fail(policy.status());
     auto rd = common::hex_decode(att.value("report_data", std::string()));
     if (!rd.ok() || rd->size() != 64) return fail(common::verification_failed("the attestation's report_data is not 64 bytes"));
     attest::ReportData expected{};
     std::copy(rd->begin(), rd->end(), expected.begin());
-    policy.report_data = expected;  // check_attestation proved it is the binding of the node's keys
-    auto v = attest::verify_tdx_quote(*quote, col, opt);
-    Json j = v.ok() ? attest::tdx_verification_to_json(v, attest::apply_tdx_policy(*v, policy)) : attest::tdx_verification_to_json(v);
+    // check_attestation proved it is the binding of the node's keys; the evidence must carry it.
+    policy->tdx.report_data = policy->snp.report_data = policy->nitro.report_data = expected;
+    auto report = attest::verify_evidence(kind, *blob, col, opt, *policy);
+    if (!report.ok()) return fail(report.status());
+    Json j = *report;
     j["key_binding_valid"] = true;
     if (!simulated_root.empty()) {
-      j["hardware_verified"] = false;  // a test PKI vouched, not Intel
+      j["hardware_verified"] = false;  // a test PKI vouched, not the vendor
       j["simulated"] = true;
     }
     const std::string against = simulated_root.empty() ? "" : " (against the SIMULATED root: not hardware)";
-    print(o, j, v.ok() ? std::string(j["valid"].get<bool>() ? "node verified" : "NOT acceptable") + against + ": " + v->status
-                       : "NOT verified: " + v.status().message());
+    const std::string tcb = j["tcb_status"].is_string() ? j["tcb_status"].get<std::string>() : "";
+    print(o, j, j.contains("error") ? "NOT verified: " + j["error"].get<std::string>()
+                                    : std::string(j["valid"].get<bool>() ? "node verified" : "NOT acceptable") + against + ": " +
+                                          kind + " " + tcb);
     return j["valid"].get<bool>() ? 0 : 4;
   }
 

@@ -175,44 +175,6 @@ struct Node::Impl {
     return attest::load_tdx_collateral(dir, col, opt);
   }
 
-  // The request's "collateral" object: TDX {tcb_info, qe_identity,
-  // tcb_signing_chain, crls?: [base64 DER]}, SEV-SNP {vcek: base64 DER,
-  // ask, ark: PEM, crls?}, Nitro {root?: PEM}.
-  static Status collateral_from_request(const std::string& provider, const Json& body, attest::EvidenceCollateral& col,
-                                        attest::CertCheckOptions& opt) {
-    if (!body.contains("collateral")) return {};
-    const auto& c = body["collateral"];
-    if (!c.is_object()) return common::invalid_argument("'collateral' must be an object");
-    auto text = [&](const char* field) -> Result<std::string> {
-      if (!c.contains(field)) return std::string();
-      if (!c[field].is_string()) return common::invalid_argument(std::string("collateral.") + field + " must be a string");
-      return c[field].get<std::string>();
-    };
-    if (c.contains("crls")) {
-      if (!c["crls"].is_array()) return common::invalid_argument("collateral.crls must be an array of base64 DER CRLs");
-      for (const auto& crl : c["crls"]) {
-        auto der = crl.is_string() ? common::base64_decode(crl.get<std::string>()) : Result<Bytes>(common::invalid_argument(""));
-        if (!der.ok()) return common::invalid_argument("collateral.crls holds something that is not base64");
-        opt.crls_der.push_back(std::move(*der));
-      }
-    }
-    if (provider == attest::kProviderTdx) {
-      T3N_ASSIGN_OR_RETURN(col.tdx.tcb_info_json, text("tcb_info"));
-      T3N_ASSIGN_OR_RETURN(col.tdx.qe_identity_json, text("qe_identity"));
-      T3N_ASSIGN_OR_RETURN(col.tdx.tcb_signing_chain_pem, text("tcb_signing_chain"));
-    } else if (provider == attest::kProviderSnp) {
-      T3N_ASSIGN_OR_RETURN(std::string vcek, text("vcek"));
-      auto der = common::base64_decode(vcek);
-      if (!der.ok()) return common::invalid_argument("collateral.vcek must be base64 (DER)");
-      col.snp.vcek_der = std::move(*der);
-      T3N_ASSIGN_OR_RETURN(col.snp.ask_pem, text("ask"));
-      T3N_ASSIGN_OR_RETURN(col.snp.ark_pem, text("ark"));
-    } else {
-      T3N_ASSIGN_OR_RETURN(col.nitro_root_pem, text("root"));
-    }
-    return {};
-  }
-
   // Present and not past its TCB Info's nextUpdate.
   static bool fresh_collateral(const std::filesystem::path& dir) {
     auto text = common::read_file(dir / "tcb_info.json");
@@ -747,7 +709,7 @@ void Node::Impl::setup_routes() {
     attest::EvidenceCollateral col;
     attest::CertCheckOptions opt;
     opt.cache = &attestation_cache;
-    if (Status parsed = collateral_from_request(provider, *body, col, opt); !parsed.ok()) {
+    if (Status parsed = attest::collateral_from_json(provider, *body, col, opt); !parsed.ok()) {
       json_reply(res, {{"error", parsed.message()}}, 400);
       return;
     }
