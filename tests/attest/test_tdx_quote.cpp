@@ -171,6 +171,43 @@ TEST_P(TdxCases, CachedVerificationAgreesAndStillRejects) {
   EXPECT_FALSE(verify_tdx_quote(quote, col, other_anchor).ok());
 }
 
+// Every single byte: of the quote's signed parts (header, TD report, quote
+// signature, attestation key, QE report and signature, QE auth data), of both
+// collateral JSON texts, and of both CRLs. Each flip is rejected.
+TEST_P(TdxCases, EverySingleByteFlipIsRejected) {
+  TdxCollateral col{common::to_string(file(dir() / "tcb_info.json")), common::to_string(file(dir() / "qe_identity.json")),
+                    common::to_string(file(dir() / "tcb_signing_chain.pem"))};
+  const Bytes quote = file(dir() / "quote.bin");
+  VerificationCache cache;  // flips elsewhere stay cheap; a changed input never hits
+  auto o = options();
+  o.cache = &cache;
+  ASSERT_TRUE(verify_tdx_quote(quote, col, o).ok());
+  T3N_ASSERT_OK_AND_ASSIGN(auto parsed, parse_tdx_quote(quote));
+  const std::size_t covered = parsed.signed_part.size() + 4 + 128 + 6 + 384 + 64 + 2 + parsed.qe_auth_data.size();
+  std::size_t checked = 0;
+  for (std::size_t i = 0; i < covered; ++i, ++checked) {
+    Bytes bad = quote;
+    bad[i] ^= 0x01;
+    EXPECT_FALSE(verify_tdx_quote(bad, col, o).ok()) << "quote byte " << i;
+  }
+  for (std::string TdxCollateral::*field : {&TdxCollateral::tcb_info_json, &TdxCollateral::qe_identity_json}) {
+    for (std::size_t i = 0; i < (col.*field).size(); ++i, ++checked) {
+      auto bad = col;
+      (bad.*field)[i] = static_cast<char>((bad.*field)[i] ^ 0x01);
+      EXPECT_FALSE(verify_tdx_quote(quote, bad, o).ok()) << (field == &TdxCollateral::tcb_info_json ? "tcb_info" : "qe_identity")
+                                                        << " byte " << i;
+    }
+  }
+  for (std::size_t which = 0; which < o.crls_der.size(); ++which) {
+    for (std::size_t i = 0; i < o.crls_der[which].size(); ++i, ++checked) {
+      auto bad = o;
+      bad.crls_der[which][i] ^= 0x01;
+      EXPECT_FALSE(verify_tdx_quote(quote, col, bad).ok()) << "CRL " << which << " byte " << i;
+    }
+  }
+  EXPECT_GT(checked, 4000u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Vectors, TdxCases,
                          ::testing::Values("dcap-qvl-v4-uptodate", "go-tdx-guest-spr-v4", "go-tdx-guest-v5-uptodate"),
                          [](const auto& param_info) {
