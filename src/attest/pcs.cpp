@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "attest/x509_chain.h"
 #include "common/encoding.h"
 #include "common/files.h"
 
@@ -134,6 +135,68 @@ Result<std::string> pck_ca_of_quote(const TdxQuote& quote) {
   if (cn.find("Platform CA") != std::string::npos) return std::string("platform");
   if (cn.find("Processor CA") != std::string::npos) return std::string("processor");
   return common::invalid_argument("the PCK issuer '" + cn + "' is neither the Platform nor the Processor CA");
+}
+
+Result<AmdProduct> amd_product_from_name(std::string_view name) {
+  for (auto p : {AmdProduct::kMilan, AmdProduct::kGenoa, AmdProduct::kTurin})
+    if (amd_product_name(p) == name) return p;
+  return common::invalid_argument("AMD product must be Milan, Genoa or Turin, not '" + std::string(name) + "'");
+}
+
+Result<AmdProduct> snp_product_of_report(const SnpReport& r) {
+  if (!r.cpuid_family || !r.cpuid_model)
+    return common::invalid_argument("a version " + std::to_string(r.version) +
+                                    " report does not name its CPU: give the product (Milan, Genoa or Turin)");
+  const unsigned family = *r.cpuid_family, model = *r.cpuid_model;
+  if (family == 0x19 && model <= 0x0F) return AmdProduct::kMilan;
+  if (family == 0x19 && ((model >= 0x10 && model <= 0x1F) || (model >= 0xA0 && model <= 0xAF))) return AmdProduct::kGenoa;
+  if (family == 0x1A) return AmdProduct::kTurin;
+  return common::invalid_argument("unknown AMD CPU family 0x" + common::hex_encode(Bytes{static_cast<std::uint8_t>(family)}) +
+                                  " model 0x" + common::hex_encode(Bytes{static_cast<std::uint8_t>(model)}));
+}
+
+Result<SnpCollateral> fetch_snp_collateral(const KdsOptions& o, const SnpReport& r, AmdProduct product) {
+  if (r.signing_key == SnpSigningKey::kVlek)
+    return common::failed_precondition("the report is signed by a VLEK: KDS serves VLEKs only to registered cloud providers");
+  if (r.chip_id_masked()) return common::failed_precondition("the report's CHIP_ID is masked: KDS cannot name its VCEK");
+  std::string base = o.base_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::string prefix = base + "/vcek/v1/" + std::string(amd_product_name(product));
+  const bool turin = product == AmdProduct::kTurin;
+  const std::string hwid = common::hex_encode(ByteView(r.chip_id).first(turin ? 8 : 64));
+  const auto& t = r.reported_tcb;
+  std::string query = "?blSPL=" + std::to_string(t.bootloader) + "&teeSPL=" + std::to_string(t.tee) +
+                      "&snpSPL=" + std::to_string(t.snp) + "&ucodeSPL=" + std::to_string(t.microcode);
+  if (turin && t.fmc) query += "&fmcSPL=" + std::to_string(*t.fmc);
+  PcsOptions http;
+  http.timeout = o.timeout;
+  SnpCollateral out;
+  T3N_ASSIGN_OR_RETURN(Fetched vcek, get(prefix + "/" + hwid + query, http));
+  out.vcek_der = common::to_bytes(vcek.body);
+  T3N_ASSIGN_OR_RETURN(Fetched chain, get(prefix + "/cert_chain", http));
+  T3N_ASSIGN_OR_RETURN(auto pems, split_pem_certificates(chain.body));
+  if (pems.size() != 2) return common::invalid_argument(prefix + "/cert_chain: expected the ASK and the ARK");
+  out.ask_pem = pems[0];
+  out.ark_pem = pems[1];
+  auto crl = get(prefix + "/crl", http);
+  if (crl.ok()) {
+    T3N_ASSIGN_OR_RETURN(Bytes der, crl_der(crl->body, prefix + "/crl"));
+    out.crls_der.push_back(std::move(der));
+  } else if (crl.status().code() != ErrorCode::kNotFound) {
+    return crl.status();
+  }
+  return out;
+}
+
+Status write_snp_collateral_dir(const std::filesystem::path& dir, const SnpCollateral& c) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return common::internal_error("cannot create " + dir.string() + ": " + ec.message());
+  T3N_RETURN_IF_ERROR(common::write_file_atomic(dir / "vcek.der", c.vcek_der));
+  T3N_RETURN_IF_ERROR(common::write_file_atomic(dir / "ask.pem", common::as_bytes(c.ask_pem)));
+  T3N_RETURN_IF_ERROR(common::write_file_atomic(dir / "ark.pem", common::as_bytes(c.ark_pem)));
+  if (!c.crls_der.empty()) return common::write_file_atomic(dir / "crl.der", c.crls_der.front());
+  return {};
 }
 
 Status write_tdx_collateral_dir(const std::filesystem::path& dir, const FetchedTdxCollateral& f) {

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "attest/snp_report.h"
+#include "attest/snp_verify.h"
 #include "attest/tdx_verify.h"
 #include "common/bytes.h"
 #include "common/status.h"
@@ -51,5 +53,27 @@ Result<std::string> pck_ca_of_quote(const TdxQuote& quote);
 // Writes tcb_info.json, qe_identity.json, tcb_signing_chain.pem,
 // root_ca_crl.der, pck_crl.der and pck_crl_issuer_chain.pem into `dir`.
 Status write_tdx_collateral_dir(const std::filesystem::path& dir, const FetchedTdxCollateral& fetched);
+
+// AMD's Key Distribution Service (or a caching proxy with the same paths):
+//   GET {base}/vcek/v1/{product}/{hwid}?blSPL=…&teeSPL=…&snpSPL=…&ucodeSPL=…[&fmcSPL=…]   the VCEK (DER)
+//   GET {base}/vcek/v1/{product}/cert_chain                                    ASK then ARK (PEM)
+//   GET {base}/vcek/v1/{product}/crl                                           the ARK's CRL (DER; optional)
+// The VCEK requested is the one for the report's CHIP_ID and reported TCB.
+struct KdsOptions {
+  std::string base_url = "https://kdsintf.amd.com";
+  std::chrono::seconds timeout{30};
+};
+
+// The product from a version 3+ report's CPUID family/model; a version 2
+// report does not say (kInvalidArgument: the caller must name it).
+Result<AmdProduct> snp_product_of_report(const SnpReport& report);
+Result<AmdProduct> amd_product_from_name(std::string_view name);  // "Milan", "Genoa", "Turin"
+
+// kFailedPrecondition for a report signed by a VLEK (KDS does not serve
+// VLEKs publicly) or with a masked CHIP_ID.
+Result<SnpCollateral> fetch_snp_collateral(const KdsOptions& options, const SnpReport& report, AmdProduct product);
+
+// vcek.der, ask.pem, ark.pem and (when fetched) crl.der: what load_snp_collateral reads.
+Status write_snp_collateral_dir(const std::filesystem::path& dir, const SnpCollateral& collateral);
 
 }  // namespace t3n::attest

@@ -13,6 +13,7 @@
 #include "attest/detect.h"
 #include "attest/evidence.h"
 #include "attest/pcs.h"
+#include "attest/snp_report.h"
 #include "attest/policy.h"
 #include "attest/tdx_verify.h"
 #include "attest/verify_evidence.h"
@@ -196,13 +197,19 @@ int main(int argc, char** argv) {
   produce->add_option("--report-data", report_data_hex, "Up to 64 bytes of hex to bind (zero-padded)");
   produce->add_option("--out", evidence_out, "File to write the evidence to")->required();
   auto* fetch = attest_cmd->add_subcommand(
-      "fetch-collateral", "Fetch TDX collateral from a PCS/PCCS into a directory (the --collateral layout)");
+      "fetch-collateral", "Fetch TDX collateral (PCS/PCCS) or SEV-SNP VCEK + chain (AMD KDS) into a --collateral directory");
   std::string fmspc_hex, out_dir, root_crl_url = attest::PcsOptions{}.root_ca_crl_url;
   fetch->add_option("--evidence", evidence, "A TDX quote: its FMSPC and PCK CA say what to fetch")->check(CLI::ExistingFile);
   fetch->add_option("--fmspc", fmspc_hex, "FMSPC (12 hex digits), instead of --evidence");
   fetch->add_option("--pcs", pcs_url, "PCS/PCCS base URL (default: Intel's PCS)");
   fetch->add_option("--root-crl-url", root_crl_url, "Root CA CRL URL (empty: the PCCS path under --pcs)")->capture_default_str();
   fetch->add_option("--out", out_dir, "Directory to write")->required();
+  std::string product, kds_url = attest::KdsOptions{}.base_url;
+  fetch->add_option("--provider", provider, "IntelTdx (from PCS/PCCS) or AmdSevSnp (VCEK and chain from AMD KDS)")
+      ->check(CLI::IsMember({"IntelTdx", "AmdSevSnp"}))
+      ->capture_default_str();
+  fetch->add_option("--product", product, "SEV-SNP: Milan, Genoa or Turin (version 2 reports do not say)");
+  fetch->add_option("--kds", kds_url, "SEV-SNP: KDS base URL")->capture_default_str();
   auto* verify_node = attest_cmd->add_subcommand(
       "verify-node", "Fetch a node's /api/attestation, check that it binds the node's keys, verify its evidence");
   std::string node_url;
@@ -291,6 +298,23 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (fetch->parsed() && provider == attest::kProviderSnp) {
+    if (evidence.empty()) return fail(common::invalid_argument("SEV-SNP collateral is per chip and TCB: give --evidence REPORT"));
+    auto blob = read_file(evidence);
+    if (!blob.ok()) return fail(blob.status());
+    auto report = attest::parse_snp_report(common::as_bytes(*blob));
+    if (!report.ok()) return fail(report.status());
+    auto chip = product.empty() ? attest::snp_product_of_report(*report) : attest::amd_product_from_name(product);
+    if (!chip.ok()) return fail(chip.status());
+    attest::KdsOptions kds;
+    kds.base_url = kds_url;
+    auto fetched = attest::fetch_snp_collateral(kds, *report, *chip);
+    if (!fetched.ok()) return fail(fetched.status());
+    if (Status written = attest::write_snp_collateral_dir(out_dir, *fetched); !written.ok()) return fail(written);
+    print(o, {{"written", out_dir}, {"kds", kds_url}}, "VCEK and chain from " + kds_url + " written to " + out_dir +
+                                                        " (use: t3n attest verify --provider AmdSevSnp --collateral " + out_dir + ")");
+    return 0;
+  }
   if (fetch->parsed()) {
     Result<attest::FetchedTdxCollateral> fetched = common::invalid_argument("give --evidence FILE or --fmspc HEX");
     const std::string base = pcs_url.empty() ? attest::PcsOptions{}.base_url : pcs_url;

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <fstream>
+#include <iterator>
 #include <thread>
 #include <unistd.h>
 
@@ -135,6 +137,58 @@ TEST_F(FakePcs, ErrorsNameWhatWentWrong) {
   EXPECT_EQ(fetch_tdx_collateral(bad, sim).status().code(), ErrorCode::kInvalidArgument);
   bad.base_url = "http://127.0.0.1:1";
   EXPECT_EQ(fetch_tdx_collateral(bad, sim).status().code(), ErrorCode::kUnavailable);
+}
+
+// A KDS-speaking server with the real Milan VCEK and chain: the fetched
+// collateral verifies the real report.
+TEST(FakeKds, FetchedVcekAndChainVerifyTheReport) {
+  const auto dir = t3n::testing::vectors_dir() / "attestation/sev-snp/go-sev-guest-milan";
+  const auto meta = t3n::testing::load_vectors("attestation/sev-snp/go-sev-guest-milan/case.json");
+  auto slurp = [](const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string vcek = slurp(dir / "vcek.der"), chain = slurp(dir / "ask.pem") + slurp(dir / "ark.pem");
+  const std::string hwid = meta["chip_id"].get<std::string>();
+  httplib::Server server;
+  std::string query;
+  server.Get("/vcek/v1/Milan/" + hwid, [&](const httplib::Request& req, httplib::Response& res) {
+    query = "bl=" + req.get_param_value("blSPL") + " tee=" + req.get_param_value("teeSPL") + " snp=" +
+            req.get_param_value("snpSPL") + " ucode=" + req.get_param_value("ucodeSPL");
+    res.set_content(vcek, "application/x-x509-ca-cert");
+  });
+  server.Get("/vcek/v1/Milan/cert_chain", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(chain, "application/x-pem-file");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread thread([&] { server.listen_after_bind(); });
+
+  std::ifstream in(dir / "report.bin", std::ios::binary);
+  const Bytes report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  T3N_ASSERT_OK_AND_ASSIGN(auto parsed, parse_snp_report(report));
+  EXPECT_EQ(snp_product_of_report(parsed).status().code(), ErrorCode::kInvalidArgument) << "a v2 report names no CPU";
+  KdsOptions kds;
+  kds.base_url = "http://127.0.0.1:" + std::to_string(port);
+  kds.timeout = std::chrono::seconds(5);
+  auto fetched = fetch_snp_collateral(kds, parsed, AmdProduct::kMilan);
+  server.stop();
+  thread.join();
+  ASSERT_TRUE(fetched.ok()) << fetched.status().to_string();
+  EXPECT_EQ(query, "bl=2 tee=0 snp=5 ucode=68");
+  EXPECT_TRUE(fetched->crls_der.empty()) << "no CRL served: none used";
+  const auto out = std::filesystem::temp_directory_path() / ("t3n-kds-" + std::to_string(::getpid()));
+  ASSERT_TRUE(write_snp_collateral_dir(out, *fetched).ok());
+  SnpCollateral loaded;
+  ASSERT_TRUE(load_snp_collateral(out, loaded).ok());
+  CertCheckOptions o;
+  o.at = *common::parse_utc_timestamp(meta["verify_at"].get<std::string>());
+  T3N_ASSERT_OK_AND_ASSIGN(auto v, verify_snp_report(report, loaded, o));
+  EXPECT_EQ(v.product, AmdProduct::kMilan);
+  std::filesystem::remove_all(out);
+  // Genoa's KDS path does not have this chip.
+  kds.base_url = "http://127.0.0.1:1";
+  EXPECT_EQ(fetch_snp_collateral(kds, parsed, AmdProduct::kGenoa).status().code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(amd_product_from_name("Bergamo").status().code(), ErrorCode::kInvalidArgument);
 }
 
 }  // namespace
