@@ -174,8 +174,9 @@ int serve(NodeConfig config, const common::Logger& log, const std::string& contr
       std::printf("\nTry it (OHTTP + X-Wing, DID-signed):\n"
                   "  build/bin/t3n --node %s keygen\n"
                   "  build/bin/t3n --node %s call counter increment --input 5\n"
-                  "  build/bin/t3n --node %s call greeter greet --input '\"ada\"'\n\n",
-                  url.c_str(), url.c_str(), url.c_str());
+                  "  build/bin/t3n --node %s call greeter greet --input '\"ada\"'\n"
+                  "  build/bin/t3n --node %s attest verify-node   # simulated TDX evidence: reported as NOT trusted\n\n",
+                  url.c_str(), url.c_str(), url.c_str(), url.c_str());
     }
     std::fflush(stdout);
   });
