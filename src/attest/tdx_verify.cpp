@@ -36,10 +36,18 @@ Result<Bytes> hex_field(const Json& j, const char* field) {
 // The TCB signing key, after checking its chain to the pinned root (root CRL only).
 Result<Bytes> tcb_signing_key(const std::string& chain_pem, const CertCheckOptions& o) {
   T3N_ASSIGN_OR_RETURN(auto pems, split_pem_certificates(chain_pem));
+  // Only Intel's TCB Signing certificate, issued by the root itself, signs
+  // collateral — not any other P-256 leaf under the root (a PCK, say).
+  if (pems.size() != 2) return fail("the TCB signing chain must be the TCB Signing certificate and the root");
+  T3N_ASSIGN_OR_RETURN(std::string cn, certificate_common_name(pems.front()));
+  if (cn.size() < 15 || cn.compare(cn.size() - 15, 15, "SGX TCB Signing") != 0)
+    return fail("the collateral signer '" + cn + "' is not an SGX TCB Signing certificate");
   return verify_chain_to_pinned_root(pems, o, "tdx: TCB signing chain");
 }
 
-// Verifies {"<key>": {...}, "signature": "<hex r‖s>"} and returns the parsed value.
+// Verifies {"<key>": {...}, "signature": "<hex r‖s>"} — exactly these two
+// top-level members, no duplicates — and returns the parsed value of the very
+// bytes the signature covers (never another copy of the key elsewhere).
 Result<Json> signed_collateral(const std::string& text, std::string_view key, ByteView signing_key,
                                VerificationCache* cache) {
   std::string cache_key;
@@ -51,15 +59,33 @@ Result<Json> signed_collateral(const std::string& text, std::string_view key, By
     cache_key = common::hex_encode(crypto::sha256(material));
     if (auto hit = cache->collateral(cache_key)) return *hit;
   }
-  T3N_ASSIGN_OR_RETURN(std::string raw, raw_json_object(text, key));
-  auto whole = common::parse_json(text);
-  if (!whole.ok()) return fail("collateral is not JSON");
-  T3N_ASSIGN_OR_RETURN(Bytes sig, hex_field(*whole, "signature"));
-  if (!crypto::p256_verify_raw(signing_key, common::as_bytes(raw), sig).ok())
+  T3N_ASSIGN_OR_RETURN(auto members, top_level_json_members(text));
+  std::string_view raw, signature_json;
+  for (const auto& [name, value] : members) {
+    if (name == key) raw = value;
+    else if (name == "signature") signature_json = value;
+    else return fail("collateral has an unexpected member \"" + name + "\"");
+  }
+  if (raw.empty() || signature_json.empty()) return fail("collateral needs \"" + std::string(key) + "\" and \"signature\"");
+  auto signature = common::parse_json(signature_json);
+  if (!signature.ok() || !signature->is_string()) return fail("collateral signature is not a string");
+  auto sig = common::hex_decode(signature->get<std::string>());
+  if (!sig.ok()) return fail("collateral signature is not hex");
+  if (!crypto::p256_verify_raw(signing_key, common::as_bytes(raw), *sig).ok())
     return fail(std::string(key) + " signature does not verify");
-  Json value = (*whole)[std::string(key)];
-  if (cache != nullptr) cache->put_collateral(cache_key, value);
-  return value;
+  auto value = common::parse_json(raw);
+  if (!value.ok() || !value->is_object()) return fail(std::string(key) + " is not a JSON object");
+  if (cache != nullptr) cache->put_collateral(cache_key, *value);
+  return std::move(value).value();
+}
+
+// j[key] without nlohmann's undefined behaviour for a missing key: an empty
+// object, on which .value(…) gives the default.
+const Json& member(const Json& j, const char* key) {
+  static const Json kEmpty = Json::object();  // NOLINT: immutable
+  if (!j.is_object()) return kEmpty;
+  auto it = j.find(key);
+  return it == j.end() ? kEmpty : *it;
 }
 
 Status check_dates(const Json& j, std::time_t at, const char* what) {
@@ -118,35 +144,104 @@ std::string converge(const std::string& platform, const std::string& other) {
 
 }  // namespace
 
-Result<std::string> raw_json_object(std::string_view json, std::string_view key) {
-  const std::string quoted = "\"" + std::string(key) + "\"";
-  std::size_t pos = json.find(quoted);
-  if (pos == std::string_view::npos) return fail("collateral lacks \"" + std::string(key) + "\"");
-  pos += quoted.size();
-  while (pos < json.size() && std::isspace(static_cast<unsigned char>(json[pos]))) ++pos;
-  if (pos >= json.size() || json[pos] != ':') return fail("malformed collateral");
-  ++pos;
-  while (pos < json.size() && std::isspace(static_cast<unsigned char>(json[pos]))) ++pos;
-  if (pos >= json.size() || json[pos] != '{') return fail("collateral value is not an object");
-  const std::size_t start = pos;
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (; pos < json.size(); ++pos) {
-    const char c = json[pos];
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '{') ++depth;
-    else if (c == '}' && --depth == 0) return std::string(json.substr(start, pos - start + 1));
-  }
-  return fail("unterminated collateral object");
+namespace {
+
+std::size_t skip_space(std::string_view s, std::size_t pos) {
+  while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\n' || s[pos] == '\r')) ++pos;
+  return pos;
 }
 
+// The end of the JSON string starting at `pos` (a '"'), just past its closing quote.
+Result<std::size_t> skip_string(std::string_view s, std::size_t pos) {
+  if (pos >= s.size() || s[pos] != '"') return fail("malformed collateral (expected a string)");
+  for (++pos; pos < s.size(); ++pos) {
+    if (s[pos] == '\\') ++pos;
+    else if (s[pos] == '"') return pos + 1;
+  }
+  return fail("malformed collateral (unterminated string)");
+}
+
+// The end of the JSON value starting at `pos`. Structural only (strings,
+// nesting); the value's own validity is the parser's business afterwards.
+Result<std::size_t> skip_value(std::string_view s, std::size_t pos) {
+  if (pos >= s.size()) return fail("malformed collateral (missing value)");
+  if (s[pos] == '"') return skip_string(s, pos);
+  if (s[pos] != '{' && s[pos] != '[') {
+    while (pos < s.size() && s[pos] != ',' && s[pos] != '}' && s[pos] != ']' && s[pos] != ' ' && s[pos] != '\n' &&
+           s[pos] != '\r' && s[pos] != '\t')
+      ++pos;
+    return pos;
+  }
+  int depth = 0;
+  for (; pos < s.size(); ++pos) {
+    const char c = s[pos];
+    if (c == '"') {
+      T3N_ASSIGN_OR_RETURN(std::size_t end, skip_string(s, pos));
+      pos = end - 1;
+    } else if (c == '{' || c == '[') {
+      if (++depth > 64) return fail("collateral nests too deeply");
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return pos + 1;
+    }
+  }
+  return fail("malformed collateral (unterminated value)");
+}
+
+}  // namespace
+
+Result<std::vector<std::pair<std::string, std::string_view>>> top_level_json_members(std::string_view json) {
+  std::vector<std::pair<std::string, std::string_view>> members;
+  std::size_t pos = skip_space(json, 0);
+  if (pos >= json.size() || json[pos] != '{') return fail("collateral is not a JSON object");
+  pos = skip_space(json, pos + 1);
+  if (pos < json.size() && json[pos] == '}') return members;
+  for (;;) {
+    T3N_ASSIGN_OR_RETURN(std::size_t key_end, skip_string(json, pos));
+    std::string name(json.substr(pos + 1, key_end - pos - 2));  // raw: an escaped key never equals a plain one
+    pos = skip_space(json, key_end);
+    if (pos >= json.size() || json[pos] != ':') return fail("malformed collateral (expected ':')");
+    pos = skip_space(json, pos + 1);
+    T3N_ASSIGN_OR_RETURN(std::size_t value_end, skip_value(json, pos));
+    for (const auto& m : members)
+      if (m.first == name) return fail("collateral repeats the member \"" + name + "\"");
+    members.emplace_back(std::move(name), json.substr(pos, value_end - pos));
+    if (members.size() > 16) return fail("collateral has too many members");
+    pos = skip_space(json, value_end);
+    if (pos < json.size() && json[pos] == ',') {
+      pos = skip_space(json, pos + 1);
+      continue;
+    }
+    if (pos < json.size() && json[pos] == '}' && skip_space(json, pos + 1) == json.size()) return members;
+    return fail("malformed collateral (after a member)");
+  }
+}
+
+Result<std::string> raw_json_object(std::string_view json, std::string_view key) {
+  T3N_ASSIGN_OR_RETURN(auto members, top_level_json_members(json));
+  for (const auto& [name, value] : members) {
+    if (name != key) continue;
+    if (value.empty() || value.front() != '{') return fail("collateral value is not an object");
+    return std::string(value);
+  }
+  return fail("collateral lacks \"" + std::string(key) + "\"");
+}
+
+namespace {
+Result<TdxVerification> verify_tdx_quote_unguarded(ByteView quote_bytes, const TdxCollateral& col, const CertCheckOptions& o);
+}  // namespace
+
 Result<TdxVerification> verify_tdx_quote(ByteView quote_bytes, const TdxCollateral& col, const CertCheckOptions& o) {
+  // Signed collateral of the wrong shape (a string where a number belongs)
+  // makes nlohmann throw; it stays a verification failure, inside this module.
+  try {
+    return verify_tdx_quote_unguarded(quote_bytes, col, o);
+  } catch (const std::exception& e) {
+    return fail(std::string("malformed collateral (") + e.what() + ")");
+  }
+}
+
+namespace {
+Result<TdxVerification> verify_tdx_quote_unguarded(ByteView quote_bytes, const TdxCollateral& col, const CertCheckOptions& o) {
   TdxVerification v;
   T3N_ASSIGN_OR_RETURN(v.quote, parse_tdx_quote(quote_bytes));
   T3N_RETURN_IF_ERROR(verify_tdx_quote_signatures(v.quote, o));
@@ -178,7 +273,7 @@ Result<TdxVerification> verify_tdx_quote(ByteView quote_bytes, const TdxCollater
   if (!masked_equal(ByteView(qr.attributes), attrs, attrs_mask)) return fail("QE attributes do not match");
   v.qe_status = "Revoked";
   for (const auto& level : qe.value("tcbLevels", Json::array())) {
-    if (qr.isv_svn >= level["tcb"].value("isvsvn", 0xFFFF)) {
+    if (qr.isv_svn >= member(level, "tcb").value("isvsvn", 0xFFFF)) {
       v.qe_status = level.value("tcbStatus", "Revoked");
       break;
     }
@@ -189,10 +284,10 @@ Result<TdxVerification> verify_tdx_quote(ByteView quote_bytes, const TdxCollater
   const bool module_versioned = svn[1] > 0;
   v.status = "TcbNotSupported";
   for (const auto& level : tcb.value("tcbLevels", Json::array())) {
-    const auto& t = level["tcb"];
+    const auto& t = member(level, "tcb");
     bool ok = t.value("pcesvn", 0xFFFF) <= v.pck.pce_svn;
-    const auto& sgx = t["sgxtcbcomponents"];
-    const auto& tdx = t["tdxtcbcomponents"];
+    const auto& sgx = member(t, "sgxtcbcomponents");
+    const auto& tdx = member(t, "tdxtcbcomponents");
     if (!sgx.is_array() || sgx.size() != 16 || !tdx.is_array() || tdx.size() != 16) return fail("malformed TCB level");
     for (std::size_t i = 0; i < 16 && ok; ++i) ok = v.pck.cpu_svn_components[i] >= sgx[i].value("svn", 0xFF);
     // Components 0 and 1 describe the TDX module, checked by its identity below.
@@ -224,7 +319,7 @@ Result<TdxVerification> verify_tdx_quote(ByteView quote_bytes, const TdxCollater
       return fail("TDX module attributes do not match");
     v.module_status = "OutOfDate";
     for (const auto& level : identity->value("tcbLevels", Json::array())) {
-      if (svn[0] >= level["tcb"].value("isvsvn", 0xFF)) {
+      if (svn[0] >= member(level, "tcb").value("isvsvn", 0xFF)) {
         v.module_status = level.value("tcbStatus", "OutOfDate");
         break;
       }
@@ -233,6 +328,7 @@ Result<TdxVerification> verify_tdx_quote(ByteView quote_bytes, const TdxCollater
   v.status = converge(converge(v.status, v.qe_status), v.module_status);
   return v;
 }
+}  // namespace
 
 }  // namespace t3n::attest
 

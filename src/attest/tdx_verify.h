@@ -50,7 +50,12 @@ int tcb_status_severity(std::string_view status);
 Result<TdxVerification> verify_tdx_quote(ByteView quote, const TdxCollateral& collateral,
                                          const CertCheckOptions& options);
 
-// The exact bytes of `"key": <object>` in a JSON text (what PCS signs).
+// The top-level members of a JSON object text, in order, each with the exact
+// bytes of its value. A repeated member is an error (JSON parsers disagree
+// on which copy wins; a signature must cover the one that is used).
+Result<std::vector<std::pair<std::string, std::string_view>>> top_level_json_members(std::string_view json);
+
+// The exact bytes of the top-level member `key`, an object (what PCS signs).
 Result<std::string> raw_json_object(std::string_view json, std::string_view key);
 
 }  // namespace t3n::attest

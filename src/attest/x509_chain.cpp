@@ -96,6 +96,16 @@ Result<std::vector<std::string>> split_pem_certificates(std::string_view text) {
   return out;
 }
 
+Result<std::string> certificate_common_name(const std::string& pem) {
+  T3N_ASSIGN_OR_RETURN(X509Ptr cert, parse_pem(pem, "certificate"));
+  char cn[256] = {};
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, cn, sizeof cn - 1) < 0) {
+    ERR_clear_error();
+    return std::string();
+  }
+  return std::string(cn);
+}
+
 Result<Bytes> verify_chain_to_pinned_root(const std::vector<std::string>& pem_chain, const CertCheckOptions& o,
                                           std::string_view what) {
   return verify_cached(pem_chain, o, what, LeafKeyForm::kP256Point,

@@ -15,6 +15,9 @@ namespace t3n::attest {
 // Splits a PEM bundle into its certificates (at most 8).
 Result<std::vector<std::string>> split_pem_certificates(std::string_view pem);
 
+// The subject common name of a PEM certificate.
+Result<std::string> certificate_common_name(const std::string& pem);
+
 // Verifies leaf → … → root, where the root's DER SHA-256 must equal
 // options.root_ca_sha256, at options.at, with options.crls_der when given.
 // Returns the leaf's uncompressed P-256 public key.

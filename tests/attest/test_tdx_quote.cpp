@@ -125,6 +125,42 @@ TEST_P(TdxCases, FullDcapVerificationGivesTheExpectedStatus) {
   EXPECT_FALSE(verify_tdx_quote(file(dir() / "quote.bin"), foreign, options()).ok());
 }
 
+// The signature must cover the copy of tcbInfo that is used: a second,
+// forged tcbInfo (duplicate key, nested, or escaped) never gets through.
+TEST_P(TdxCases, CollateralWithASecondTcbInfoIsRejected) {
+  TdxCollateral col{common::to_string(file(dir() / "tcb_info.json")), common::to_string(file(dir() / "qe_identity.json")),
+                    common::to_string(file(dir() / "tcb_signing_chain.pem"))};
+  const Bytes quote = file(dir() / "quote.bin");
+  ASSERT_TRUE(verify_tdx_quote(quote, col, options()).ok());
+  T3N_ASSERT_OK_AND_ASSIGN(std::string genuine, raw_json_object(col.tcb_info_json, "tcbInfo"));
+  const std::string sig = common::parse_json(col.tcb_info_json)->at("signature").get<std::string>();
+  // Semantically the same as the genuine body but other bytes: the old
+  // "first match is signed, last match is used" reading accepted this.
+  std::string forged = genuine;
+  const auto at = forged.find("\"version\":3");
+  ASSERT_NE(at, std::string::npos);
+  forged.replace(at, 11, "\"version\": 3");
+  for (const std::string& attack :
+       {"{\"tcbInfo\":" + genuine + ",\"tcbInfo\":" + forged + ",\"signature\":\"" + sig + "\"}",
+        "{\"x\":{\"tcbInfo\":" + genuine + "},\"tcbInfo\":" + forged + ",\"signature\":\"" + sig + "\"}",
+        "{\"tcb\\u0049nfo\":" + genuine + ",\"tcbInfo\":" + forged + ",\"signature\":\"" + sig + "\"}",
+        "{\"tcbInfo\":" + genuine + ",\"signature\":\"" + sig + "\",\"extra\":1}",
+        "{\"tcbInfo\":" + genuine + ",\"signature\":\"" + sig + "\"} trailing"}) {
+    auto bad = col;
+    bad.tcb_info_json = attack;
+    auto v = verify_tdx_quote(quote, bad, options());
+    ASSERT_FALSE(v.ok()) << attack.substr(0, 80);
+    EXPECT_EQ(v.status().code(), ErrorCode::kVerificationFailed);
+  }
+  // A PCK leaf is not a collateral signer, even though it chains to the root.
+  auto wrong_signer = col;
+  T3N_ASSERT_OK_AND_ASSIGN(auto parsed, parse_tdx_quote(quote));
+  wrong_signer.tcb_signing_chain_pem = parsed.pck_chain_pem.front() + parsed.pck_chain_pem.back();
+  auto v = verify_tdx_quote(quote, wrong_signer, options());
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.status().message().find("not an SGX TCB Signing"), std::string::npos) << v.status().message();
+}
+
 TEST(RawJson, ExtractsTheExactSignedBytes) {
   auto r = raw_json_object(R"({"tcbInfo" : {"a":"}{\"","b":{"c":1}} ,"signature":"00"})", "tcbInfo");
   ASSERT_TRUE(r.ok());
