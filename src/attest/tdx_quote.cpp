@@ -7,6 +7,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <memory>
 
@@ -273,7 +274,11 @@ Result<PckExtensions> pck_extensions(const std::string& pem) {
         const std::string cid_text = oid_text(cid.value);
         const std::string prefix = "1.2.840.113741.1.13.1.2.";
         if (cid_text.rfind(prefix, 0) != 0) continue;
-        const int n = std::stoi(cid_text.substr(prefix.size()));
+        // An unverified leaf may carry any arc: parse without exceptions, bounded.
+        int n = 0;
+        const std::string arc = cid_text.substr(prefix.size());
+        const auto [end, ec] = std::from_chars(arc.data(), arc.data() + arc.size(), n);
+        if (ec != std::errc() || end != arc.data() + arc.size()) continue;
         if (n >= 1 && n <= 16) {
           T3N_ASSIGN_OR_RETURN(std::uint64_t v, der_integer(cval.value));
           ext.cpu_svn_components[static_cast<std::size_t>(n - 1)] = static_cast<std::uint8_t>(v);

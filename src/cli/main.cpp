@@ -83,18 +83,27 @@ Status check_attestation(api::NodeClient& client, Json* attestation = nullptr) {
   T3N_ASSIGN_OR_RETURN(Json att, client.get_json("/api/attestation"));
   if (attestation != nullptr) *attestation = att;
   T3N_ASSIGN_OR_RETURN(api::OhttpKeyConfig config, client.key_config());
-  if (!att.contains("binds") || !att["binds"].contains("ohttp_keys"))
-    return Status(ErrorCode::kVerificationFailed, "the node's attestation binds no OHTTP keys");
-  T3N_ASSIGN_OR_RETURN(Bytes bound_keys, common::base64url_decode(att["binds"]["ohttp_keys"].get<std::string>()));
+  if (!att.is_object() || !att.contains("binds") || !att["binds"].is_object())
+    return Status(ErrorCode::kVerificationFailed, "the node's attestation binds no keys");
+  const Json& binds = att["binds"];
+  auto field = [&](const char* name) -> Result<std::string> {
+    auto v = common::json_string(binds, name);
+    if (!v.ok()) return Status(ErrorCode::kVerificationFailed, std::string("the node's attestation lacks binds.") + name);
+    return v;
+  };
+  T3N_ASSIGN_OR_RETURN(std::string ohttp_text, field("ohttp_keys"));
+  T3N_ASSIGN_OR_RETURN(Bytes bound_keys, common::base64url_decode(ohttp_text));
   T3N_ASSIGN_OR_RETURN(auto configs, api::decode_key_configs(bound_keys));
   bool found = false;
   for (const auto& c : configs) found = found || (c.key_id == config.key_id && c.public_key == config.public_key);
   if (!found) return Status(ErrorCode::kVerificationFailed, "the OHTTP key is not the one the attestation binds");
-  T3N_ASSIGN_OR_RETURN(Bytes ed, common::base64url_decode(att["binds"]["ed25519_public_key"].get<std::string>()));
-  T3N_ASSIGN_OR_RETURN(Bytes pq, common::base64url_decode(att["binds"]["mldsa65_public_key"].get<std::string>()));
+  T3N_ASSIGN_OR_RETURN(std::string ed_text, field("ed25519_public_key"));
+  T3N_ASSIGN_OR_RETURN(std::string pq_text, field("mldsa65_public_key"));
+  T3N_ASSIGN_OR_RETURN(Bytes ed, common::base64url_decode(ed_text));
+  T3N_ASSIGN_OR_RETURN(Bytes pq, common::base64url_decode(pq_text));
   if (common::hex_encode(attest::node_key_binding(ed, pq, bound_keys)) != att.value("report_data", std::string()))
     return Status(ErrorCode::kVerificationFailed, "attestation report data does not match the keys it claims to bind");
-  if (att.value("simulated", false) && attestation == nullptr)
+  if (att.contains("simulated") && att["simulated"] == true && attestation == nullptr)
     std::fprintf(stderr, "warning: the node runs a simulated TEE (dev mode): its attestation proves nothing\n");
   return {};
 }
@@ -118,7 +127,7 @@ Result<attest::AttestationPolicy> load_policy(const std::string& file) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"t3n — client for T3N nodes"};
   app.set_version_flag("--version", std::string("t3n ") + T3N_VERSION);
   Options o;
@@ -267,7 +276,8 @@ int main(int argc, char** argv) {
                                                   (j["valid"].get<bool>() ? " (valid)" : " (not acceptable)");
     if (!j.contains("error") && provider == attest::kProviderTdx) human += "\nMRTD " + j["measurements"]["mrtd"].get<std::string>();
     if (!j.contains("error") && provider == attest::kProviderSnp) human += "\nMEASUREMENT " + j["measurements"]["measurement"].get<std::string>();
-    if (!j.contains("error") && provider == attest::kProviderNitro) human += "\nPCR0 " + j["measurements"]["pcrs"]["0"].get<std::string>();
+    if (!j.contains("error") && provider == attest::kProviderNitro)
+      human += "\nPCR0 " + j["measurements"]["pcrs"].value("0", std::string("(absent)"));
     print(o, j, human);
     return j["valid"].get<bool>() ? 0 : 4;
   }
@@ -346,8 +356,8 @@ int main(int argc, char** argv) {
       print(o, {{"valid", false}, {"key_binding_valid", false}, {"error", bound.message()}}, "NOT verified: " + bound.message());
       return 4;
     }
-    const std::string kind = att.value("provider", std::string());
-    const bool simulated = att.value("simulated", false);
+    const std::string kind = att.contains("provider") && att["provider"].is_string() ? att["provider"].get<std::string>() : "";
+    const bool simulated = att.contains("simulated") && att["simulated"] == true;
     if (!att.contains("evidence") || !att["evidence"].is_string()) {
       print(o, {{"valid", false}, {"provider", kind}, {"key_binding_valid", true}, {"hardware_verified", false},
                 {"note", "the node presents no TEE evidence: its keys are consistent, but nothing vouches for them"}},
@@ -391,7 +401,9 @@ int main(int argc, char** argv) {
       j["hardware_verified"] = false;  // a test PKI vouched, not the vendor
       j["simulated"] = true;
     }
-    const std::string against = simulated_root.empty() ? "" : " (against the SIMULATED root: not hardware)";
+    // Anyone can mint simulated evidence (the dev platform's seed is public):
+    // this checks the format, the path and the key binding — not the node.
+    const std::string against = simulated_root.empty() ? "" : " (against the SIMULATED root: proves nothing about the node or hardware)";
     const std::string tcb = j["tcb_status"].is_string() ? j["tcb_status"].get<std::string>() : "";
     print(o, j, j.contains("error") ? "NOT verified: " + j["error"].get<std::string>()
                                     : std::string(j["valid"].get<bool>() ? "node verified" : "NOT acceptable") + against + ": " +
@@ -522,4 +534,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  // What a node sends is untrusted JSON: a field of the wrong type must end in
+  // a clear error, not std::terminate.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: unexpected data: %s\n", e.what());
+    return 1;
+  }
 }

@@ -694,7 +694,7 @@ void Node::Impl::setup_routes() {
       json_reply(res, {{"error", "expected a JSON object"}}, 400);
       return;
     }
-    const std::string provider = body->value("provider", "");
+    const std::string provider = body->contains("provider") && (*body)["provider"].is_string() ? (*body)["provider"].get<std::string>() : "";
     if (provider != attest::kProviderTdx && provider != attest::kProviderSnp && provider != attest::kProviderNitro) {
       json_reply(res, {{"error", "'provider' must be IntelTdx, AmdSevSnp or AwsNitro"}}, 400);
       return;
