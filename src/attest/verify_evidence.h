@@ -55,6 +55,7 @@ Status collateral_from_json(std::string_view provider, const common::Json& reque
 
 // kInvalidArgument for an unknown provider; every verification outcome,
 // failures included, is in the JSON (`valid` false, `error` says why).
+// `revocation_checked` says whether CRLs were part of the verification.
 Result<common::Json> verify_evidence(std::string_view provider, ByteView evidence, const EvidenceCollateral& collateral,
                                      const CertCheckOptions& options, const AttestationPolicy& policy);
 

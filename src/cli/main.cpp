@@ -226,6 +226,7 @@ int run(int argc, char** argv) {
   verify_node->add_option("--collateral", collateral_dir, "Collateral directory (as for verify)")->check(CLI::ExistingDirectory);
   verify_node->add_option("--policy", policy_file, "Policy TOML (as for verify; REPORTDATA is always bound)")->check(CLI::ExistingFile);
   verify_node->add_option("--trust-simulated-root", simulated_root, simulated_root_help);
+  verify_node->add_option("--pcs", pcs_url, "TDX: fetch collateral and CRLs from this PCS/PCCS instead of trusting the node's choice");
   CLI11_PARSE(app, argc, argv);
   if (!simulated_root.empty()) {
     auto root = common::hex_decode(simulated_root);
@@ -378,9 +379,20 @@ int run(int argc, char** argv) {
     attest::CertCheckOptions opt;
     if (!collateral_dir.empty()) {
       if (Status loaded = attest::load_collateral_dir(kind, collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
-    } else if (Status shipped = attest::collateral_from_json(kind, att, col, opt); !shipped.ok()) {
-      // Collateral a node ships is signed like any other: it counts only through the pinned root.
-      return fail(shipped);
+    } else if (!pcs_url.empty() && kind == attest::kProviderTdx) {
+      auto fetched = fetch_for_quote(*blob, pcs_url, attest::PcsOptions{}.root_ca_crl_url);
+      if (!fetched.ok()) return fail(fetched.status());
+      col.tdx = fetched->collateral;
+      opt.crls_der = {fetched->root_ca_crl_der, fetched->pck_crl_der};
+    } else {
+      // Collateral a node ships is signed like any other, but the node chooses
+      // what to leave out: without CRLs a revoked PCK or ASK would pass.
+      if (Status shipped = attest::collateral_from_json(kind, att, col, opt); !shipped.ok()) return fail(shipped);
+      const std::size_t crls = opt.crls_der.size() + col.snp.crls_der.size();
+      if (!simulated && kind == attest::kProviderTdx && crls < 2)
+        return fail(common::verification_failed("the node ships no root and PCK CRLs: give --collateral DIR or --pcs URL"));
+      if (!simulated && kind == attest::kProviderSnp && crls < 1)
+        return fail(common::verification_failed("the node ships no ARK CRL: give --collateral DIR (t3n attest fetch-collateral)"));
     }
     if (kind == attest::kProviderTdx && col.tdx.tcb_info_json.empty())
       return fail(common::invalid_argument("the node ships no TDX collateral: give --collateral DIR"));

@@ -267,6 +267,7 @@ TEST_F(NodeE2E, VerifiesTdxEvidenceOverRest) {
   EXPECT_EQ(j["tcb_status"], "UpToDate");
   EXPECT_TRUE(j["certificate_chain_valid"].get<bool>());
   EXPECT_TRUE(j["measurements_valid"].get<bool>());
+  EXPECT_TRUE(j["revocation_checked"].get<bool>());
   // A policy naming another MRTD: the quote is genuine but not acceptable.
   body["policy"] = "[tdx]\nmrtd = [\"" + std::string(96, '0') + "\"]\n";
   auto pol = Json::parse(raw.Post("/api/verify/tee-attestation", body.dump(), "application/json")->body);
@@ -316,6 +317,7 @@ TEST_F(NodeE2E, VerifiesTdxEvidenceOverRest) {
   auto snp_ok = Json::parse(raw.Post("/api/verify/tee-attestation", snp_body.dump(), "application/json")->body);
   EXPECT_TRUE(snp_ok["valid"].get<bool>()) << snp_ok.dump();
   EXPECT_EQ(snp_ok["provider"], "AmdSevSnp");
+  EXPECT_FALSE(snp_ok["revocation_checked"].get<bool>()) << "no ARK CRL was given";
 
   // Nitro: the document carries its chain; the AWS root is pinned.
   const std::filesystem::path nitro = t3n::testing::vectors_dir() / "attestation/nitro/nitrite-prod";
