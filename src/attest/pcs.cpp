@@ -94,6 +94,13 @@ Result<Bytes> crl_der(const std::string& body, const std::string& url) {
 
 }  // namespace
 
+PcsOptions pcs_options_for(const std::string& base_url) {
+  PcsOptions o;
+  if (base_url.find("://api.trustedservices.intel.com") == std::string::npos) o.root_ca_crl_url.clear();
+  o.base_url = base_url;
+  return o;
+}
+
 Result<FetchedTdxCollateral> fetch_tdx_collateral(const PcsOptions& o, const std::array<std::uint8_t, 6>& fmspc,
                                                   const std::string& pck_ca) {
   if (pck_ca != "platform" && pck_ca != "processor")

@@ -35,6 +35,10 @@ struct PcsOptions {
   std::chrono::seconds timeout{30};
 };
 
+// Options for a base URL: Intel's PCS takes the root CA CRL from Intel's
+// certificate site, any other service (a PCCS) from its own rootcacrl path.
+PcsOptions pcs_options_for(const std::string& base_url);
+
 struct FetchedTdxCollateral {
   TdxCollateral collateral;
   Bytes root_ca_crl_der;

@@ -5,6 +5,7 @@
 
 
 #include <algorithm>
+#include <limits>
 #include <cctype>
 #include <ctime>
 #include <memory>
@@ -224,6 +225,39 @@ Result<std::string> raw_json_object(std::string_view json, std::string_view key)
     return std::string(value);
   }
   return fail("collateral lacks \"" + std::string(key) + "\"");
+}
+
+Status verify_tdx_collateral(const TdxCollateral& col, const CertCheckOptions& o) {
+  try {
+    const std::time_t at = o.at != 0 ? o.at : std::time(nullptr);
+    T3N_ASSIGN_OR_RETURN(Bytes signer, tcb_signing_key(col.tcb_signing_chain_pem, o));
+    T3N_ASSIGN_OR_RETURN(Json tcb, signed_collateral(col.tcb_info_json, "tcbInfo", signer, o.cache));
+    T3N_ASSIGN_OR_RETURN(Json qe, signed_collateral(col.qe_identity_json, "enclaveIdentity", signer, o.cache));
+    if (tcb.value("id", "") != "TDX" || tcb.value("version", 0) != 3) return fail("TCB info is not TDX version 3");
+    if (qe.value("id", "") != "TD_QE" || qe.value("version", 0) != 2) return fail("QE identity is not TD_QE version 2");
+    T3N_RETURN_IF_ERROR(check_dates(tcb, at, "TCB info"));
+    return check_dates(qe, at, "QE identity");
+  } catch (const std::exception& e) {
+    return fail(std::string("malformed collateral (") + e.what() + ")");
+  }
+}
+
+Result<std::time_t> tdx_collateral_expiry(const TdxCollateral& col, const std::vector<Bytes>& crls_der) {
+  std::time_t earliest = std::numeric_limits<std::time_t>::max();
+  for (auto [text, key] : {std::pair{&col.tcb_info_json, "tcbInfo"}, std::pair{&col.qe_identity_json, "enclaveIdentity"}}) {
+    T3N_ASSIGN_OR_RETURN(std::string raw, raw_json_object(*text, key));
+    auto body = common::parse_json(raw);
+    if (!body.ok() || !body->is_object()) return fail(std::string(key) + " is not a JSON object");
+    const auto next = body->find("nextUpdate");
+    if (next == body->end() || !next->is_string()) return fail(std::string(key) + " has no nextUpdate");
+    T3N_ASSIGN_OR_RETURN(std::time_t t, common::parse_utc_timestamp(next->get<std::string>()));
+    earliest = std::min(earliest, t);
+  }
+  for (const auto& crl : crls_der) {
+    T3N_ASSIGN_OR_RETURN(std::time_t t, crl_next_update(crl));
+    earliest = std::min(earliest, t);
+  }
+  return earliest;
 }
 
 namespace {

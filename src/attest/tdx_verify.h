@@ -5,6 +5,7 @@
 // final status as Intel's reference verifier computes it.
 #pragma once
 
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -49,6 +50,15 @@ int tcb_status_severity(std::string_view status);
 // a valid quote whose platform matches no TCB level gets status TcbNotSupported.
 Result<TdxVerification> verify_tdx_quote(ByteView quote, const TdxCollateral& collateral,
                                          const CertCheckOptions& options);
+
+// The collateral alone, before it is stored: the TCB Signing chain to the
+// pinned root (with options.crls_der), both signatures, TDX v3 / TD_QE v2,
+// and both issue/next-update windows at options.at.
+Status verify_tdx_collateral(const TdxCollateral& collateral, const CertCheckOptions& options);
+
+// When the collateral must be refreshed: the earliest nextUpdate of the TCB
+// Info, the QE Identity and the CRLs.
+Result<std::time_t> tdx_collateral_expiry(const TdxCollateral& collateral, const std::vector<Bytes>& crls_der);
 
 // The top-level members of a JSON object text, in order, each with the exact
 // bytes of its value. A repeated member is an error (JSON parsers disagree

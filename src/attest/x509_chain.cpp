@@ -96,6 +96,16 @@ Result<std::vector<std::string>> split_pem_certificates(std::string_view text) {
   return out;
 }
 
+Result<std::time_t> crl_next_update(ByteView crl_der) {
+  const unsigned char* p = crl_der.data();
+  std::unique_ptr<X509_CRL, CrlDeleter> crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(crl_der.size())));
+  ERR_clear_error();
+  if (!crl) return common::invalid_argument("unparsable CRL");
+  const std::time_t t = to_time(X509_CRL_get0_nextUpdate(crl.get()), 0);
+  if (t == 0) return common::invalid_argument("the CRL has no nextUpdate");
+  return t;
+}
+
 Result<std::string> certificate_common_name(const std::string& pem) {
   T3N_ASSIGN_OR_RETURN(X509Ptr cert, parse_pem(pem, "certificate"));
   char cn[256] = {};

@@ -2,6 +2,7 @@
 // quotes and the TCB Signing chain of collateral.
 #pragma once
 
+#include <ctime>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,9 @@ namespace t3n::attest {
 
 // Splits a PEM bundle into its certificates (at most 8).
 Result<std::vector<std::string>> split_pem_certificates(std::string_view pem);
+
+// A DER CRL's nextUpdate.
+Result<std::time_t> crl_next_update(ByteView crl_der);
 
 // The subject common name of a PEM certificate.
 Result<std::string> certificate_common_name(const std::string& pem);

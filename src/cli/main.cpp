@@ -113,9 +113,8 @@ Result<attest::FetchedTdxCollateral> fetch_for_quote(ByteView quote, const std::
   T3N_ASSIGN_OR_RETURN(auto parsed, attest::parse_tdx_quote(quote));
   T3N_ASSIGN_OR_RETURN(auto pck, attest::pck_extensions(parsed.pck_chain_pem.front()));
   T3N_ASSIGN_OR_RETURN(std::string ca, attest::pck_ca_of_quote(parsed));
-  attest::PcsOptions options;
-  options.base_url = base_url;
-  options.root_ca_crl_url = root_crl_url;
+  attest::PcsOptions options = attest::pcs_options_for(base_url);
+  if (root_crl_url != "auto") options.root_ca_crl_url = root_crl_url;
   return attest::fetch_tdx_collateral(options, pck.fmspc, ca);
 }
 
@@ -207,11 +206,12 @@ int run(int argc, char** argv) {
   produce->add_option("--out", evidence_out, "File to write the evidence to")->required();
   auto* fetch = attest_cmd->add_subcommand(
       "fetch-collateral", "Fetch TDX collateral (PCS/PCCS) or SEV-SNP VCEK + chain (AMD KDS) into a --collateral directory");
-  std::string fmspc_hex, out_dir, root_crl_url = attest::PcsOptions{}.root_ca_crl_url;
+  std::string fmspc_hex, out_dir, root_crl_url = "auto";
   fetch->add_option("--evidence", evidence, "A TDX quote: its FMSPC and PCK CA say what to fetch")->check(CLI::ExistingFile);
   fetch->add_option("--fmspc", fmspc_hex, "FMSPC (12 hex digits), instead of --evidence");
   fetch->add_option("--pcs", pcs_url, "PCS/PCCS base URL (default: Intel's PCS)");
-  fetch->add_option("--root-crl-url", root_crl_url, "Root CA CRL URL (empty: the PCCS path under --pcs)")->capture_default_str();
+  fetch->add_option("--root-crl-url", root_crl_url,
+                    "Root CA CRL URL (auto: Intel's for Intel's PCS, else the PCCS path under --pcs)")->capture_default_str();
   fetch->add_option("--out", out_dir, "Directory to write")->required();
   std::string product, kds_url = attest::KdsOptions{}.base_url;
   fetch->add_option("--provider", provider, "IntelTdx (from PCS/PCCS) or AmdSevSnp (VCEK and chain from AMD KDS)")
@@ -251,7 +251,7 @@ int run(int argc, char** argv) {
     if (!collateral_dir.empty()) {
       if (Status loaded = attest::load_collateral_dir(provider, collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
     } else if (!pcs_url.empty() && provider == attest::kProviderTdx) {
-      auto fetched = fetch_for_quote(common::as_bytes(*blob), pcs_url, attest::PcsOptions{}.root_ca_crl_url);
+      auto fetched = fetch_for_quote(common::as_bytes(*blob), pcs_url, "auto");
       if (!fetched.ok()) return fail(fetched.status());
       col.tdx = fetched->collateral;
       opt.crls_der = {fetched->root_ca_crl_der, fetched->pck_crl_der};
@@ -338,9 +338,8 @@ int run(int argc, char** argv) {
       if (!bytes.ok() || bytes->size() != 6) return fail(common::invalid_argument("--fmspc must be 12 hex digits"));
       std::array<std::uint8_t, 6> fmspc{};
       std::copy(bytes->begin(), bytes->end(), fmspc.begin());
-      attest::PcsOptions po;
-      po.base_url = base;
-      po.root_ca_crl_url = root_crl_url;
+      attest::PcsOptions po = attest::pcs_options_for(base);
+      if (root_crl_url != "auto") po.root_ca_crl_url = root_crl_url;
       fetched = attest::fetch_tdx_collateral(po, fmspc);
     }
     if (!fetched.ok()) return fail(fetched.status());
@@ -380,7 +379,7 @@ int run(int argc, char** argv) {
     if (!collateral_dir.empty()) {
       if (Status loaded = attest::load_collateral_dir(kind, collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
     } else if (!pcs_url.empty() && kind == attest::kProviderTdx) {
-      auto fetched = fetch_for_quote(*blob, pcs_url, attest::PcsOptions{}.root_ca_crl_url);
+      auto fetched = fetch_for_quote(*blob, pcs_url, "auto");
       if (!fetched.ok()) return fail(fetched.status());
       col.tdx = fetched->collateral;
       opt.crls_der = {fetched->root_ca_crl_der, fetched->pck_crl_der};

@@ -206,6 +206,7 @@ int main(int argc, char** argv) {
   dev->add_option("--data", data_dir, "Data directory")->capture_default_str();
   dev->add_option("--contracts", contracts_dir, "Directory of example contracts to deploy (build/contracts)");
   dev->add_flag("--dev-plaintext", dev_config.dev_plaintext, "Also serve plaintext /api/rpc (debugging only)");
+  dev->add_option("--pcs", dev_config.pcs_url, "PCS/PCCS base URL for TDX collateral the node lacks (attestation.pcs_url)");
   auto* start = app.add_subcommand("start", "Run a node from a configuration file");
   std::string config_path;
   start->add_option("--config", config_path, "node.toml")->required()->check(CLI::ExistingFile);

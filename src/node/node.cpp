@@ -6,6 +6,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 
 #include "api/bhttp.h"
@@ -142,47 +143,83 @@ struct Node::Impl {
   std::mutex deploy_mu;
   attest::VerificationCache attestation_cache;  // verified chains and collateral, per platform
   Json attestation_doc;
-  mutable std::mutex collateral_fetch_mu;  // what GET /api/attestation answers; the keys it binds are fixed at start
+  std::mutex collateral_fetch_mu;                        // one PCS fetch at a time
+  mutable std::shared_mutex collateral_dir_mu;           // readers vs the directory swap
+  std::map<std::string, std::time_t> collateral_fetch_failed;  // FMSPC → last failure (under collateral_fetch_mu)  // what GET /api/attestation answers; the keys it binds are fixed at start
 
   std::string tenant_default() const { return std::string(40, 'a'); }
 
-  // Collateral the operator placed under <data_dir>/collateral/<fmspc>/ (the
-  // layout of `t3n attest verify --collateral`): fetched ahead of time from
-  // PCS/PCCS, never on the request path.
-  Status local_tdx_collateral(ByteView quote, attest::TdxCollateral& col, attest::CertCheckOptions& opt) const {
+  // Collateral under <data_dir>/collateral/<fmspc>/ (the layout of `t3n
+  // attest verify --collateral`): placed by the operator, or — with
+  // attestation.pcs_url — fetched when missing or past its earliest
+  // nextUpdate. A fetch happens only for a quote whose PCK chain already
+  // verifies to the pinned root (no fetches for invented platforms), at most
+  // once a minute per FMSPC after a failure, and what is fetched is verified
+  // before it replaces the directory in one rename.
+  Status local_tdx_collateral(ByteView quote, attest::TdxCollateral& col, attest::CertCheckOptions& opt) {
     T3N_ASSIGN_OR_RETURN(auto parsed, attest::parse_tdx_quote(quote));
     T3N_ASSIGN_OR_RETURN(auto pck, attest::pck_extensions(parsed.pck_chain_pem.front()));
     const std::string fmspc = common::hex_encode(pck.fmspc);
     const auto dir = config.data_dir / "collateral" / fmspc;
-    if (!config.pcs_url.empty() && !fresh_collateral(dir)) {
-      // One fetch at a time; a request that waited finds the directory fresh.
-      std::lock_guard lock(collateral_fetch_mu);
-      if (!fresh_collateral(dir)) {
-        T3N_ASSIGN_OR_RETURN(std::string ca, attest::pck_ca_of_quote(parsed));
-        attest::PcsOptions po;
-        po.base_url = config.pcs_url;
-        auto fetched = attest::fetch_tdx_collateral(po, pck.fmspc, ca);
-        if (!fetched.ok()) {
-          log.warn("collateral fetch for FMSPC {} from {} failed: {}", fmspc, config.pcs_url, fetched.status().message());
-          return fetched.status();
-        }
-        T3N_RETURN_IF_ERROR(attest::write_tdx_collateral_dir(dir, *fetched));
-        log.info("collateral for FMSPC {} fetched from {}", fmspc, config.pcs_url);
-      }
-    }
+    if (!config.pcs_url.empty() && !fresh_collateral(dir)) T3N_RETURN_IF_ERROR(refresh_collateral(parsed, pck, dir, opt));
+    std::shared_lock read(collateral_dir_mu);
     if (!std::filesystem::is_directory(dir))
       return common::not_found("no collateral for FMSPC " + fmspc + ": send 'collateral' or place it in <data_dir>/collateral/" + fmspc + "/");
     return attest::load_tdx_collateral(dir, col, opt);
   }
 
-  // Present and not past its TCB Info's nextUpdate.
-  static bool fresh_collateral(const std::filesystem::path& dir) {
-    auto text = common::read_file(dir / "tcb_info.json");
-    if (!text.ok()) return false;
-    auto j = common::parse_json(*text);
-    if (!j.ok() || !j->contains("tcbInfo")) return false;
-    auto next = common::parse_utc_timestamp((*j)["tcbInfo"].value("nextUpdate", ""));
-    return next.ok() && *next > std::time(nullptr);
+  Status refresh_collateral(const attest::TdxQuote& quote, const attest::PckExtensions& pck, const std::filesystem::path& dir,
+                            const attest::CertCheckOptions& opt) {
+    const std::string fmspc = common::hex_encode(pck.fmspc);
+    attest::CertCheckOptions genuine = opt;
+    genuine.crls_der.clear();  // revocation is checked with the collateral itself, below and at verification
+    T3N_RETURN_IF_ERROR(attest::verify_tdx_quote_signatures(quote, genuine));
+    std::lock_guard fetching(collateral_fetch_mu);  // one fetch at a time; waiters find it fresh
+    if (fresh_collateral(dir)) return {};
+    const std::time_t now = std::time(nullptr);
+    if (auto failed = collateral_fetch_failed.find(fmspc); failed != collateral_fetch_failed.end() && now - failed->second < 60)
+      return Status(ErrorCode::kUnavailable, "collateral for FMSPC " + fmspc + " could not be fetched recently; retry in a minute");
+    T3N_ASSIGN_OR_RETURN(std::string ca, attest::pck_ca_of_quote(quote));
+    auto fetched = attest::fetch_tdx_collateral(attest::pcs_options_for(config.pcs_url), pck.fmspc, ca);
+    Status checked = fetched.ok() ? [&] {
+      attest::CertCheckOptions check = genuine;
+      check.crls_der = {fetched->root_ca_crl_der, fetched->pck_crl_der};
+      return attest::verify_tdx_collateral(fetched->collateral, check);
+    }() : fetched.status();
+    if (!checked.ok()) {
+      collateral_fetch_failed[fmspc] = now;
+      log.warn("collateral for FMSPC {} from {} refused: {}", fmspc, config.pcs_url, checked.message());
+      return Status(checked.code() == ErrorCode::kNotFound ? ErrorCode::kNotFound : ErrorCode::kUnavailable,
+                    "collateral for FMSPC " + fmspc + ": " + checked.message());
+    }
+    collateral_fetch_failed.erase(fmspc);
+    auto staged = dir;
+    staged += ".new";
+    std::error_code ec;
+    std::filesystem::remove_all(staged, ec);
+    T3N_RETURN_IF_ERROR(attest::write_tdx_collateral_dir(staged, *fetched));
+    {
+      std::unique_lock swap(collateral_dir_mu);
+      auto old = dir;
+      old += ".old";
+      std::filesystem::remove_all(old, ec);
+      std::filesystem::rename(dir, old, ec);  // absent the first time
+      std::filesystem::rename(staged, dir, ec);
+      if (ec) return common::internal_error("cannot install collateral in " + dir.string() + ": " + ec.message());
+      std::filesystem::remove_all(old, ec);
+    }
+    log.info("collateral for FMSPC {} fetched from {}", fmspc, config.pcs_url);
+    return {};
+  }
+
+  // Present and not past the earliest nextUpdate of TCB Info, QE Identity and CRLs.
+  bool fresh_collateral(const std::filesystem::path& dir) const {
+    std::shared_lock read(collateral_dir_mu);
+    attest::TdxCollateral col;
+    attest::CertCheckOptions opt;
+    if (!attest::load_tdx_collateral(dir, col, opt).ok()) return false;
+    auto expiry = attest::tdx_collateral_expiry(col, opt.crls_der);
+    return expiry.ok() && *expiry > std::time(nullptr);
   }
 
   // ---- users ----
@@ -709,6 +746,13 @@ void Node::Impl::setup_routes() {
     attest::EvidenceCollateral col;
     attest::CertCheckOptions opt;
     opt.cache = &attestation_cache;
+    if (body->contains("at_unix")) {
+      if (!(*body)["at_unix"].is_number_integer()) {
+        json_reply(res, {{"error", "'at_unix' must be an integer (seconds since 1970)"}}, 400);
+        return;
+      }
+      opt.at = static_cast<std::time_t>((*body)["at_unix"].get<long long>());
+    }
     if (Status parsed = attest::collateral_from_json(provider, *body, col, opt); !parsed.ok()) {
       json_reply(res, {{"error", parsed.message()}}, 400);
       return;
@@ -723,13 +767,6 @@ void Node::Impl::setup_routes() {
     if (provider == attest::kProviderSnp && col.snp.vcek_der.empty()) {
       json_reply(res, {{"error", "SEV-SNP evidence needs 'collateral': {vcek (base64 DER), ask (PEM), ark (PEM)}"}}, 422);
       return;
-    }
-    if (body->contains("at_unix")) {
-      if (!(*body)["at_unix"].is_number_integer()) {
-        json_reply(res, {{"error", "'at_unix' must be an integer (seconds since 1970)"}}, 400);
-        return;
-      }
-      opt.at = static_cast<std::time_t>((*body)["at_unix"].get<long long>());
     }
     attest::AttestationPolicy policy;
     if (body->contains("policy")) {

@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "api/client.h"
 #include "common/encoding.h"
@@ -35,13 +36,19 @@ std::string slurp(const std::filesystem::path& p) {
 // Runs `t3nd dev` with its output captured in a file; stops it with SIGTERM.
 class DevNode {
  public:
-  explicit DevNode(const std::filesystem::path& dir) : dir_(dir), log_(dir / "node-output.log") {
+  explicit DevNode(const std::filesystem::path& dir, std::vector<std::string> extra = {})
+      : dir_(dir), log_(dir / "node-output.log") {
+    std::vector<std::string> args = {"t3nd", "--log-level", "info", "dev", "--port", "0", "--data", (dir / "data").string(),
+                                      "--contracts", "/nonexistent"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
       FILE* out = std::freopen(log_.c_str(), "w", stdout);
       if (out == nullptr || ::dup2(::fileno(stdout), 2) < 0) ::_exit(90);
-      ::execl(T3N_BIN_DIR "/t3nd", "t3nd", "--log-level", "info", "dev", "--port", "0", "--data",
-              (dir / "data").c_str(), "--contracts", "/nonexistent", static_cast<char*>(nullptr));
+      ::execv(T3N_BIN_DIR "/t3nd", argv.data());
       ::_exit(91);
     }
     for (int i = 0; i < 600 && url_.empty(); ++i) {
@@ -330,6 +337,71 @@ TEST_F(NodeE2E, VerifiesTdxEvidenceOverRest) {
   EXPECT_EQ(nitro_ok["measurements"]["pcrs"]["0"], nitro_meta["pcr0"]);
   nitro_body["at_unix"] = nitro_body["at_unix"].get<long long>() + 4 * 3600;  // the leaf has expired
   EXPECT_FALSE(Json::parse(raw.Post("/api/verify/tee-attestation", nitro_body.dump(), "application/json")->body)["valid"].get<bool>());
+}
+
+std::string percent_encode(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    char buf[4];
+    std::snprintf(buf, sizeof buf, "%%%02X", c);
+    out += std::isalnum(c) ? std::string(1, static_cast<char>(c)) : std::string(buf);
+  }
+  return out;
+}
+
+// A node with attestation.pcs_url fetches collateral it lacks — only for a
+// quote whose PCK chain is genuine — verifies it, stores it, and uses it.
+TEST(NodePcs, FetchesVerifiesAndStoresMissingCollateral) {
+  const std::filesystem::path d = t3n::testing::vectors_dir() / "attestation/tdx/dcap-qvl-v4-uptodate";
+  httplib::Server pcs;
+  int requests = 0;
+  pcs.Get("/tdx/certification/v4/tcb", [&](const httplib::Request&, httplib::Response& res) {
+    ++requests;
+    res.set_header("TCB-Info-Issuer-Chain", percent_encode(slurp(d / "tcb_signing_chain.pem")));
+    res.set_content(slurp(d / "tcb_info.json"), "application/json");
+  });
+  pcs.Get("/tdx/certification/v4/qe/identity", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_header("SGX-Enclave-Identity-Issuer-Chain", percent_encode(slurp(d / "tcb_signing_chain.pem")));
+    res.set_content(slurp(d / "qe_identity.json"), "application/json");
+  });
+  pcs.Get("/sgx/certification/v4/pckcrl", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_header("SGX-PCK-CRL-Issuer-Chain", percent_encode(slurp(d / "pck_crl_issuer_chain.pem")));
+    res.set_content(slurp(d / "pck_crl.der"), "application/pkix-crl");
+  });
+  pcs.Get("/sgx/certification/v4/rootcacrl", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(slurp(d / "root_ca_crl.der"), "application/pkix-crl");
+  });
+  const int port = pcs.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { pcs.listen_after_bind(); });
+  {
+    store::testing::TempDir dir;
+    DevNode node(dir.path(), {"--pcs", "http://127.0.0.1:" + std::to_string(port)});
+    ASSERT_FALSE(node.url().empty()) << node.output();
+    httplib::Client raw(node.url());
+    const std::string quote = slurp(d / "quote.bin");
+    Json body = {{"provider", "IntelTdx"}, {"evidence", common::base64_encode(common::as_bytes(quote))}, {"at_unix", 1750372347}};
+    // A quote whose PCK leaf is not genuine triggers no fetch.
+    std::string forged = quote;
+    const auto leaf = forged.find("-----BEGIN CERTIFICATE-----") + 200;
+    forged[leaf] = forged[leaf] == 'A' ? 'B' : 'A';
+    Json bad = body;
+    bad["evidence"] = common::base64_encode(common::as_bytes(forged));
+    auto refused = raw.Post("/api/verify/tee-attestation", bad.dump(), "application/json");
+    ASSERT_TRUE(refused);
+    EXPECT_NE(refused->status, 200) << refused->body;
+    EXPECT_EQ(requests, 0);
+    auto r = raw.Post("/api/verify/tee-attestation", body.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body << node.output();
+    auto j = Json::parse(r->body);
+    EXPECT_TRUE(j["valid"].get<bool>()) << r->body;
+    EXPECT_TRUE(j["revocation_checked"].get<bool>());
+    EXPECT_EQ(requests, 1);
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "data/collateral/b0c06f000000/tcb_info.json"));
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "data/collateral/b0c06f000000/pck_crl.der"));
+  }
+  pcs.stop();
+  serving.join();
 }
 
 // `t3n attest verify` offline, for each provider's real evidence at its case time.
