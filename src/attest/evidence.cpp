@@ -144,7 +144,7 @@ Result<Bytes> ConfigfsTsmProvider::evidence(const ReportData& report_data) {
       return out;
     }
     last = out.status();
-    std::this_thread::sleep_for(std::chrono::milliseconds(5 << i));  // 5, 10, 20, 40 ms
+    if (i + 1 < kMaxAttempts) std::this_thread::sleep_for(std::chrono::milliseconds(5 << i));  // 5, 10, 20, 40 ms
   }
   (void)fs_->remove_dir(entry);
   return Status(ErrorCode::kUnavailable, last.message() + " (gave up after " + std::to_string(kMaxAttempts) + " attempts)");

@@ -46,20 +46,42 @@ struct Fetched {
   httplib::Headers headers;
 };
 
+constexpr std::size_t kMaxAnswerBytes = 4u << 20;
+
 Result<Fetched> get(const std::string& url, const PcsOptions& o) {
   T3N_ASSIGN_OR_RETURN(auto parts, split_url(url));
   httplib::Client client(parts.first);
   const auto secs = static_cast<time_t>(o.timeout.count());
   client.set_connection_timeout(secs, 0);
   client.set_read_timeout(secs, 0);
-  client.set_follow_location(true);
-  auto res = client.Get(parts.second.empty() ? "/" : parts.second);
+  // Only the configured service is contacted (no redirects elsewhere), and an
+  // answer is bounded as it arrives — compressed bodies are not inflated.
+  client.set_follow_location(false);
+  client.set_decompress(false);
+  std::string body;
+  bool too_large = false;
+  auto res = client.Get(
+      parts.second.empty() ? "/" : parts.second, httplib::Headers{{"Accept-Encoding", "identity"}},
+      [](const httplib::Response&) { return true; },
+      [&](const char* data, std::size_t n) {
+        if (body.size() + n > kMaxAnswerBytes) {
+          too_large = true;
+          return false;
+        }
+        body.append(data, n);
+        return true;
+      });
+  if (too_large) return Status(ErrorCode::kResourceExhausted, url + ": answer larger than 4 MiB");
   if (!res) return Status(ErrorCode::kUnavailable, "cannot reach " + url + ": " + httplib::to_string(res.error()));
   if (res->status == 404)
     return common::not_found(url + ": HTTP 404 (no collateral for this platform at this service)");
+  if (res->status >= 300 && res->status < 400)
+    return Status(ErrorCode::kUnavailable, url + ": HTTP " + std::to_string(res->status) + " redirect to '" +
+                                               res->get_header_value("Location") + "' (not followed: configure that URL)");
   if (res->status != 200) return Status(ErrorCode::kUnavailable, url + ": HTTP " + std::to_string(res->status));
-  if (res->body.size() > (4u << 20)) return Status(ErrorCode::kResourceExhausted, url + ": answer larger than 4 MiB");
-  return Fetched{res->body, res->headers};
+  if (auto enc = res->get_header_value("Content-Encoding"); !enc.empty() && enc != "identity")
+    return Status(ErrorCode::kUnavailable, url + ": answered with Content-Encoding " + enc + " although identity was asked");
+  return Fetched{std::move(body), res->headers};
 }
 
 Result<std::string> issuer_chain(const Fetched& f, const char* header, const std::string& url) {

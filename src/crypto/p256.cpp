@@ -156,6 +156,9 @@ Result<Bytes> P256PrivateKey::sign_raw_deterministic(ByteView message) const {
   detail::EcPointPtr kg(EC_POINT_new(group()));
   if (!bn_ctx || !d || !e || !k || !r || !s || !t || !kg || BN_bin2bn(x.data(), 32, d.get()) == nullptr)
     return detail::openssl_error(ErrorCode::kInternal, "P-256 deterministic signature");
+  if (BN_is_zero(d.get())) return common::internal_error("P-256: the private scalar could not be read");
+  BN_set_flags(d.get(), BN_FLG_CONSTTIME);
+  BN_set_flags(k.get(), BN_FLG_CONSTTIME);
   const auto h = sha256(message);
   // bits2octets(h): h mod n (qlen = hlen = 256, so no shift).
   BN_bin2bn(h.data(), 32, e.get());

@@ -66,6 +66,12 @@ class FakePcs : public ::testing::Test {
       // Older PCCS releases answer hex text.
       res.set_content(common::hex_encode(platform_->crls_der()[0]), "text/plain");
     });
+    server_.Get("/big/tdx/certification/v4/tcb", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(std::string(5u << 20, 'x'), "application/json");
+    });
+    server_.Get("/moved/tdx/certification/v4/tcb", [](const httplib::Request&, httplib::Response& res) {
+      res.set_redirect("http://example.invalid/elsewhere");
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // bind_to_any_port already listens: connections queue until the thread accepts them.
@@ -132,6 +138,14 @@ TEST_F(FakePcs, ErrorsNameWhatWentWrong) {
   EXPECT_NE(headerless.status().message().find("TCB-Info-Issuer-Chain"), std::string::npos);
 
   EXPECT_EQ(fetch_tdx_collateral(options(), sim, "elsewhere").status().code(), ErrorCode::kInvalidArgument);
+  PcsOptions big = options();
+  big.base_url += "big";
+  EXPECT_EQ(fetch_tdx_collateral(big, sim).status().code(), ErrorCode::kResourceExhausted) << "bounded while reading";
+  PcsOptions moved = options();
+  moved.base_url += "moved";
+  auto redirected = fetch_tdx_collateral(moved, sim);
+  ASSERT_FALSE(redirected.ok());
+  EXPECT_NE(redirected.status().message().find("not followed"), std::string::npos) << redirected.status().message();
   PcsOptions bad = options();
   bad.base_url = "ftp://example.com";
   EXPECT_EQ(fetch_tdx_collateral(bad, sim).status().code(), ErrorCode::kInvalidArgument);
