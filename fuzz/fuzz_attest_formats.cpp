@@ -3,6 +3,7 @@
 #include <string>
 
 #include "attest/policy.h"
+#include "attest/verify_evidence.h"
 #include "attest/tdx_verify.h"
 #include "attest/verification_cache.h"
 #include "attest/x509_chain.h"
@@ -31,6 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 2:  // collateral bodies: the signed raw object of both kinds
       (void)t3n::attest::raw_json_object(text, "tcbInfo");
       (void)t3n::attest::raw_json_object(text, "enclaveIdentity");
+      (void)t3n::attest::top_level_json_members(text);
+      (void)t3n::attest::tdx_collateral_expiry({text, text, ""}, {t3n::common::to_bytes(rest)});
+      (void)t3n::attest::attestation_policy_from_toml(text);
       break;
     case 3: {  // full verification of a hostile quote against hostile collateral
       t3n::attest::TdxCollateral col{text, text, text};
