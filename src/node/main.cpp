@@ -1,13 +1,15 @@
 // t3nd — the T3N node daemon.
 #include <CLI/CLI.hpp>
 
-#include <atomic>
+#include <pthread.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "common/encoding.h"
 #include "common/files.h"
@@ -137,12 +139,42 @@ int contract_run(const ContractRun& opts, const common::Logger& log) {
 }
 
 // Runs the node until SIGINT/SIGTERM.
-std::atomic<Node*> g_running{nullptr};  // signal handlers need a global; set only while serving
-void on_signal(int) {
-  if (Node* n = g_running.load()) n->stop();
-}
+// SIGINT/SIGTERM are blocked in every thread the node starts and taken by
+// one waiter thread with sigwait, which stops the node from ordinary code —
+// no signal handler, no global. SIGUSR1 tells the waiter the node is done.
+class SignalStop {
+ public:
+  SignalStop() {
+    sigemptyset(&set_);
+    for (int sig : {SIGINT, SIGTERM, SIGUSR1}) sigaddset(&set_, sig);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);  // before any thread exists: all inherit it
+  }
+  SignalStop(const SignalStop&) = delete;
+  SignalStop& operator=(const SignalStop&) = delete;
+  void watch(Node& node) {
+    waiter_ = std::thread([this, &node] {
+      int sig = 0;
+      if (sigwait(&set_, &sig) == 0 && sig != SIGUSR1) node.stop();
+    });
+  }
+  // Before the node is destroyed: the waiter must not reach a dead node.
+  void stop_watching() {
+    if (!waiter_.joinable()) return;
+    pthread_kill(waiter_.native_handle(), SIGUSR1);
+    waiter_.join();
+  }
+  ~SignalStop() {
+    stop_watching();
+    pthread_sigmask(SIG_UNBLOCK, &set_, nullptr);
+  }
+
+ private:
+  sigset_t set_{};
+  std::thread waiter_;
+};
 
 int serve(NodeConfig config, const common::Logger& log, const std::string& contracts_dir) {
+  SignalStop signals;
   const bool dev = config.dev;
   auto node = Node::create(config, log);
   if (!node.ok()) {
@@ -164,9 +196,7 @@ int serve(NodeConfig config, const common::Logger& log, const std::string& contr
         log.warn("could not deploy example {}: {}", ex.name, r.status().to_string());
     }
   }
-  g_running = node->get();
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  signals.watch(**node);
   Status s = (*node)->run([&](int port) {
     const std::string url = "http://" + config.listen_host + ":" + std::to_string(port);
     std::printf("t3nd %s listening on %s%s\n", T3N_VERSION, url.c_str(), dev ? " (dev mode: simulated TEE)" : "");
@@ -180,7 +210,7 @@ int serve(NodeConfig config, const common::Logger& log, const std::string& contr
     }
     std::fflush(stdout);
   });
-  g_running = nullptr;
+  signals.stop_watching();
   if (!s.ok()) {
     std::fprintf(stderr, "error: %s\n", s.to_string().c_str());
     return 1;
