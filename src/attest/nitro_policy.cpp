@@ -117,7 +117,8 @@ PolicyOutcome apply_nitro_policy(const NitroVerification& v, const NitroPolicy& 
 common::Json nitro_verification_to_json(const Result<NitroVerification>& v, const PolicyOutcome& outcome) {
   common::Json j = nitro_verification_to_json(v);
   if (!v.ok()) return j;
-  j["valid"] = j["valid"].get<bool>() && outcome.accepted;
+  // With a policy, the policy decides (including about debug guests it allows).
+  j["valid"] = j["hardware_verified"].get<bool>() && outcome.accepted;
   j["measurements_valid"] = outcome.measurements_valid;
   j["policy"] = {{"accepted", outcome.accepted}, {"violations", outcome.violations}};
   j["policy"]["report_data_bound"] =

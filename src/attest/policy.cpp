@@ -119,7 +119,8 @@ PolicyOutcome apply_tdx_policy(const TdxVerification& v, const TdxPolicy& policy
 common::Json tdx_verification_to_json(const Result<TdxVerification>& v, const PolicyOutcome& outcome) {
   common::Json j = tdx_verification_to_json(v);
   if (!v.ok()) return j;
-  j["valid"] = j["valid"].get<bool>() && outcome.accepted;
+  // With a policy, the policy decides (including about debug guests it allows).
+  j["valid"] = j["hardware_verified"].get<bool>() && outcome.accepted;
   j["measurements_valid"] = outcome.measurements_valid;
   j["policy"] = {{"accepted", outcome.accepted}, {"violations", outcome.violations}};
   j["policy"]["report_data_bound"] = outcome.report_data_bound ? common::Json(*outcome.report_data_bound) : common::Json(nullptr);

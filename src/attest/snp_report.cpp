@@ -125,7 +125,7 @@ Result<SnpReport> parse_snp_report(ByteView b) {
   T3N_RETURN_IF_ERROR(reserved_zero(b, 0x1EB, 0x1EC));
   r.committed_firmware = {b[0x1EC], b[0x1ED], b[0x1EE]};
   T3N_RETURN_IF_ERROR(reserved_zero(b, 0x1EF, 0x1F0));
-  if (r.version >= 3) {
+  if (r.version >= 5) {  // LAUNCH_MIT_VECTOR and CURRENT_MIT_VECTOR arrived with report version 5
     r.launch_mit_vector = le64(b, kMitVectorsOffset);
     r.current_mit_vector = le64(b, kMitVectorsOffset + 8);
   } else {

@@ -74,8 +74,8 @@ struct SnpReport {
   SnpFirmwareVersion current_firmware;
   SnpFirmwareVersion committed_firmware;
   SnpTcb launch_tcb;
-  // Verified mitigation vectors (0x1F8, 0x200): read from version 3 on; zero
-  // where the firmware does not define them.
+  // Verified mitigation vectors (0x1F8, 0x200): report version 5 on; the
+  // same bytes are reserved (must be zero) in versions 2–4.
   std::optional<std::uint64_t> launch_mit_vector;
   std::optional<std::uint64_t> current_mit_vector;
   std::array<std::uint8_t, kSnpSignatureComponentSize> signature_r{};  // little-endian

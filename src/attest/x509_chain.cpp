@@ -100,7 +100,7 @@ Result<std::time_t> crl_next_update(ByteView crl_der) {
   const unsigned char* p = crl_der.data();
   std::unique_ptr<X509_CRL, CrlDeleter> crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(crl_der.size())));
   ERR_clear_error();
-  if (!crl) return common::invalid_argument("unparsable CRL");
+  if (!crl || p != crl_der.data() + crl_der.size()) return common::invalid_argument("unparsable CRL");
   const std::time_t t = to_time(X509_CRL_get0_nextUpdate(crl.get()), 0);
   if (t == 0) return common::invalid_argument("the CRL has no nextUpdate");
   return t;
@@ -146,23 +146,36 @@ Result<Bytes> verify_uncached(std::vector<X509Ptr> certs, const CertCheckOptions
   unsigned char* p = root.data();
   i2d_X509(certs.back().get(), &p);
   if (common::hex_encode(crypto::sha256(root)) != o.root_ca_sha256) return fail("does not end at the pinned root CA");
+  // Every failure below clears OpenSSL's thread-local error queue, so no
+  // stale error is reported to the next caller on this thread.
+  auto openssl_fail = [&](const std::string& why) {
+    ERR_clear_error();
+    return fail(why);
+  };
   std::unique_ptr<X509_STORE, StoreDeleter> store(X509_STORE_new());
-  X509_STORE_add_cert(store.get(), certs.back().get());
+  if (!store || X509_STORE_add_cert(store.get(), certs.back().get()) != 1) return openssl_fail("certificate store");
   unsigned long flags = X509_V_FLAG_USE_CHECK_TIME;
   std::vector<std::unique_ptr<X509_CRL, CrlDeleter>> crls;
   for (const auto& der : o.crls_der) {
     const unsigned char* q = der.data();
     std::unique_ptr<X509_CRL, CrlDeleter> crl(d2i_X509_CRL(nullptr, &q, static_cast<long>(der.size())));
-    if (!crl) return fail("unparsable CRL");
-    X509_STORE_add_crl(store.get(), crl.get());
+    if (!crl || q != der.data() + der.size()) return openssl_fail("unparsable CRL");
+    if (X509_STORE_add_crl(store.get(), crl.get()) != 1) return openssl_fail("certificate store (CRL)");
     crls.push_back(std::move(crl));
   }
   if (!crls.empty()) flags |= X509_V_FLAG_CRL_CHECK | (o.crl_check_whole_chain ? X509_V_FLAG_CRL_CHECK_ALL : 0);
   std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
-  for (std::size_t i = 1; i + 1 < certs.size(); ++i) sk_X509_push(untrusted.get(), X509_dup(certs[i].get()));
+  if (!untrusted) return openssl_fail("certificate store");
+  for (std::size_t i = 1; i + 1 < certs.size(); ++i) {
+    X509* copy = X509_dup(certs[i].get());
+    if (copy == nullptr || sk_X509_push(untrusted.get(), copy) <= 0) {
+      X509_free(copy);
+      return openssl_fail("certificate store (intermediate)");
+    }
+  }
   std::unique_ptr<X509_STORE_CTX, StoreCtxDeleter> ctx(X509_STORE_CTX_new());
   if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), certs.front().get(), untrusted.get()) != 1)
-    return fail("certificate store");
+    return openssl_fail("certificate store");
   X509_STORE_CTX_set_flags(ctx.get(), flags);
   X509_STORE_CTX_set_time(ctx.get(), 0, o.at != 0 ? o.at : std::time(nullptr));
   if (X509_verify_cert(ctx.get()) != 1) {

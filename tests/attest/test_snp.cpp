@@ -186,7 +186,9 @@ TEST_F(SnpMilan, Version3ReportsCarryCpuidAndTurinUsesItsTcbLayout) {
   m[0x189] = 0x02;
   m[0x18A] = 0x01;
   put_le64(m, 0x180, 0x4800000004030201ull);
-  put_le64(m, 0x1F8, 0x11);  // launch mitigation vector
+  put_le64(m, 0x1F8, 0x11);  // launch mitigation vector: reserved before version 5
+  EXPECT_EQ(parse_snp_report(m).status().code(), ErrorCode::kInvalidArgument);
+  put_le32(m, 0x00, 5);
   T3N_ASSERT_OK_AND_ASSIGN(SnpReport r, parse_snp_report(m));
   EXPECT_EQ(r.tcb_layout, SnpTcbLayout::kTurin);
   EXPECT_EQ(r.cpuid_family.value_or(0), 0x1A);
