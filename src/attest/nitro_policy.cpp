@@ -115,17 +115,7 @@ PolicyOutcome apply_nitro_policy(const NitroVerification& v, const NitroPolicy& 
 }
 
 common::Json nitro_verification_to_json(const Result<NitroVerification>& v, const PolicyOutcome& outcome) {
-  common::Json j = nitro_verification_to_json(v);
-  if (!v.ok()) return j;
-  // With a policy, the policy decides (including about debug guests it allows).
-  j["valid"] = j["hardware_verified"].get<bool>() && outcome.accepted;
-  j["measurements_valid"] = outcome.measurements_valid;
-  j["policy"] = {{"accepted", outcome.accepted}, {"violations", outcome.violations}};
-  j["policy"]["report_data_bound"] =
-      outcome.report_data_bound ? common::Json(*outcome.report_data_bound) : common::Json(nullptr);
-  j["policy"]["evidence_age_seconds"] =
-      outcome.evidence_age_seconds ? common::Json(*outcome.evidence_age_seconds) : common::Json(nullptr);
-  return j;
+  return with_policy_outcome(nitro_verification_to_json(v), outcome);
 }
 
 }  // namespace t3n::attest

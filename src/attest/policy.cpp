@@ -116,17 +116,20 @@ PolicyOutcome apply_tdx_policy(const TdxVerification& v, const TdxPolicy& policy
   return out;
 }
 
-common::Json tdx_verification_to_json(const Result<TdxVerification>& v, const PolicyOutcome& outcome) {
-  common::Json j = tdx_verification_to_json(v);
-  if (!v.ok()) return j;
+common::Json with_policy_outcome(common::Json j, const PolicyOutcome& outcome) {
+  if (!j.value("hardware_verified", false)) return j;
   // With a policy, the policy decides (including about debug guests it allows).
-  j["valid"] = j["hardware_verified"].get<bool>() && outcome.accepted;
+  j["valid"] = outcome.accepted;
   j["measurements_valid"] = outcome.measurements_valid;
   j["policy"] = {{"accepted", outcome.accepted}, {"violations", outcome.violations}};
   j["policy"]["report_data_bound"] = outcome.report_data_bound ? common::Json(*outcome.report_data_bound) : common::Json(nullptr);
   j["policy"]["evidence_age_seconds"] =
       outcome.evidence_age_seconds ? common::Json(*outcome.evidence_age_seconds) : common::Json(nullptr);
   return j;
+}
+
+common::Json tdx_verification_to_json(const Result<TdxVerification>& v, const PolicyOutcome& outcome) {
+  return with_policy_outcome(tdx_verification_to_json(v), outcome);
 }
 
 }  // namespace t3n::attest

@@ -71,6 +71,12 @@ struct PolicyOutcome {
 PolicyOutcome apply_tdx_policy(const TdxVerification& verification, const TdxPolicy& policy,
                                std::optional<std::time_t> evidence_time = std::nullopt, std::time_t now = 0);
 
+// A provider's verification report with a policy outcome folded in: `valid`
+// becomes hardware_verified ∧ accepted (the policy decides, debug guests
+// included), `measurements_valid` is filled and `policy` lists the violations.
+// For a failed verification (no hardware_verified) the report is unchanged.
+common::Json with_policy_outcome(common::Json report, const PolicyOutcome& outcome);
+
 // tdx_verification_to_json plus the policy outcome: `valid` becomes
 // verification ∧ policy, `measurements_valid` is filled and `policy`
 // lists the violations.

@@ -138,15 +138,7 @@ PolicyOutcome apply_snp_policy(const SnpVerification& v, const SnpPolicy& policy
 }
 
 common::Json snp_verification_to_json(const Result<SnpVerification>& v, const PolicyOutcome& outcome) {
-  common::Json j = snp_verification_to_json(v);
-  if (!v.ok()) return j;
-  j["valid"] = j["hardware_verified"].get<bool>() && outcome.accepted;
-  j["measurements_valid"] = outcome.measurements_valid;
-  j["policy"] = {{"accepted", outcome.accepted}, {"violations", outcome.violations}};
-  j["policy"]["report_data_bound"] = outcome.report_data_bound ? common::Json(*outcome.report_data_bound) : common::Json(nullptr);
-  j["policy"]["evidence_age_seconds"] =
-      outcome.evidence_age_seconds ? common::Json(*outcome.evidence_age_seconds) : common::Json(nullptr);
-  return j;
+  return with_policy_outcome(snp_verification_to_json(v), outcome);
 }
 
 }  // namespace t3n::attest

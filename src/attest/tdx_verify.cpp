@@ -227,16 +227,32 @@ Result<std::string> raw_json_object(std::string_view json, std::string_view key)
   return fail("collateral lacks \"" + std::string(key) + "\"");
 }
 
+namespace {
+
+struct CheckedCollateral {
+  Json tcb;  // the signed tcbInfo body
+  Json qe;   // the signed enclaveIdentity body
+};
+
+// What the collateral must satisfy on its own, whatever quote it serves.
+Result<CheckedCollateral> checked_collateral(const TdxCollateral& col, const CertCheckOptions& o) {
+  const std::time_t at = o.at != 0 ? o.at : std::time(nullptr);
+  T3N_ASSIGN_OR_RETURN(Bytes signer, tcb_signing_key(col.tcb_signing_chain_pem, o));
+  CheckedCollateral c;
+  T3N_ASSIGN_OR_RETURN(c.tcb, signed_collateral(col.tcb_info_json, "tcbInfo", signer, o.cache));
+  T3N_ASSIGN_OR_RETURN(c.qe, signed_collateral(col.qe_identity_json, "enclaveIdentity", signer, o.cache));
+  if (c.tcb.value("id", "") != "TDX" || c.tcb.value("version", 0) != 3) return fail("TCB info is not TDX version 3");
+  if (c.qe.value("id", "") != "TD_QE" || c.qe.value("version", 0) != 2) return fail("QE identity is not TD_QE version 2");
+  T3N_RETURN_IF_ERROR(check_dates(c.tcb, at, "TCB info"));
+  T3N_RETURN_IF_ERROR(check_dates(c.qe, at, "QE identity"));
+  return c;
+}
+
+}  // namespace
+
 Status verify_tdx_collateral(const TdxCollateral& col, const CertCheckOptions& o) {
   try {
-    const std::time_t at = o.at != 0 ? o.at : std::time(nullptr);
-    T3N_ASSIGN_OR_RETURN(Bytes signer, tcb_signing_key(col.tcb_signing_chain_pem, o));
-    T3N_ASSIGN_OR_RETURN(Json tcb, signed_collateral(col.tcb_info_json, "tcbInfo", signer, o.cache));
-    T3N_ASSIGN_OR_RETURN(Json qe, signed_collateral(col.qe_identity_json, "enclaveIdentity", signer, o.cache));
-    if (tcb.value("id", "") != "TDX" || tcb.value("version", 0) != 3) return fail("TCB info is not TDX version 3");
-    if (qe.value("id", "") != "TD_QE" || qe.value("version", 0) != 2) return fail("QE identity is not TD_QE version 2");
-    T3N_RETURN_IF_ERROR(check_dates(tcb, at, "TCB info"));
-    return check_dates(qe, at, "QE identity");
+    return checked_collateral(col, o).status();
   } catch (const std::exception& e) {
     return fail(std::string("malformed collateral (") + e.what() + ")");
   }
@@ -280,15 +296,10 @@ Result<TdxVerification> verify_tdx_quote_unguarded(ByteView quote_bytes, const T
   T3N_ASSIGN_OR_RETURN(v.quote, parse_tdx_quote(quote_bytes));
   T3N_RETURN_IF_ERROR(verify_tdx_quote_signatures(v.quote, o));
   T3N_ASSIGN_OR_RETURN(v.pck, pck_extensions(v.quote.pck_chain_pem.front()));
-  const std::time_t at = o.at != 0 ? o.at : std::time(nullptr);
 
-  T3N_ASSIGN_OR_RETURN(Bytes signer, tcb_signing_key(col.tcb_signing_chain_pem, o));
-  T3N_ASSIGN_OR_RETURN(Json tcb, signed_collateral(col.tcb_info_json, "tcbInfo", signer, o.cache));
-  T3N_ASSIGN_OR_RETURN(Json qe, signed_collateral(col.qe_identity_json, "enclaveIdentity", signer, o.cache));
-  if (tcb.value("id", "") != "TDX" || tcb.value("version", 0) != 3) return fail("TCB info is not TDX version 3");
-  if (qe.value("id", "") != "TD_QE" || qe.value("version", 0) != 2) return fail("QE identity is not TD_QE version 2");
-  T3N_RETURN_IF_ERROR(check_dates(tcb, at, "TCB info"));
-  T3N_RETURN_IF_ERROR(check_dates(qe, at, "QE identity"));
+  T3N_ASSIGN_OR_RETURN(CheckedCollateral checked, checked_collateral(col, o));
+  const Json& tcb = checked.tcb;
+  const Json& qe = checked.qe;
   if (upper(tcb.value("fmspc", "")) != upper(common::hex_encode(v.pck.fmspc))) return fail("TCB info is for another FMSPC");
   if (upper(tcb.value("pceId", "")) != upper(common::hex_encode(v.pck.pce_id))) return fail("TCB info is for another PCE-ID");
 
