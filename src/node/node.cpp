@@ -159,13 +159,36 @@ struct Node::Impl {
   Status local_tdx_collateral(ByteView quote, attest::TdxCollateral& col, attest::CertCheckOptions& opt) {
     T3N_ASSIGN_OR_RETURN(auto parsed, attest::parse_tdx_quote(quote));
     T3N_ASSIGN_OR_RETURN(auto pck, attest::pck_extensions(parsed.pck_chain_pem.front()));
-    const std::string fmspc = common::hex_encode(pck.fmspc);
-    const auto dir = config.data_dir / "collateral" / fmspc;
-    if (!config.pcs_url.empty() && !fresh_collateral(dir)) T3N_RETURN_IF_ERROR(refresh_collateral(parsed, pck, dir, opt));
+    const auto dir = config.data_dir / "collateral" / common::hex_encode(pck.fmspc);
+    std::vector<Bytes> crls;
+    Status on_disk = load_collateral_dir(dir, col, crls);
+    if (!config.pcs_url.empty() && !(on_disk.ok() && unexpired(col, crls))) {
+      T3N_RETURN_IF_ERROR(refresh_collateral(parsed, pck, dir, opt));
+      on_disk = load_collateral_dir(dir, col, crls);
+    }
+    T3N_RETURN_IF_ERROR(on_disk);
+    opt.crls_der.insert(opt.crls_der.end(), crls.begin(), crls.end());
+    return {};
+  }
+
+  // One consistent read of a collateral directory (the swap takes the lock exclusively).
+  Status load_collateral_dir(const std::filesystem::path& dir, attest::TdxCollateral& col, std::vector<Bytes>& crls) const {
     std::shared_lock read(collateral_dir_mu);
-    if (!std::filesystem::is_directory(dir))
-      return common::not_found("no collateral for FMSPC " + fmspc + ": send 'collateral' or place it in <data_dir>/collateral/" + fmspc + "/");
-    return attest::load_tdx_collateral(dir, col, opt);
+    if (!std::filesystem::is_directory(dir)) {
+      const std::string fmspc = dir.filename().string();
+      return common::not_found("no collateral for FMSPC " + fmspc + ": send 'collateral' or place it in <data_dir>/collateral/" +
+                               fmspc + "/");
+    }
+    attest::CertCheckOptions read_crls;
+    T3N_RETURN_IF_ERROR(attest::load_tdx_collateral(dir, col, read_crls));
+    crls = std::move(read_crls.crls_der);
+    return {};
+  }
+
+  // Not past the earliest nextUpdate of TCB Info, QE Identity and CRLs.
+  static bool unexpired(const attest::TdxCollateral& col, const std::vector<Bytes>& crls) {
+    auto expiry = attest::tdx_collateral_expiry(col, crls);
+    return expiry.ok() && *expiry > std::time(nullptr);
   }
 
   Status refresh_collateral(const attest::TdxQuote& quote, const attest::PckExtensions& pck, const std::filesystem::path& dir,
@@ -212,14 +235,11 @@ struct Node::Impl {
     return {};
   }
 
-  // Present and not past the earliest nextUpdate of TCB Info, QE Identity and CRLs.
+  // Present and unexpired: a request that waited for another's fetch finds it so.
   bool fresh_collateral(const std::filesystem::path& dir) const {
-    std::shared_lock read(collateral_dir_mu);
     attest::TdxCollateral col;
-    attest::CertCheckOptions opt;
-    if (!attest::load_tdx_collateral(dir, col, opt).ok()) return false;
-    auto expiry = attest::tdx_collateral_expiry(col, opt.crls_der);
-    return expiry.ok() && *expiry > std::time(nullptr);
+    std::vector<Bytes> crls;
+    return load_collateral_dir(dir, col, crls).ok() && unexpired(col, crls);
   }
 
   // ---- users ----
