@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -17,6 +18,29 @@ namespace t3n::testing {
 inline std::filesystem::path vectors_dir() {
   if (const char* env = std::getenv("T3N_VECTORS_DIR")) return env;
   return T3N_VECTORS_DIR;
+}
+
+// A whole file's bytes; fails the test (and returns nothing) if unreadable.
+inline Bytes read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot read " << path;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return common::to_bytes(ss.str());
+}
+
+// Every byte as %XX except letters, digits and "-._" (HTTP header values in test servers).
+inline std::string percent_encode(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
 }
 
 // Loads a JSON file from the vectors folder; fails the test loudly if absent.

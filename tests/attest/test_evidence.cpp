@@ -194,8 +194,7 @@ TEST(NitroNsm, RequestIsTheNsmApiCbor) {
 
 TEST(NitroNsm, ResponseYieldsTheDocumentWhichVerifies) {
   const auto dir = t3n::testing::vectors_dir() / "attestation/nitro/nitrite-prod";
-  std::ifstream in(dir / "document.cbor", std::ios::binary);
-  const Bytes document((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const Bytes document = t3n::testing::read_bytes(dir / "document.cbor");
   ASSERT_GT(document.size(), 1000u);
   Bytes response = t3n::testing::hex("a16b4174746573746174696f6ea168646f63756d656e74");  // {"Attestation": {"document": …
   response.push_back(0x59);  // bytes, 2-byte length

@@ -22,13 +22,7 @@
 namespace t3n::attest {
 namespace {
 
-Bytes file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  EXPECT_TRUE(in.good()) << p;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return common::to_bytes(ss.str());
-}
+using t3n::testing::read_bytes;
 
 std::time_t utc(const char* text) { return *common::parse_utc_timestamp(text); }
 
@@ -122,9 +116,9 @@ class NitroVector : public ::testing::Test {
  protected:
   static std::filesystem::path dir() { return t3n::testing::vectors_dir() / "attestation/nitro/nitrite-prod"; }
   void SetUp() override {
-    document = file(dir() / "document.cbor");
+    document = read_bytes(dir() / "document.cbor");
     meta = t3n::testing::load_vectors("attestation/nitro/nitrite-prod/case.json");
-    root_pem = common::to_string(file(dir() / "root.pem"));
+    root_pem = common::to_string(read_bytes(dir() / "root.pem"));
     ASSERT_EQ(document.size(), 7539u);
   }
   CertCheckOptions at(const char* when) const { return nitro_cert_options(utc(when)); }
@@ -206,7 +200,7 @@ TEST_F(NitroVector, DefaultOptionsPinTheAwsRootAndOnlyTheAwsRoot) {
 
   // A supplied root PEM that is not the pinned root is refused, never trusted.
   const std::string other_pem =
-      common::to_string(file(t3n::testing::vectors_dir() / "attestation/roots/amd_milan_ark.pem"));
+      common::to_string(read_bytes(t3n::testing::vectors_dir() / "attestation/roots/amd_milan_ark.pem"));
   v = verify_nitro_document(document, at_verify_time(), other_pem);
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.status().code(), ErrorCode::kVerificationFailed);

@@ -19,18 +19,7 @@ namespace {
 
 constexpr std::time_t kNotBefore = 1767225600;  // 2026-01-01
 
-std::string percent_encode(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_') out.push_back(static_cast<char>(c));
-    else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
+using t3n::testing::percent_encode;
 
 class FakePcs : public ::testing::Test {
  protected:
@@ -158,10 +147,7 @@ TEST_F(FakePcs, ErrorsNameWhatWentWrong) {
 TEST(FakeKds, FetchedVcekAndChainVerifyTheReport) {
   const auto dir = t3n::testing::vectors_dir() / "attestation/sev-snp/go-sev-guest-milan";
   const auto meta = t3n::testing::load_vectors("attestation/sev-snp/go-sev-guest-milan/case.json");
-  auto slurp = [](const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  };
+  auto slurp = [](const std::filesystem::path& p) { return common::to_string(t3n::testing::read_bytes(p)); };
   const std::string vcek = slurp(dir / "vcek.der"), chain = slurp(dir / "ask.pem") + slurp(dir / "ark.pem");
   const std::string hwid = meta["chip_id"].get<std::string>();
   httplib::Server server;
@@ -177,8 +163,7 @@ TEST(FakeKds, FetchedVcekAndChainVerifyTheReport) {
   const int port = server.bind_to_any_port("127.0.0.1");
   std::thread thread([&] { server.listen_after_bind(); });
 
-  std::ifstream in(dir / "report.bin", std::ios::binary);
-  const Bytes report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const Bytes report = t3n::testing::read_bytes(dir / "report.bin");
   T3N_ASSERT_OK_AND_ASSIGN(auto parsed, parse_snp_report(report));
   EXPECT_EQ(snp_product_of_report(parsed).status().code(), ErrorCode::kInvalidArgument) << "a v2 report names no CPU";
   KdsOptions kds;

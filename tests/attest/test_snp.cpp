@@ -21,15 +21,9 @@
 namespace t3n::attest {
 namespace {
 
-Bytes file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  EXPECT_TRUE(in.good()) << p;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return common::to_bytes(ss.str());
-}
+using t3n::testing::read_bytes;
 
-std::string text(const std::filesystem::path& p) { return common::to_string(file(p)); }
+std::string text(const std::filesystem::path& p) { return common::to_string(read_bytes(p)); }
 
 // The DER of the first certificate in a PEM text.
 Bytes pem_to_der(const std::string& pem) {
@@ -58,7 +52,7 @@ class SnpMilan : public ::testing::Test {
   static std::filesystem::path roots() { return t3n::testing::vectors_dir() / "attestation/roots"; }
   common::Json meta() const { return t3n::testing::load_vectors("attestation/sev-snp/go-sev-guest-milan/case.json"); }
   void SetUp() override {
-    report = file(dir() / "report.bin");
+    report = read_bytes(dir() / "report.bin");
     ASSERT_EQ(report.size(), kSnpReportSize);
     ASSERT_TRUE(load_snp_collateral(dir(), collateral).ok());
     options.at = utc(meta()["verify_at"].get<std::string>().c_str());
@@ -459,7 +453,7 @@ TEST_F(SnpMilan, ReportedTcbBytesFailAtTheSignatureFirst) {
 TEST_F(SnpMilan, LoadsCollateralFromItsDirectory) {
   SnpCollateral col;
   ASSERT_TRUE(load_snp_collateral(dir(), col).ok());
-  EXPECT_EQ(col.vcek_der, file(dir() / "vcek.der"));
+  EXPECT_EQ(col.vcek_der, read_bytes(dir() / "vcek.der"));
   EXPECT_NE(col.ask_pem.find("BEGIN CERTIFICATE"), std::string::npos);
   EXPECT_TRUE(col.crls_der.empty());
   SnpCollateral none;

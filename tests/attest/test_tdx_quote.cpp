@@ -16,13 +16,7 @@
 namespace t3n::attest {
 namespace {
 
-Bytes file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  EXPECT_TRUE(in.good()) << p;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return common::to_bytes(ss.str());
-}
+using t3n::testing::read_bytes;
 
 class TdxCases : public ::testing::TestWithParam<std::string> {
  protected:
@@ -31,13 +25,13 @@ class TdxCases : public ::testing::TestWithParam<std::string> {
   CertCheckOptions options() const {
     CertCheckOptions o;
     o.at = *common::parse_utc_timestamp(meta()["verify_at"].get<std::string>());
-    o.crls_der = {file(dir() / "root_ca_crl.der"), file(dir() / "pck_crl.der")};
+    o.crls_der = {read_bytes(dir() / "root_ca_crl.der"), read_bytes(dir() / "pck_crl.der")};
     return o;
   }
 };
 
 TEST_P(TdxCases, ParsesAndVerifiesAtItsTime) {
-  auto q = parse_tdx_quote(file(dir() / "quote.bin"));
+  auto q = parse_tdx_quote(read_bytes(dir() / "quote.bin"));
   ASSERT_TRUE(q.ok()) << q.status().to_string();
   EXPECT_EQ(q->version, meta()["quote_version"].get<int>());
   EXPECT_EQ(q->pck_chain_pem.size(), 3u);
@@ -49,7 +43,7 @@ TEST_P(TdxCases, ParsesAndVerifiesAtItsTime) {
 }
 
 TEST_P(TdxCases, EveryMutationIsRejected) {
-  const Bytes quote = file(dir() / "quote.bin");
+  const Bytes quote = read_bytes(dir() / "quote.bin");
   auto q = parse_tdx_quote(quote);
   ASSERT_TRUE(q.ok());
   const auto o = options();
@@ -99,9 +93,9 @@ TEST_P(TdxCases, EveryMutationIsRejected) {
 }
 
 TEST_P(TdxCases, FullDcapVerificationGivesTheExpectedStatus) {
-  TdxCollateral col{common::to_string(file(dir() / "tcb_info.json")), common::to_string(file(dir() / "qe_identity.json")),
-                    common::to_string(file(dir() / "tcb_signing_chain.pem"))};
-  auto v = verify_tdx_quote(file(dir() / "quote.bin"), col, options());
+  TdxCollateral col{common::to_string(read_bytes(dir() / "tcb_info.json")), common::to_string(read_bytes(dir() / "qe_identity.json")),
+                    common::to_string(read_bytes(dir() / "tcb_signing_chain.pem"))};
+  auto v = verify_tdx_quote(read_bytes(dir() / "quote.bin"), col, options());
   ASSERT_TRUE(v.ok()) << v.status().to_string();
   EXPECT_EQ(v->status, meta()["expected_status"].get<std::string>());
   if (v->status != "TcbNotSupported") {
@@ -112,25 +106,25 @@ TEST_P(TdxCases, FullDcapVerificationGivesTheExpectedStatus) {
   // enclaveIdentity value, an expired TCB info, a foreign TCB info.
   auto bad = col;
   bad.tcb_info_json[bad.tcb_info_json.find("\"tcbEvaluationDataNumber\":") + 27] ^= 1;
-  EXPECT_FALSE(verify_tdx_quote(file(dir() / "quote.bin"), bad, options()).ok());
+  EXPECT_FALSE(verify_tdx_quote(read_bytes(dir() / "quote.bin"), bad, options()).ok());
   bad = col;
   bad.qe_identity_json[bad.qe_identity_json.find("\"isvprodid\":") + 12] ^= 1;
-  EXPECT_FALSE(verify_tdx_quote(file(dir() / "quote.bin"), bad, options()).ok());
+  EXPECT_FALSE(verify_tdx_quote(read_bytes(dir() / "quote.bin"), bad, options()).ok());
   auto late = options();
   late.at += 90 * 24 * 3600;
-  EXPECT_FALSE(verify_tdx_quote(file(dir() / "quote.bin"), col, late).ok());
+  EXPECT_FALSE(verify_tdx_quote(read_bytes(dir() / "quote.bin"), col, late).ok());
   const std::string other = GetParam() == "dcap-qvl-v4-uptodate" ? "go-tdx-guest-spr-v4" : "dcap-qvl-v4-uptodate";
   auto foreign = col;
-  foreign.tcb_info_json = common::to_string(file(dir().parent_path() / other / "tcb_info.json"));
-  EXPECT_FALSE(verify_tdx_quote(file(dir() / "quote.bin"), foreign, options()).ok());
+  foreign.tcb_info_json = common::to_string(read_bytes(dir().parent_path() / other / "tcb_info.json"));
+  EXPECT_FALSE(verify_tdx_quote(read_bytes(dir() / "quote.bin"), foreign, options()).ok());
 }
 
 // The signature must cover the copy of tcbInfo that is used: a second,
 // forged tcbInfo (duplicate key, nested, or escaped) never gets through.
 TEST_P(TdxCases, CollateralWithASecondTcbInfoIsRejected) {
-  TdxCollateral col{common::to_string(file(dir() / "tcb_info.json")), common::to_string(file(dir() / "qe_identity.json")),
-                    common::to_string(file(dir() / "tcb_signing_chain.pem"))};
-  const Bytes quote = file(dir() / "quote.bin");
+  TdxCollateral col{common::to_string(read_bytes(dir() / "tcb_info.json")), common::to_string(read_bytes(dir() / "qe_identity.json")),
+                    common::to_string(read_bytes(dir() / "tcb_signing_chain.pem"))};
+  const Bytes quote = read_bytes(dir() / "quote.bin");
   ASSERT_TRUE(verify_tdx_quote(quote, col, options()).ok());
   T3N_ASSERT_OK_AND_ASSIGN(std::string genuine, raw_json_object(col.tcb_info_json, "tcbInfo"));
   const std::string sig = common::parse_json(col.tcb_info_json)->at("signature").get<std::string>();
@@ -171,9 +165,9 @@ TEST(RawJson, ExtractsTheExactSignedBytes) {
 }
 
 TEST_P(TdxCases, CachedVerificationAgreesAndStillRejects) {
-  TdxCollateral col{common::to_string(file(dir() / "tcb_info.json")), common::to_string(file(dir() / "qe_identity.json")),
-                    common::to_string(file(dir() / "tcb_signing_chain.pem"))};
-  const Bytes quote = file(dir() / "quote.bin");
+  TdxCollateral col{common::to_string(read_bytes(dir() / "tcb_info.json")), common::to_string(read_bytes(dir() / "qe_identity.json")),
+                    common::to_string(read_bytes(dir() / "tcb_signing_chain.pem"))};
+  const Bytes quote = read_bytes(dir() / "quote.bin");
   VerificationCache cache;
   auto o = options();
   o.cache = &cache;
@@ -211,9 +205,9 @@ TEST_P(TdxCases, CachedVerificationAgreesAndStillRejects) {
 // signature, attestation key, QE report and signature, QE auth data), of both
 // collateral JSON texts, and of both CRLs. Each flip is rejected.
 TEST_P(TdxCases, EverySingleByteFlipIsRejected) {
-  TdxCollateral col{common::to_string(file(dir() / "tcb_info.json")), common::to_string(file(dir() / "qe_identity.json")),
-                    common::to_string(file(dir() / "tcb_signing_chain.pem"))};
-  const Bytes quote = file(dir() / "quote.bin");
+  TdxCollateral col{common::to_string(read_bytes(dir() / "tcb_info.json")), common::to_string(read_bytes(dir() / "qe_identity.json")),
+                    common::to_string(read_bytes(dir() / "tcb_signing_chain.pem"))};
+  const Bytes quote = read_bytes(dir() / "quote.bin");
   VerificationCache cache;  // flips elsewhere stay cheap; a changed input never hits
   auto o = options();
   o.cache = &cache;

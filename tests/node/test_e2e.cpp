@@ -339,15 +339,7 @@ TEST_F(NodeE2E, VerifiesTdxEvidenceOverRest) {
   EXPECT_FALSE(Json::parse(raw.Post("/api/verify/tee-attestation", nitro_body.dump(), "application/json")->body)["valid"].get<bool>());
 }
 
-std::string percent_encode(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    char buf[4];
-    std::snprintf(buf, sizeof buf, "%%%02X", c);
-    out += std::isalnum(c) ? std::string(1, static_cast<char>(c)) : std::string(buf);
-  }
-  return out;
-}
+using t3n::testing::percent_encode;
 
 // A node with attestation.pcs_url fetches collateral it lacks — only for a
 // quote whose PCK chain is genuine — verifies it, stores it, and uses it.
