@@ -40,23 +40,12 @@ Result<NitroPolicy> nitro_policy_from_config(const common::ConfigTable& t) {
     T3N_ASSIGN_OR_RETURN(p.pcrs[i], pcr_list(t, key));
   }
   T3N_ASSIGN_OR_RETURN(p.allow_debug, t.get_bool_or("nitro.allow_debug", false));
-  T3N_ASSIGN_OR_RETURN(auto age, t.get_uint_or("nitro.max_evidence_age_seconds",
-                                               static_cast<std::uint64_t>(p.max_evidence_age_seconds)));
-  if (age == 0 || age > 366ull * 24 * 3600)
-    return common::invalid_argument("nitro.max_evidence_age_seconds must be between 1 and one year");
-  p.max_evidence_age_seconds = static_cast<std::int64_t>(age);
+  T3N_ASSIGN_OR_RETURN(p.max_evidence_age_seconds,
+                       policy_evidence_age(t, "nitro.max_evidence_age_seconds", p.max_evidence_age_seconds));
   T3N_ASSIGN_OR_RETURN(p.user_data, expected_bytes(t, "nitro.user_data"));
   T3N_ASSIGN_OR_RETURN(p.nonce, expected_bytes(t, "nitro.nonce"));
   T3N_ASSIGN_OR_RETURN(p.public_key, expected_bytes(t, "nitro.public_key"));
-  if (t.contains("nitro.report_data")) {
-    T3N_ASSIGN_OR_RETURN(auto hex, t.get_string("nitro.report_data"));
-    auto bytes = common::hex_decode(hex);
-    if (!bytes.ok() || bytes->size() != 64)
-      return common::invalid_argument("nitro.report_data must be 64 bytes of hex (128 digits)");
-    ReportData rd{};
-    std::copy(bytes->begin(), bytes->end(), rd.begin());
-    p.report_data = rd;
-  }
+  T3N_ASSIGN_OR_RETURN(p.report_data, policy_report_data(t, "nitro.report_data"));
   return p;
 }
 

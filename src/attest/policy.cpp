@@ -44,6 +44,22 @@ ReportData node_key_binding(ByteView ed25519_public_key, ByteView mldsa65_public
   return out;
 }
 
+Result<std::int64_t> policy_evidence_age(const common::ConfigTable& t, const std::string& key, std::int64_t fallback) {
+  T3N_ASSIGN_OR_RETURN(auto age, t.get_uint_or(key, static_cast<std::uint64_t>(fallback)));
+  if (age == 0 || age > 366ull * 24 * 3600) return common::invalid_argument(key + " must be between 1 and one year");
+  return static_cast<std::int64_t>(age);
+}
+
+Result<std::optional<ReportData>> policy_report_data(const common::ConfigTable& t, const std::string& key) {
+  if (!t.contains(key)) return std::optional<ReportData>();
+  T3N_ASSIGN_OR_RETURN(auto hex, t.get_string(key));
+  auto bytes = common::hex_decode(hex);
+  if (!bytes.ok() || bytes->size() != 64) return common::invalid_argument(key + " must be 64 bytes of hex (128 digits)");
+  ReportData rd{};
+  std::copy(bytes->begin(), bytes->end(), rd.begin());
+  return std::optional<ReportData>(rd);
+}
+
 Result<TdxPolicy> tdx_policy_from_toml(std::string_view text, std::string source_name) {
   T3N_ASSIGN_OR_RETURN(auto t, common::ConfigTable::parse_string(text, std::move(source_name)));
   T3N_RETURN_IF_ERROR(t.reject_unknown_keys({kTdxPolicyKeys.begin(), kTdxPolicyKeys.end()}));
@@ -63,19 +79,9 @@ Result<TdxPolicy> tdx_policy_from_config(const common::ConfigTable& t) {
                                     "' is not one of UpToDate, SWHardeningNeeded, ConfigurationNeeded, "
                                     "ConfigurationAndSWHardeningNeeded, OutOfDate, OutOfDateConfigurationNeeded");
   T3N_ASSIGN_OR_RETURN(p.allow_debug, t.get_bool_or("tdx.allow_debug", false));
-  T3N_ASSIGN_OR_RETURN(auto age, t.get_uint_or("tdx.max_evidence_age_seconds", static_cast<std::uint64_t>(p.max_evidence_age_seconds)));
-  if (age == 0 || age > 366ull * 24 * 3600)
-    return common::invalid_argument("tdx.max_evidence_age_seconds must be between 1 and one year");
-  p.max_evidence_age_seconds = static_cast<std::int64_t>(age);
-  if (t.contains("tdx.report_data")) {
-    T3N_ASSIGN_OR_RETURN(auto hex, t.get_string("tdx.report_data"));
-    auto bytes = common::hex_decode(hex);
-    if (!bytes.ok() || bytes->size() != 64)
-      return common::invalid_argument("tdx.report_data must be 64 bytes of hex (128 digits)");
-    ReportData rd{};
-    std::copy(bytes->begin(), bytes->end(), rd.begin());
-    p.report_data = rd;
-  }
+  T3N_ASSIGN_OR_RETURN(p.max_evidence_age_seconds,
+                       policy_evidence_age(t, "tdx.max_evidence_age_seconds", p.max_evidence_age_seconds));
+  T3N_ASSIGN_OR_RETURN(p.report_data, policy_report_data(t, "tdx.report_data"));
   return p;
 }
 

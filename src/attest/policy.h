@@ -53,6 +53,11 @@ struct TdxPolicy {
 // Unknown keys, malformed hex and unknown statuses are errors.
 Result<TdxPolicy> tdx_policy_from_toml(std::string_view text, std::string source_name = "<policy>");
 
+// Policy keys every provider's table has, read the same way: the maximum
+// evidence age (1 s … one year) and the expected report data (128 hex digits).
+Result<std::int64_t> policy_evidence_age(const common::ConfigTable& config, const std::string& key, std::int64_t fallback);
+Result<std::optional<ReportData>> policy_report_data(const common::ConfigTable& config, const std::string& key);
+
 inline constexpr std::array<std::string_view, 10> kTdxPolicyKeys = {
     "tdx.mrtd", "tdx.rtmr0", "tdx.rtmr1", "tdx.rtmr2", "tdx.rtmr3", "tdx.mrconfigid",
     "tdx.minimum_tcb_status", "tdx.allow_debug", "tdx.max_evidence_age_seconds", "tdx.report_data"};

@@ -58,20 +58,9 @@ Result<SnpPolicy> snp_policy_from_config(const common::ConfigTable& t) {
   p.minimum_guest_svn = static_cast<std::uint32_t>(svn);
   T3N_ASSIGN_OR_RETURN(auto vmpl, bounded_uint(t, "snp.maximum_vmpl", p.maximum_vmpl, 3));
   p.maximum_vmpl = static_cast<std::uint32_t>(vmpl);
-  T3N_ASSIGN_OR_RETURN(auto age, t.get_uint_or("snp.max_evidence_age_seconds",
-                                               static_cast<std::uint64_t>(p.max_evidence_age_seconds)));
-  if (age == 0 || age > 366ull * 24 * 3600)
-    return common::invalid_argument("snp.max_evidence_age_seconds must be between 1 and one year");
-  p.max_evidence_age_seconds = static_cast<std::int64_t>(age);
-  if (t.contains("snp.report_data")) {
-    T3N_ASSIGN_OR_RETURN(auto hex, t.get_string("snp.report_data"));
-    auto bytes = common::hex_decode(hex);
-    if (!bytes.ok() || bytes->size() != 64)
-      return common::invalid_argument("snp.report_data must be 64 bytes of hex (128 digits)");
-    ReportData rd{};
-    std::copy(bytes->begin(), bytes->end(), rd.begin());
-    p.report_data = rd;
-  }
+  T3N_ASSIGN_OR_RETURN(p.max_evidence_age_seconds,
+                       policy_evidence_age(t, "snp.max_evidence_age_seconds", p.max_evidence_age_seconds));
+  T3N_ASSIGN_OR_RETURN(p.report_data, policy_report_data(t, "snp.report_data"));
   return p;
 }
 
