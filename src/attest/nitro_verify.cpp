@@ -1,5 +1,6 @@
 #include "attest/nitro_verify.h"
 
+#include "attest/openssl_ptr.h"
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -18,30 +19,14 @@
 namespace t3n::attest {
 namespace {
 
+using namespace detail;  // NOLINT: the module's OpenSSL deleters
+
 using cbor::Item;
 using cbor::Kind;
 
 constexpr std::int64_t kCoseAlgEs384 = -35;
 constexpr std::size_t kEs384SignatureBytes = 96;  // r ‖ s, 48 bytes each
 
-struct X509Deleter {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct EcdsaSigDeleter {
-  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
-struct BnDeleter {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-struct BioDeleter {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
 
 Status field_error(std::string_view field, std::string_view why) {
   return common::invalid_argument("Nitro document: " + std::string(field) + " " + std::string(why));
@@ -109,15 +94,9 @@ Status verify_es384(ByteView spki_der, ByteView message, ByteView raw_signature)
 }
 
 Result<std::string> pem_root_sha256(std::string_view pem) {
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  std::unique_ptr<X509, X509Deleter> cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  ERR_clear_error();
-  if (!cert) return common::invalid_argument("Nitro root PEM: unparsable certificate");
-  const int len = i2d_X509(cert.get(), nullptr);
-  if (len <= 0) return common::invalid_argument("Nitro root PEM: unencodable certificate");
-  Bytes der(static_cast<std::size_t>(len));
-  unsigned char* out = der.data();
-  i2d_X509(cert.get(), &out);
+  T3N_ASSIGN_OR_RETURN(X509Ptr cert, parse_pem_certificate(pem, "Nitro root PEM"));
+  const Bytes der = certificate_der(cert.get());
+  if (der.empty()) return common::invalid_argument("Nitro root PEM: unencodable certificate");
   return common::hex_encode(crypto::sha256(der));
 }
 

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "attest/openssl_ptr.h"
 #include "attest/x509_chain.h"
 #include "common/encoding.h"
 #include "common/files.h"
@@ -97,9 +98,8 @@ Result<std::string> issuer_chain(const Fetched& f, const char* header, const std
 Result<Bytes> crl_der(const std::string& body, const std::string& url) {
   if (!body.empty() && static_cast<std::uint8_t>(body[0]) == 0x30) return common::to_bytes(body);
   if (body.find("-----BEGIN X509 CRL-----") != std::string::npos) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(body.data(), static_cast<int>(body.size())), &BIO_free);
-    std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr),
-                                                             &X509_CRL_free);
+    std::unique_ptr<BIO, detail::BioDeleter> bio(BIO_new_mem_buf(body.data(), static_cast<int>(body.size())));
+    detail::CrlPtr crl(bio ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr) : nullptr);
     unsigned char* der = nullptr;
     const int n = crl ? i2d_X509_CRL(crl.get(), &der) : 0;
     if (n <= 0) return common::invalid_argument(url + ": unparsable PEM CRL");
@@ -154,10 +154,7 @@ Result<FetchedTdxCollateral> fetch_tdx_collateral(const PcsOptions& o, const std
 }
 
 Result<std::string> pck_ca_of_quote(const TdxQuote& quote) {
-  const std::string& leaf = quote.pck_chain_pem.front();
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(leaf.data(), static_cast<int>(leaf.size())), &BIO_free);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
-  if (!cert) return common::invalid_argument("unparsable PCK certificate");
+  T3N_ASSIGN_OR_RETURN(detail::X509Ptr cert, detail::parse_pem_certificate(quote.pck_chain_pem.front(), "PCK certificate"));
   char issuer[256] = {};
   X509_NAME_get_text_by_NID(X509_get_issuer_name(cert.get()), NID_commonName, issuer, sizeof issuer - 1);
   const std::string cn = issuer;

@@ -1,5 +1,6 @@
 #include "attest/snp_verify.h"
 
+#include "attest/openssl_ptr.h"
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
@@ -18,15 +19,9 @@
 namespace t3n::attest {
 namespace {
 
-struct X509Deleter { void operator()(X509* x) const { X509_free(x); } };
-struct BioDeleter { void operator()(BIO* b) const { BIO_free(b); } };
-struct PkeyDeleter { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
-struct MdCtxDeleter { void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); } };
-struct EcdsaSigDeleter { void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); } };
-struct BnDeleter { void operator()(BIGNUM* b) const { BN_free(b); } };
-struct ObjDeleter { void operator()(ASN1_OBJECT* o) const { ASN1_OBJECT_free(o); } };
+using namespace detail;  // NOLINT: the module's OpenSSL deleters
+
 struct OpensslFree { void operator()(unsigned char* d) const { OPENSSL_free(d); } };
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 
 Status fail(const std::string& why) { return common::verification_failed("snp: " + why); }
 Status malformed(const std::string& why) { return common::invalid_argument("snp: " + why); }
@@ -35,15 +30,10 @@ Status malformed(const std::string& why) { return common::invalid_argument("snp:
 Result<Bytes> pem_certificate_der(const std::string& pem, std::string_view what) {
   T3N_ASSIGN_OR_RETURN(auto certs, split_pem_certificates(pem));
   if (certs.size() != 1) return malformed(std::string(what) + ": expected exactly one PEM certificate");
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(certs.front().data(), static_cast<int>(certs.front().size())));
-  X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-  ERR_clear_error();
-  if (!cert) return malformed(std::string(what) + ": unparsable certificate");
-  const int len = i2d_X509(cert.get(), nullptr);
-  if (len <= 0) return malformed(std::string(what) + ": unencodable certificate");
-  Bytes der(static_cast<std::size_t>(len));
-  unsigned char* out = der.data();
-  i2d_X509(cert.get(), &out);
+  auto cert = parse_pem_certificate(certs.front(), what);
+  if (!cert.ok()) return malformed(std::string(what) + ": unparsable certificate");
+  Bytes der = certificate_der(cert->get());
+  if (der.empty()) return malformed(std::string(what) + ": unencodable certificate");
   return der;
 }
 

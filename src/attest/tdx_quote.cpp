@@ -1,5 +1,6 @@
 #include "attest/tdx_quote.h"
 
+#include "attest/openssl_ptr.h"
 #include "attest/x509_chain.h"
 
 #include <openssl/pem.h>
@@ -17,6 +18,8 @@
 
 namespace t3n::attest {
 namespace {
+
+using namespace detail;  // NOLINT: the module's OpenSSL deleters
 
 constexpr std::uint16_t kAttestationKeyEcdsaP256 = 2;
 constexpr std::uint32_t kTeeTypeTdx = 0x81;
@@ -102,15 +105,6 @@ Result<QeReport> parse_qe_report(ByteView raw) {
   return q;
 }
 
-struct X509Deleter { void operator()(X509* x) const { X509_free(x); } };
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
-
-Result<X509Ptr> parse_pem(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
-  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (!cert) return common::invalid_argument("tdx quote: unparsable certificate in the PCK chain");
-  return cert;
-}
 
 // --- a bounded DER walker for the SGX extension ---
 struct Der {
@@ -241,8 +235,8 @@ Status verify_tdx_quote_signatures(const TdxQuote& q, const CertCheckOptions& o)
 }
 
 Result<PckExtensions> pck_extensions(const std::string& pem) {
-  T3N_ASSIGN_OR_RETURN(X509Ptr cert, parse_pem(pem));
-  std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> oid(OBJ_txt2obj("1.2.840.113741.1.13.1", 1), &ASN1_OBJECT_free);
+  T3N_ASSIGN_OR_RETURN(X509Ptr cert, parse_pem_certificate(pem, "tdx quote: PCK certificate"));
+  std::unique_ptr<ASN1_OBJECT, ObjDeleter> oid(OBJ_txt2obj("1.2.840.113741.1.13.1", 1));
   const int idx = X509_get_ext_by_OBJ(cert.get(), oid.get(), -1);
   if (idx < 0) return common::invalid_argument("PCK certificate has no SGX extension");
   ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert.get(), idx));

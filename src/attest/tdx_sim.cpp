@@ -1,5 +1,6 @@
 #include "attest/tdx_sim.h"
 
+#include "attest/openssl_ptr.h"
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -22,23 +23,10 @@
 namespace t3n::attest {
 namespace {
 
+using namespace detail;  // NOLINT: the module's OpenSSL deleters
+
 using common::Json;
 
-struct X509Deleter { void operator()(X509* p) const { X509_free(p); } };
-struct CrlDeleter { void operator()(X509_CRL* p) const { X509_CRL_free(p); } };
-struct NameDeleter { void operator()(X509_NAME* p) const { X509_NAME_free(p); } };
-struct PkeyDeleter { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
-struct PkeyCtxDeleter { void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); } };
-struct ExtDeleter { void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); } };
-struct ObjDeleter { void operator()(ASN1_OBJECT* p) const { ASN1_OBJECT_free(p); } };
-struct OctetDeleter { void operator()(ASN1_OCTET_STRING* p) const { ASN1_OCTET_STRING_free(p); } };
-struct IntegerDeleter { void operator()(ASN1_INTEGER* p) const { ASN1_INTEGER_free(p); } };
-struct TimeDeleter { void operator()(ASN1_TIME* p) const { ASN1_TIME_free(p); } };
-struct BldDeleter { void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); } };
-struct ParamDeleter { void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); } };
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
-using CrlPtr = std::unique_ptr<X509_CRL, CrlDeleter>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 
 Status openssl_failure(const std::string& what) {
   ERR_clear_error();

@@ -1,5 +1,6 @@
 #include "attest/x509_chain.h"
 
+#include "attest/openssl_ptr.h"
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -14,22 +15,34 @@
 #include "crypto/hash.h"
 
 namespace t3n::attest {
-namespace {
 
-struct X509Deleter { void operator()(X509* x) const { X509_free(x); } };
-struct StoreDeleter { void operator()(X509_STORE* s) const { X509_STORE_free(s); } };
-struct StoreCtxDeleter { void operator()(X509_STORE_CTX* s) const { X509_STORE_CTX_free(s); } };
-struct StackDeleter { void operator()(STACK_OF(X509)* s) const { sk_X509_pop_free(s, X509_free); } };
-struct CrlDeleter { void operator()(X509_CRL* c) const { X509_CRL_free(c); } };
-using X509Ptr = std::unique_ptr<X509, X509Deleter>;
+namespace detail {
 
-Result<X509Ptr> parse_pem(const std::string& pem, std::string_view what) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
-  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+Result<X509Ptr> parse_pem_certificate(std::string_view pem, std::string_view what) {
+  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   ERR_clear_error();
   if (!cert) return common::invalid_argument(std::string(what) + ": unparsable certificate");
   return cert;
 }
+
+Bytes certificate_der(const X509* cert) {
+  const int len = i2d_X509(cert, nullptr);
+  if (len <= 0) {
+    ERR_clear_error();
+    return {};
+  }
+  Bytes der(static_cast<std::size_t>(len));
+  unsigned char* out = der.data();
+  i2d_X509(cert, &out);
+  return der;
+}
+
+}  // namespace detail
+namespace {
+
+using namespace detail;  // NOLINT: the module's OpenSSL deleters
+
 
 std::time_t to_time(const ASN1_TIME* t, std::time_t fallback) {
   std::tm tm{};
@@ -107,7 +120,7 @@ Result<std::time_t> crl_next_update(ByteView crl_der) {
 }
 
 Result<std::string> certificate_common_name(const std::string& pem) {
-  T3N_ASSIGN_OR_RETURN(X509Ptr cert, parse_pem(pem, "certificate"));
+  T3N_ASSIGN_OR_RETURN(X509Ptr cert, parse_pem_certificate(pem, "certificate"));
   char cn[256] = {};
   if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert.get()), NID_commonName, cn, sizeof cn - 1) < 0) {
     ERR_clear_error();
@@ -119,7 +132,7 @@ Result<std::string> certificate_common_name(const std::string& pem) {
 Result<Bytes> verify_chain_to_pinned_root(const std::vector<std::string>& pem_chain, const CertCheckOptions& o,
                                           std::string_view what) {
   return verify_cached(pem_chain, o, what, LeafKeyForm::kP256Point,
-                       [&](const std::string& pem) { return parse_pem(pem, what); });
+                       [&](const std::string& pem) { return parse_pem_certificate(pem, what); });
 }
 
 Result<Bytes> verify_der_chain_to_pinned_root(const std::vector<Bytes>& der_chain, const CertCheckOptions& o,
@@ -140,11 +153,8 @@ Result<Bytes> verify_uncached(std::vector<X509Ptr> certs, const CertCheckOptions
                               LeafKeyForm form, VerificationCache::Chain* window) {
   auto fail = [&](const std::string& why) { return common::verification_failed(std::string(what) + ": " + why); };
   if (certs.size() < 2) return fail("needs at least a leaf and the root");
-  const int len = i2d_X509(certs.back().get(), nullptr);
-  if (len <= 0) return fail("root encoding");
-  Bytes root(static_cast<std::size_t>(len));
-  unsigned char* p = root.data();
-  i2d_X509(certs.back().get(), &p);
+  const Bytes root = certificate_der(certs.back().get());
+  if (root.empty()) return fail("root encoding");
   if (common::hex_encode(crypto::sha256(root)) != o.root_ca_sha256) return fail("does not end at the pinned root CA");
   // Every failure below clears OpenSSL's thread-local error queue, so no
   // stale error is reported to the next caller on this thread.
