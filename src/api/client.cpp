@@ -5,6 +5,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "common/clock.h"
 #include "common/encoding.h"
 #include "crypto/ed25519.h"
 #include "crypto/p256.h"
@@ -16,11 +17,7 @@ namespace t3n::api {
 
 using identity::KeyType;
 
-std::uint64_t unix_ms_now() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
+std::uint64_t unix_ms_now() { return common::system_now_ms(); }
 
 struct RequestSigner::Impl {
   KeyType type;
@@ -88,11 +85,11 @@ KeyType RequestSigner::type() const { return impl_->type; }
 SecretBytes RequestSigner::secret() const { return impl_->secret.clone(); }
 
 Result<HeaderFields> RequestSigner::sign(std::string_view method, std::string_view path, ByteView body,
-                                         std::uint64_t now_ms) const {
+                                         std::uint64_t now_ms, std::string_view audience) const {
   Bytes nonce_bytes(18);
   T3N_RETURN_IF_ERROR(crypto::random_bytes(nonce_bytes));
   const std::string nonce = common::base64url_encode(nonce_bytes);
-  const std::string message = identity::request_signing_message(method, path, body, now_ms, nonce, impl_->did);
+  const std::string message = identity::request_signing_message(method, path, body, now_ms, nonce, impl_->did, audience);
   const ByteView m = common::as_bytes(message);
   Bytes sig;
   switch (impl_->type) {
@@ -127,6 +124,7 @@ struct NodeClient::Impl {
   httplib::Client http;
   std::mutex mu;
   std::optional<OhttpKeyConfig> config;
+  std::optional<std::string> audience;
   std::atomic<std::uint64_t> next_id{1};
   Impl(std::string url, std::chrono::milliseconds timeout) : base_url(url), http(url) {
     const auto secs = static_cast<time_t>(timeout.count() / 1000);
@@ -174,6 +172,25 @@ Result<OhttpKeyConfig> NodeClient::key_config() {
   return *chosen;
 }
 
+void NodeClient::set_trusted(OhttpKeyConfig config, std::string audience) {
+  std::lock_guard lock(impl_->mu);
+  impl_->config = std::move(config);
+  impl_->audience = std::move(audience);
+}
+
+Result<std::string> NodeClient::audience() {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->audience) return *impl_->audience;
+  }
+  T3N_ASSIGN_OR_RETURN(common::Json manifest, get_json("/api/trust-manifest"));
+  T3N_ASSIGN_OR_RETURN(std::string ed, common::json_string(manifest, "ed25519_public_key"));
+  T3N_ASSIGN_OR_RETURN(Bytes key, common::base64url_decode(ed));
+  std::lock_guard lock(impl_->mu);
+  impl_->audience = identity::audience_of(key);
+  return *impl_->audience;
+}
+
 Result<BhttpResponse> NodeClient::ohttp(const BhttpRequest& inner) {
   T3N_ASSIGN_OR_RETURN(OhttpKeyConfig config, key_config());
   const auto [kdf, aead] = config.algorithms.front();
@@ -196,7 +213,8 @@ Result<common::Json> NodeClient::rpc(const std::string& method, const common::Js
   const std::string body = request.dump();
   BhttpRequest inner{"POST", "https", "t3n", "/api/rpc", {{"content-type", "application/json"}}, common::to_bytes(body), {}};
   if (signer != nullptr) {
-    T3N_ASSIGN_OR_RETURN(HeaderFields auth, signer->sign("POST", "/api/rpc", inner.content, unix_ms_now()));
+    T3N_ASSIGN_OR_RETURN(std::string aud, audience());
+    T3N_ASSIGN_OR_RETURN(HeaderFields auth, signer->sign("POST", "/api/rpc", inner.content, unix_ms_now(), aud));
     inner.headers.insert(inner.headers.end(), auth.begin(), auth.end());
   }
   std::string response_body;

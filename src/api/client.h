@@ -27,9 +27,10 @@ class RequestSigner {
   const std::string& did() const;
   identity::KeyType type() const;
   SecretBytes secret() const;
-  // The four t3n-* authentication headers for this request.
+  // The four t3n-* authentication headers for this request, signed for
+  // `audience` (identity::audience_of the node's attested Ed25519 key).
   Result<HeaderFields> sign(std::string_view method, std::string_view path, ByteView body,
-                            std::uint64_t now_ms) const;
+                            std::uint64_t now_ms, std::string_view audience) const;
 
  private:
   struct Impl;
@@ -53,6 +54,12 @@ class NodeClient {
   Result<common::Json> get_json(const std::string& path);
   // The OHTTP key configuration in use (fetched from the node).
   Result<OhttpKeyConfig> key_config();
+  // Pins the key configuration and audience a verified attestation gave.
+  void set_trusted(OhttpKeyConfig config, std::string audience);
+  // The audience requests are signed for: the pinned one, else computed from
+  // the node's trust manifest (NOT verified — callers that send private data
+  // verify the attestation first and call set_trusted).
+  Result<std::string> audience();
 
   // Lower level: one encrypted inner request, returning the inner response.
   Result<BhttpResponse> ohttp(const BhttpRequest& inner);

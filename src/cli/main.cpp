@@ -1,6 +1,9 @@
 // t3n — the T3N command-line client: keys and DIDs, contract deploy and
 // calls over Oblivious HTTP (X-Wing), private data, receipts and proofs.
 #include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <thread>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -142,7 +145,7 @@ int run(int argc, char** argv) {
   keygen->add_flag("--force", force, "Overwrite an existing key file");
 
   auto* status = app.add_subcommand("status", "Show the node's status");
-  auto* whoami = app.add_subcommand("whoami", "Show your T3N identity (creates it on first contact)");
+  auto* whoami = app.add_subcommand("whoami", "Show your T3N identity (a user exists once you have changed state)");
 
   auto* call = app.add_subcommand("call", "Call a contract function over OHTTP (attestation checked first)");
   std::string script, function, input = "null", version;
@@ -447,7 +450,12 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (receipt->parsed()) {
+    // The node signs at least once a second; until then the receipt is pending (202).
     auto r = client.get_json("/api/receipt?seqno=" + std::to_string(seqno));
+    for (int i = 0; i < 40 && !r.ok() && r.status().message().find("HTTP 202") != std::string::npos; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      r = client.get_json("/api/receipt?seqno=" + std::to_string(seqno));
+    }
     if (!r.ok()) return fail(r.status());
     auto parsed = store::receipt_from_json(*r);
     if (!parsed.ok()) return fail(parsed.status());
@@ -490,7 +498,10 @@ int run(int argc, char** argv) {
   if (whoami->parsed()) {
     auto r = client.rpc("identity.whoami", Json::object(), &*signer);
     if (!r.ok()) return fail(r.status());
-    print(o, *r, (*r)["did"].get<std::string>() + " (authenticated as " + (*r)["authenticator"].get<std::string>() + ")");
+    const std::string authenticator = r->value("authenticator", std::string());
+    const Json did = r->value("did", Json(nullptr));
+    print(o, *r, did.is_string() ? did.get<std::string>() + " (authenticated as " + authenticator + ")"
+                                 : "no T3N user yet for " + authenticator + " (one is created by your first state-changing call)");
     return 0;
   }
   if (call->parsed()) {

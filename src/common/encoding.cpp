@@ -114,6 +114,15 @@ Result<Bytes> hex_decode(std::string_view text) {
   return out;
 }
 
+Result<Bytes> hex_decode_canonical(std::string_view text, std::size_t size) {
+  if (text.size() != 2 * size)
+    return invalid_argument("hex: expected " + std::to_string(2 * size) + " lower-case digits, got " + std::to_string(text.size()) +
+                            " characters");
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if (!((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f'))) return bad_char("hex", i);
+  return hex_decode(text);
+}
+
 std::string base64url_encode(ByteView data) { return base64_encode_with(data, kB64Url, false); }
 
 Result<Bytes> base64url_decode(std::string_view text) {

@@ -15,6 +15,9 @@ namespace t3n::common {
 std::string hex_encode(ByteView data);
 // Accepts upper or lower case and an optional "0x" prefix.
 Result<Bytes> hex_decode(std::string_view text);
+// The canonical form only: lower case, no prefix, exactly `size` bytes
+// (identifiers such as tenant ids, where two spellings must not mean one id).
+Result<Bytes> hex_decode_canonical(std::string_view text, std::size_t size);
 
 // An RFC 3339 UTC timestamp with second precision, "2025-06-19T22:32:27Z"
 // (the form of PCS collateral dates and of --at), as seconds since the epoch.

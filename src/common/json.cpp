@@ -43,7 +43,10 @@ Result<Json> parse_json(std::string_view text, std::size_t max_depth) {
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {
+    // nlohmann appends "; last read: '<input bytes>'": never echo input
+    // (it may be private, or not UTF-8).
     std::string what = e.what();
+    if (auto last = what.find("; last read"); last != std::string::npos) what.resize(last);
     auto colon = what.find(": ");
     return invalid_argument("invalid JSON at byte " + std::to_string(e.byte) + ": " +
                             (colon == std::string::npos ? what : what.substr(colon + 2)));

@@ -135,4 +135,12 @@ Status check_delegation(const std::vector<AgentGrant>& grants, const std::vector
                                    " on this user's data");
 }
 
+Bytes DelegationsCodec::encode(const Delegations& d) { return common::to_bytes(d.payload.dump()); }
+
+Result<Delegations> DelegationsCodec::decode(ByteView b) {
+  T3N_ASSIGN_OR_RETURN(common::Json payload, common::parse_json(common::to_string(b)));
+  T3N_ASSIGN_OR_RETURN(auto grants, parse_delegations(payload));
+  return Delegations{std::move(payload), std::move(grants)};
+}
+
 }  // namespace t3n::identity

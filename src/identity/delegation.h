@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/json.h"
+#include "store/table.h"
 #include "common/status.h"
 
 namespace t3n::identity {
@@ -32,6 +33,20 @@ Result<std::vector<AgentGrant>> parse_delegations(const common::Json& payload);
 // kPermissionDenied naming what is missing otherwise.
 Status check_delegation(const std::vector<AgentGrant>& grants, const std::vector<std::string>& agent_dids,
                         const std::string& script, const std::string& version, const std::string& function);
+
+// The delegations a user has granted, as stored: the payload the user sent
+// (T3N's shape, kept as is) and its parsed grants.
+struct Delegations {
+  common::Json payload;
+  std::vector<AgentGrant> grants;
+};
+struct DelegationsCodec {
+  using Value = Delegations;
+  static Bytes encode(const Delegations& d);
+  static Result<Delegations> decode(ByteView b);
+};
+// user id → the delegations that user granted.
+inline constexpr store::TableDef<store::BytesCodec, DelegationsCodec> kDelegationsTable{"auth"};
 
 // Cargo-style semver requirements: "1.2.3", "=1.2.3", "^1.2", "~1.2.3", ">=1.0, <2.0", "*".
 Result<bool> version_matches(std::string_view requirement, std::string_view version);

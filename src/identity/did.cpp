@@ -1,5 +1,7 @@
 #include "identity/did.h"
 
+#include <charconv>
+
 #include <cctype>
 
 #include "common/encoding.h"
@@ -33,13 +35,18 @@ Result<ParsedDid> parse_did(std::string_view did) {
     std::string_view rest = did.substr(15);
     auto colon = rest.find(':');
     if (colon == std::string_view::npos || colon == 0) return bad("did:pkh needs eip155:<chain>:<address>");
-    for (char c : rest.substr(0, colon))
-      if (!std::isdigit(static_cast<unsigned char>(c))) return bad("did:pkh chain id must be decimal");
+    const std::string_view chain_text = rest.substr(0, colon);
+    std::uint64_t chain = 0;
+    auto [end, ec] = std::from_chars(chain_text.data(), chain_text.data() + chain_text.size(), chain);
+    if (ec != std::errc() || end != chain_text.data() + chain_text.size() || chain_text.size() > 19)
+      return bad("did:pkh chain id must be decimal");
     std::string_view addr = rest.substr(colon + 1);
     if (addr.size() != 42 || addr.rfind("0x", 0) != 0) return bad("did:pkh address must be 0x + 40 hex");
-    auto bytes = common::hex_decode(addr);
+    auto bytes = common::hex_decode(addr.substr(2));
     if (!bytes.ok()) return bad("did:pkh address must be hex");
-    return ParsedDid{std::string(did), KeyType::kEthereumAddress, *bytes};
+    // One wallet, one DID: the text is canonical (lower case, chain without
+    // leading zeros) whatever case (EIP-55 or not) the client wrote.
+    return ParsedDid{did_pkh_of(*bytes, chain), KeyType::kEthereumAddress, *bytes};
   }
   return bad("unsupported DID method (did:key and did:pkh:eip155 are accepted)");
 }
@@ -97,8 +104,8 @@ std::string t3n_did(ByteView id20) { return "did:t3n:" + common::hex_encode(id20
 
 Result<Bytes> parse_t3n_did(std::string_view did) {
   if (did.rfind("did:t3n:", 0) != 0 || did.size() != 48) return common::invalid_argument("not a did:t3n");
-  auto b = common::hex_decode(did.substr(8));
-  if (!b.ok()) return common::invalid_argument("did:t3n id must be 40 hex characters");
+  auto b = common::hex_decode_canonical(did.substr(8), 20);
+  if (!b.ok()) return common::invalid_argument("did:t3n id must be 40 lower-case hex characters");
   return b;
 }
 

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -106,8 +107,8 @@ int contract_run(const ContractRun& opts, const common::Logger& log) {
   ctx.tx = &tx;
   ctx.contract_id = opts.contract_id;
   ctx.tenant_tid = opts.tenant;
-  auto did = common::hex_decode(opts.tenant);
-  if (!did.ok() || did->size() != 20) return fail(common::invalid_argument("--tenant must be 40 hex characters"));
+  auto did = common::hex_decode_canonical(opts.tenant, 20);
+  if (!did.ok()) return fail(common::invalid_argument("--tenant must be 40 lower-case hex characters"));
   ctx.tenant_did = *did;
   ctx.cluster_timestamp_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
@@ -173,7 +174,21 @@ class SignalStop {
   std::thread waiter_;
 };
 
-int serve(NodeConfig config, const common::Logger& log, const std::string& contracts_dir) {
+// The ready signal: once the node listens, its URL and a newline are written
+// to --ready-fd (a pipe a supervisor or test holds), which is then closed.
+void signal_ready(int fd, const std::string& url) {
+  if (fd < 0) return;
+  const std::string line = url + "\n";
+  std::size_t off = 0;
+  while (off < line.size()) {
+    const ssize_t n = ::write(fd, line.data() + off, line.size() - off);
+    if (n <= 0) break;
+    off += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+}
+
+int serve(NodeConfig config, const common::Logger& log, const std::string& contracts_dir, int ready_fd) {
   SignalStop signals;
   const bool dev = config.dev;
   auto node = Node::create(config, log);
@@ -200,6 +215,7 @@ int serve(NodeConfig config, const common::Logger& log, const std::string& contr
   Status s = (*node)->run([&](int port) {
     const std::string url = "http://" + config.listen_host + ":" + std::to_string(port);
     std::printf("t3nd %s listening on %s%s\n", T3N_VERSION, url.c_str(), dev ? " (dev mode: simulated TEE)" : "");
+    signal_ready(ready_fd, url);
     if (dev) {
       std::printf("\nTry it (OHTTP + X-Wing, DID-signed):\n"
                   "  build/bin/t3n --node %s keygen\n"
@@ -225,6 +241,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("t3nd ") + T3N_VERSION);
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
+  int ready_fd = -1;
+  app.add_option("--ready-fd", ready_fd, "Write the URL to this file descriptor once listening, then close it");
   app.require_subcommand(0, 1);
   auto* dev = app.add_subcommand("dev", "Run a one-node development cluster (simulated TEE)");
   NodeConfig dev_config;
@@ -236,6 +254,10 @@ int main(int argc, char** argv) {
   dev->add_option("--data", data_dir, "Data directory")->capture_default_str();
   dev->add_option("--contracts", contracts_dir, "Directory of example contracts to deploy (build/contracts)");
   dev->add_flag("--dev-plaintext", dev_config.dev_plaintext, "Also serve plaintext /api/rpc (debugging only)");
+  dev->add_option("--operator", dev_config.operators, "A DID allowed the operator endpoints (repeatable)");
+  dev->add_option("--signature-interval-ms", dev_config.signature_interval_ms,
+                  "Sign unsigned entries at least this often (0 = every 100 entries only)")
+      ->capture_default_str();
   dev->add_option("--pcs", dev_config.pcs_url, "PCS/PCCS base URL for TDX collateral the node lacks (attestation.pcs_url)");
   auto* start = app.add_subcommand("start", "Run a node from a configuration file");
   std::string config_path;
@@ -271,7 +293,7 @@ int main(int argc, char** argv) {
       auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
       if (!ec) contracts_dir = (exe.parent_path().parent_path() / "contracts").string();
     }
-    return serve(dev_config, log, contracts_dir);
+    return serve(dev_config, log, contracts_dir, ready_fd);
   }
   if (start->parsed()) {
     auto cfg = load_node_config(config_path);
@@ -280,7 +302,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (run_self_test(log) != 0) return 1;
-    return serve(*cfg, log, "");
+    return serve(*cfg, log, "", ready_fd);
   }
   std::printf("%s", app.help().c_str());
   return 0;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/json.h"
 #include "common/log.h"
@@ -25,6 +26,11 @@ struct NodeConfig {
   // the operator placed under <data_dir>/collateral/<fmspc>/).
   std::string pcs_url;
   std::string node_id = "node-1";
+  // A signature entry (receipts) at least this often while entries are
+  // unsigned; 0 = only every 100 entries (tests that count entries).
+  std::uint64_t signature_interval_ms = 1000;
+  // DIDs (did:key / did:pkh) allowed the operator endpoints (api.operators).
+  std::vector<std::string> operators;
 };
 
 // Reads node.toml (see config/node.example.toml).

@@ -115,6 +115,11 @@ class Transaction {
   Status set_claims_digest(ByteView digest);
   Status create_map(MapSpec spec);
 
+  // The node's own rows (the caller's replay entry, a new user) join a
+  // contract's transaction after the contract has run, so they commit with
+  // its writes or not at all. Later operations are checked as the system's.
+  void continue_as_system() { principal_ = Principal::system(); }
+
   Seqno snapshot() const { return snapshot_; }
   bool has_writes() const { return !writes_.empty(); }
   const Principal& principal() const { return principal_; }

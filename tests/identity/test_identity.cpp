@@ -9,6 +9,9 @@
 namespace t3n::identity {
 namespace {
 
+const std::string kAud = audience_of(Bytes(32, 0x11));
+
+
 TEST(Did, EveryKeyTypeSignsAndVerifies) {
   for (KeyType t : {KeyType::kEd25519, KeyType::kSecp256k1, KeyType::kP256, KeyType::kEthereumAddress}) {
     auto signer = api::RequestSigner::generate(t);
@@ -17,11 +20,11 @@ TEST(Did, EveryKeyTypeSignsAndVerifies) {
     ASSERT_TRUE(parsed.ok()) << signer->did() << ": " << parsed.status().to_string();
     EXPECT_EQ(parsed->type, t);
     const std::string body = "{}";
-    auto headers = signer->sign("POST", "/api/rpc", common::as_bytes(body), 1000);
+    auto headers = signer->sign("POST", "/api/rpc", common::as_bytes(body), 1000, kAud);
     ASSERT_TRUE(headers.ok());
     std::map<std::string, std::string> h(headers->begin(), headers->end());
     auto sig = common::base64url_decode(h["t3n-signature"]);
-    const std::string msg = request_signing_message("POST", "/api/rpc", common::as_bytes(body), 1000, h["t3n-nonce"], signer->did());
+    const std::string msg = request_signing_message("POST", "/api/rpc", common::as_bytes(body), 1000, h["t3n-nonce"], signer->did(), kAud);
     EXPECT_TRUE(verify_did_signature(*parsed, common::as_bytes(msg), *sig).ok()) << signer->did();
     EXPECT_EQ(verify_did_signature(*parsed, common::as_bytes(msg + "x"), *sig).code(), ErrorCode::kUnauthenticated);
   }
@@ -50,7 +53,7 @@ TEST(RequestAuth, FreshnessReplayAndHeaders) {
   ReplayGuard guard(std::chrono::minutes(5));
   const std::string body = R"({"a":1})";
   const std::uint64_t now = 1'700'000'000'000;
-  auto headers = *signer->sign("POST", "/api/rpc", common::as_bytes(body), now);
+  auto headers = *signer->sign("POST", "/api/rpc", common::as_bytes(body), now, kAud);
   auto lookup = [&](const api::HeaderFields& hs) {
     return [hs](std::string_view n) {
       for (const auto& [k, v] : hs)
@@ -58,27 +61,85 @@ TEST(RequestAuth, FreshnessReplayAndHeaders) {
       return std::string();
     };
   };
-  EXPECT_TRUE(authenticate_request("POST", "/api/rpc", common::as_bytes(body), lookup(headers), guard, now + 1000).ok());
-  auto replay = authenticate_request("POST", "/api/rpc", common::as_bytes(body), lookup(headers), guard, now + 2000);
+  EXPECT_TRUE(authenticate_request("POST", "/api/rpc", common::as_bytes(body), lookup(headers), kAud, guard, now + 1000).ok());
+  auto replay = authenticate_request("POST", "/api/rpc", common::as_bytes(body), lookup(headers), kAud, guard, now + 2000);
   ASSERT_FALSE(replay.ok());
   EXPECT_NE(replay.status().message().find("replayed"), std::string::npos);
   // Body, path or method changed: the signature no longer matches.
-  auto fresh = *signer->sign("POST", "/api/rpc", common::as_bytes(body), now);
-  EXPECT_FALSE(authenticate_request("POST", "/api/rpc", common::as_bytes(R"({"a":2})"), lookup(fresh), guard, now).ok());
-  EXPECT_FALSE(authenticate_request("POST", "/api/other", common::as_bytes(body), lookup(fresh), guard, now).ok());
+  auto fresh = *signer->sign("POST", "/api/rpc", common::as_bytes(body), now, kAud);
+  EXPECT_FALSE(authenticate_request("POST", "/api/rpc", common::as_bytes(R"({"a":2})"), lookup(fresh), kAud, guard, now).ok());
+  EXPECT_FALSE(authenticate_request("POST", "/api/other", common::as_bytes(body), lookup(fresh), kAud, guard, now).ok());
   // Stale and future timestamps.
-  auto old = *signer->sign("POST", "/api/rpc", common::as_bytes(body), now - 600'000);
-  EXPECT_NE(authenticate_request("POST", "/api/rpc", common::as_bytes(body), lookup(old), guard, now).status().message().find("too old"),
+  auto old = *signer->sign("POST", "/api/rpc", common::as_bytes(body), now - 600'000, kAud);
+  EXPECT_NE(authenticate_request("POST", "/api/rpc", common::as_bytes(body), lookup(old), kAud, guard, now).status().message().find("too old"),
             std::string::npos);
-  auto future = *signer->sign("POST", "/api/rpc", common::as_bytes(body), now + 600'000);
-  EXPECT_FALSE(authenticate_request("POST", "/api/rpc", common::as_bytes(body), lookup(future), guard, now).ok());
+  auto future = *signer->sign("POST", "/api/rpc", common::as_bytes(body), now + 600'000, kAud);
+  EXPECT_FALSE(authenticate_request("POST", "/api/rpc", common::as_bytes(body), lookup(future), kAud, guard, now).ok());
   // Missing or malformed headers.
-  EXPECT_EQ(authenticate_request("POST", "/api/rpc", common::as_bytes(body), lookup({}), guard, now).status().code(),
+  EXPECT_EQ(authenticate_request("POST", "/api/rpc", common::as_bytes(body), lookup({}), kAud, guard, now).status().code(),
             ErrorCode::kUnauthenticated);
   auto short_nonce = fresh;
   for (auto& [k, v] : short_nonce)
     if (k == "t3n-nonce") v = "abc";
-  EXPECT_FALSE(authenticate_request("POST", "/api/rpc", common::as_bytes(body), lookup(short_nonce), guard, now).ok());
+  EXPECT_FALSE(authenticate_request("POST", "/api/rpc", common::as_bytes(body), lookup(short_nonce), kAud, guard, now).ok());
+}
+
+// Defect (issue 10): a request signed for one node ran on any other node
+// (the signature named no audience).
+TEST(RequestAuth, ARequestSignedForOneNodeIsRefusedByAnother) {
+  auto signer = api::RequestSigner::generate(KeyType::kEd25519);
+  ReplayGuard guard(std::chrono::minutes(5));
+  const std::string body = R"({"a":1})";
+  const std::uint64_t now = 1'700'000'000'000;
+  const std::string other = audience_of(Bytes(32, 0x22));
+  ASSERT_NE(other, kAud);
+  auto headers = *signer->sign("POST", "/api/rpc", common::as_bytes(body), now, kAud);
+  auto lookup = [&headers](std::string_view n) {
+    for (const auto& [k, v] : headers)
+      if (k == n) return v;
+    return std::string();
+  };
+  auto refused = authenticate_request("POST", "/api/rpc", common::as_bytes(body), lookup, other, guard, now);
+  EXPECT_EQ(refused.status().code(), ErrorCode::kUnauthenticated);
+  auto ok = authenticate_request("POST", "/api/rpc", common::as_bytes(body), lookup, kAud, guard, now);
+  ASSERT_TRUE(ok.ok()) << ok.status().to_string();
+  // The replay key orders by expiry and names the request, not its contents.
+  EXPECT_EQ(ok->replay_key.size(), 8u + 32u);
+  EXPECT_EQ(ok->replay_expiry_ms, now + 300'000);
+}
+
+// Defect (issue 10): when full, the guard evicted unexpired nonces, so a
+// flood made room for a replay. It now refuses instead.
+TEST(RequestAuth, TheReplayGuardFailsClosedWhenFull) {
+  ReplayGuard guard(std::chrono::minutes(5), 3);
+  const std::uint64_t now = 1'700'000'000'000;
+  ASSERT_TRUE(guard.check_and_record("did:a", "nonce-0000000000001", now, now).ok());
+  ASSERT_TRUE(guard.check_and_record("did:a", "nonce-0000000000002", now, now).ok());
+  ASSERT_TRUE(guard.check_and_record("did:a", "nonce-0000000000003", now, now).ok());
+  EXPECT_EQ(guard.check_and_record("did:a", "nonce-0000000000004", now, now).code(), ErrorCode::kResourceExhausted);
+  // The first nonce is still remembered: its replay is refused as a replay.
+  EXPECT_EQ(guard.check_and_record("did:a", "nonce-0000000000001", now, now + 1).code(), ErrorCode::kUnauthenticated);
+  // Once the window has passed, room is made by expiry only.
+  EXPECT_TRUE(guard.check_and_record("did:a", "nonce-0000000000005", now + 300'001, now + 300'001).ok());
+  EXPECT_EQ(guard.size(), 1u);
+}
+
+// Defect (issue 10): did:pkh users were keyed by the raw text (one wallet,
+// two users); hex ids accepted 0x and upper case (a 19-byte tenant passed).
+TEST(Did, OneWalletHasOneCanonicalDid) {
+  auto lower = parse_did("did:pkh:eip155:1:0x2c7536e3605d9c16a7a3d7b1898e529396a65c23");
+  auto mixed = parse_did("did:pkh:eip155:01:0x2C7536E3605D9C16A7A3d7b1898e529396a65c23");
+  ASSERT_TRUE(lower.ok());
+  ASSERT_TRUE(mixed.ok()) << mixed.status().to_string();
+  EXPECT_EQ(lower->did, mixed->did);
+  EXPECT_EQ(lower->did, "did:pkh:eip155:1:0x2c7536e3605d9c16a7a3d7b1898e529396a65c23");
+  EXPECT_FALSE(parse_did("did:pkh:eip155:99999999999999999999999:0x2c7536e3605d9c16a7a3d7b1898e529396a65c23").ok());
+  EXPECT_FALSE(parse_t3n_did("did:t3n:" + std::string(40, 'A')).ok());
+  EXPECT_FALSE(parse_t3n_did("did:t3n:0x" + std::string(38, 'a')).ok());
+  EXPECT_TRUE(common::hex_decode_canonical(std::string(40, 'a'), 20).ok());
+  EXPECT_FALSE(common::hex_decode_canonical("0x" + std::string(38, 'a'), 20).ok());
+  EXPECT_FALSE(common::hex_decode_canonical(std::string(40, 'A'), 20).ok());
+  EXPECT_FALSE(common::hex_decode_canonical(std::string(38, 'a'), 20).ok());
 }
 
 TEST(Delegation, VersionRequirements) {

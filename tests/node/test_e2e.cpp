@@ -17,6 +17,7 @@
 #include "store/receipt.h"
 #include "store/state_tree.h"
 #include "store/store_test_util.h"
+#include "dev_node.h"
 #include "test_util.h"
 
 namespace t3n {
@@ -26,51 +27,8 @@ using common::Json;
 
 constexpr std::string_view kMarker = "MarkerPII-Q7Z9-alice@example.com";
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Runs `t3nd dev` with its output captured in a file; stops it with SIGTERM.
-class DevNode {
- public:
-  explicit DevNode(const std::filesystem::path& dir, std::vector<std::string> extra = {})
-      : dir_(dir), log_(dir / "node-output.log") {
-    std::vector<std::string> args = {"t3nd", "--log-level", "info", "dev", "--port", "0", "--data", (dir / "data").string(),
-                                      "--contracts", "/nonexistent"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      FILE* out = std::freopen(log_.c_str(), "w", stdout);
-      if (out == nullptr || ::dup2(::fileno(stdout), 2) < 0) ::_exit(90);
-      ::execv(T3N_BIN_DIR "/t3nd", argv.data());
-      ::_exit(91);
-    }
-    for (int i = 0; i < 600 && url_.empty(); ++i) {
-      ::usleep(50'000);
-      const std::string text = slurp(log_);
-      auto at = text.find("listening on http://");
-      if (at != std::string::npos) url_ = text.substr(at + 13, text.find_first_of(" \n", at + 13) - at - 13);
-    }
-  }
-  ~DevNode() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-  const std::string& url() const { return url_; }
-  std::string output() const { return slurp(log_); }
-
- private:
-  std::filesystem::path dir_, log_;
-  pid_t pid_ = -1;
-  std::string url_;
-};
+using t3n::testing::DevNode;
+using t3n::testing::slurp;
 
 std::string run(const std::string& cmd) {
   std::string out;
@@ -107,9 +65,16 @@ TEST_F(NodeE2E, TheWholeLoopThroughTheCli) {
   EXPECT_NE(run(t3n + " keygen --type eth").find("did:pkh:eip155:1:0x"), std::string::npos);
   const std::string manifest = (dir_->path() / "manifest.json").string();
   std::ofstream(manifest) << R"({"host_capabilities": ["kv_store", "logging", "tenant_context"]})";
-  const std::string deployed = run(t3n + " deploy " + T3N_CONTRACTS_DIR + "/counter.wasm --name counter --version 1.0.0 --manifest " +
-                                   manifest + " --map counter --map public:board");
+  const std::string deploy = " deploy " + std::string(T3N_CONTRACTS_DIR) + "/counter.wasm --name counter --manifest " + manifest +
+                             " --map counter --map public:board --version ";
+  const std::string deployed = run(t3n + deploy + "1.0.0");
   ASSERT_NE(deployed.find("deployed counter 1.0.0 as bafkrei"), std::string::npos) << deployed;
+  // The contract lives in the deployer's own tenant (its user id).
+  const std::string second_version = run(t3n + " --json" + deploy + "1.0.1");
+  auto dj = common::parse_json(second_version.substr(second_version.find('{')));
+  ASSERT_TRUE(dj.ok()) << second_version;
+  const std::string tenant = (*dj)["tenant"].get<std::string>();
+  ASSERT_EQ(tenant.size(), 40u);
   EXPECT_NE(run(t3n + " call counter increment --input 5").find("5   (committed at seqno"), std::string::npos);
   const std::string second = run(t3n + " --json call counter increment --input 2");
   auto j = common::parse_json(second.substr(second.find('{')));
@@ -119,7 +84,7 @@ TEST_F(NodeE2E, TheWholeLoopThroughTheCli) {
   EXPECT_NE(run(t3n + " receipt " + std::to_string(seqno)).find("verifies (Ed25519 + ML-DSA-65"), std::string::npos);
   EXPECT_NE(run(t3n + " data put --text '" + std::string(kMarker) + "'").find("stored"), std::string::npos);
   EXPECT_NE(run(t3n + " data get").find(kMarker), std::string::npos);
-  const std::string z = "z:" + std::string(40, 'a') + ":public:board";
+  const std::string z = "z:" + tenant + ":public:board";
   EXPECT_NE(run(t3n + " proof " + z + " nobody").find("proof verifies: nobody is absent"), std::string::npos);
   EXPECT_NE(run(t3n + " call counter transfer").find("unknown_function"), std::string::npos);
   // A dev node's keys are consistently bound, but nothing vouches for them: not trusted, exit 4.
@@ -157,6 +122,8 @@ TEST_F(NodeE2E, AuthenticationReplayAndTampering) {
   auto alice = api::RequestSigner::generate(identity::KeyType::kEd25519);
   auto mallory = api::RequestSigner::generate(identity::KeyType::kP256);
   ASSERT_TRUE(alice.ok() && mallory.ok());
+  auto audience = client.audience();
+  ASSERT_TRUE(audience.ok()) << audience.status().to_string();
   // The counter may not be deployed by the other test yet when run alone.
   (void)client.rpc("contract.register", {{"name", "counter2"}, {"version", "1"}, {"maps", {"counter"}}, {"tenant", std::string(40, 'b')},
                                          {"manifest", {{"host_capabilities", {"kv_store", "logging", "tenant_context"}}}},
@@ -172,7 +139,7 @@ TEST_F(NodeE2E, AuthenticationReplayAndTampering) {
 
   // Forged: Mallory signs but claims Alice's DID.
   const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"identity.whoami","params":{}})";
-  auto headers = mallory->sign("POST", "/api/rpc", common::as_bytes(body), api::unix_ms_now());
+  auto headers = mallory->sign("POST", "/api/rpc", common::as_bytes(body), api::unix_ms_now(), *audience);
   ASSERT_TRUE(headers.ok());
   for (auto& [k, v] : *headers)
     if (k == "t3n-did") v = alice->did();
@@ -182,7 +149,7 @@ TEST_F(NodeE2E, AuthenticationReplayAndTampering) {
   EXPECT_NE(common::to_string(forged_reply->content).find("signature does not verify"), std::string::npos);
 
   // Replay: the same signed inner request twice is refused the second time.
-  auto signed_headers = alice->sign("POST", "/api/rpc", common::as_bytes(body), api::unix_ms_now());
+  auto signed_headers = alice->sign("POST", "/api/rpc", common::as_bytes(body), api::unix_ms_now(), *audience);
   api::BhttpRequest once{"POST", "https", "t3n", "/api/rpc", *signed_headers, common::to_bytes(body), {}};
   auto first = client.ohttp(once);
   auto again = client.ohttp(once);
@@ -191,7 +158,7 @@ TEST_F(NodeE2E, AuthenticationReplayAndTampering) {
   EXPECT_NE(common::to_string(again->content).find("replayed request"), std::string::npos);
 
   // A stale timestamp.
-  auto stale = alice->sign("POST", "/api/rpc", common::as_bytes(body), api::unix_ms_now() - 3'600'000);
+  auto stale = alice->sign("POST", "/api/rpc", common::as_bytes(body), api::unix_ms_now() - 3'600'000, *audience);
   auto stale_reply = client.ohttp({"POST", "https", "t3n", "/api/rpc", *stale, common::to_bytes(body), {}});
   EXPECT_NE(common::to_string(stale_reply->content).find("too old"), std::string::npos);
 
@@ -215,7 +182,7 @@ TEST_F(NodeE2E, AuthenticationReplayAndTampering) {
   EXPECT_EQ(r4->status, 403);  // plaintext RPC is off outside --dev-plaintext
   EXPECT_NE(r4->body.find("use the OHTTP gateway"), std::string::npos);
   // Malformed JSON-RPC inside a valid envelope gets a JSON-RPC parse error.
-  auto bad_json_headers = alice->sign("POST", "/api/rpc", common::as_bytes("{oops"), api::unix_ms_now());
+  auto bad_json_headers = alice->sign("POST", "/api/rpc", common::as_bytes("{oops"), api::unix_ms_now(), *audience);
   auto bad = client.ohttp({"POST", "https", "t3n", "/api/rpc", *bad_json_headers, common::to_bytes("{oops"), {}});
   EXPECT_NE(common::to_string(bad->content).find("-32700"), std::string::npos);
   auto still = client.rpc("action.execute", {{"script_name", "counter2"}, {"function_name", "increment"}, {"input", 1}}, &*alice);

@@ -1,0 +1,114 @@
+// The endpoint registry (as CCF's make_endpoint): every JSON-RPC method and
+// REST route is registered once with its handler, typed params, auth policy,
+// channel and whether it may write. Transports (OHTTP gateway, plaintext dev
+// /api/rpc, later the T3N session channel) hand requests to one dispatcher;
+// authentication, replay and error mapping happen there, once.
+#pragma once
+
+#include <concepts>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/http_server.h"
+#include "common/json.h"
+#include "common/status.h"
+#include "identity/request_auth.h"
+
+namespace t3n::api {
+
+enum class AuthPolicy {
+  kNone,       // anyone
+  kDidSigned,  // a DID-signed request (identity/request_auth.h)
+  kSession,    // a T3N session (the session channel; not served yet)
+  kOperator,   // a DID-signed request by a DID in the node's operator list
+};
+std::string_view auth_policy_name(AuthPolicy p);
+
+enum class Transport { kOhttp, kPlaintext, kSession };
+
+// Who sent an authenticated request.
+struct Caller {
+  identity::AuthenticatedRequest request;
+  bool is_operator = false;
+  const std::string& did() const { return request.did.did; }
+};
+
+struct RpcContext {
+  const Caller* caller = nullptr;  // set unless the method's policy is kNone
+  Transport transport = Transport::kOhttp;
+  std::string request_id;
+};
+
+// Typed params: a struct with `static Result<P> parse(const common::Json&)`
+// that never throws (a wrong type is kInvalidArgument naming the field).
+template <class P>
+concept RpcParams = requires(const common::Json& j) {
+  { P::parse(j) } -> std::same_as<Result<P>>;
+};
+
+// Params readers whose errors name the field ("'name': expected a string").
+struct ParamReader {
+  const common::Json& params;
+  Result<std::string> string(std::string_view field) const;
+  Result<std::optional<std::string>> optional_string(std::string_view field) const;
+  Result<std::vector<std::string>> string_list(std::string_view field, std::size_t max_items) const;  // absent = empty
+  std::optional<common::Json> any(std::string_view field) const;
+};
+
+struct RpcMethod {
+  std::string name;
+  AuthPolicy auth = AuthPolicy::kDidSigned;
+  bool encrypted_only = true;  // refused over plaintext even in dev mode
+  bool writes = false;
+  std::function<Result<common::Json>(RpcContext&, const common::Json& params)> handler;
+};
+
+struct RestRoute {
+  std::string method;  // GET / POST
+  std::string path;
+  AuthPolicy auth = AuthPolicy::kNone;
+  std::function<HttpResponse(const HttpRequest&)> handler;
+};
+
+class EndpointRegistry {
+ public:
+  template <RpcParams P>
+  void rpc(std::string name, AuthPolicy auth, bool writes, std::function<Result<common::Json>(RpcContext&, const P&)> handler,
+           bool encrypted_only = true) {
+    add(RpcMethod{std::move(name), auth, encrypted_only, writes,
+                  [h = std::move(handler)](RpcContext& ctx, const common::Json& params) -> Result<common::Json> {
+                    T3N_ASSIGN_OR_RETURN(P typed, P::parse(params));
+                    return h(ctx, typed);
+                  }});
+  }
+  void add(RpcMethod method);
+  void rest(RestRoute route);
+
+  const RpcMethod* find_rpc(std::string_view name) const;
+  const RestRoute* find_rest(std::string_view method, std::string_view path) const;
+  std::vector<const RpcMethod*> methods() const;
+
+ private:
+  std::map<std::string, RpcMethod, std::less<>> rpc_;
+  std::map<std::pair<std::string, std::string>, RestRoute, std::less<>> rest_;
+};
+
+// JSON-RPC error shape: standard codes plus a stable `data.code` string.
+struct RpcError {
+  int code;
+  std::string message;
+  std::string data_code;
+};
+RpcError rpc_error_of(const Status& s);
+common::Json rpc_error_reply(const common::Json& id, const RpcError& e);
+// Serialises for the wire; strings that are not UTF-8 are replaced, never thrown on.
+std::string dump_json(const common::Json& j);
+HttpResponse json_response(const common::Json& j, int status = 200);
+HttpResponse error_response(int status, std::string_view message);
+
+}  // namespace t3n::api

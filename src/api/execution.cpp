@@ -1,0 +1,169 @@
+#include "api/execution.h"
+
+#include "common/encoding.h"
+#include "identity/delegation.h"
+#include "identity/did.h"
+
+namespace t3n::api {
+
+Status ensure_api_tables(store::Store& store) { return store::ensure_tables(store, kReplayTable); }
+
+Status record_caller(const NodeServices& s, store::Transaction& tx, const Caller& caller, const Bytes& user_id) {
+  auto replay = kReplayTable.in(tx);
+  T3N_ASSIGN_OR_RETURN(auto seen, replay.get(caller.request.replay_key));
+  if (seen) return Status(ErrorCode::kUnauthenticated, "replayed request (already committed)");
+  T3N_RETURN_IF_ERROR(replay.put(caller.request.replay_key, Bytes{}));
+  T3N_ASSIGN_OR_RETURN(auto existing, s.users.find(tx, caller.did()));
+  if (existing) {
+    if (*existing != user_id) return Status(ErrorCode::kConflict, "the caller's user was created concurrently");
+    return {};
+  }
+  T3N_ASSIGN_OR_RETURN(Bytes created, s.users.find_or_create(tx, caller.did(), &user_id));
+  (void)created;
+  return {};
+}
+
+Result<std::optional<Bytes>> find_user(const NodeServices& s, const Caller& caller) {
+  auto tx = s.store.begin(store::Principal::system());
+  return s.users.find(tx, caller.did());
+}
+
+namespace {
+Result<Bytes> user_or_new(const NodeServices& s, const Caller& caller) {
+  T3N_ASSIGN_OR_RETURN(auto user, find_user(s, caller));
+  if (user) return *user;
+  return identity::UserDirectory::new_user_id();
+}
+}  // namespace
+
+Result<common::Json> write_as_caller(NodeServices& s, const Caller& caller,
+                                     const std::function<Result<common::Json>(store::Transaction&, const Bytes& user)>& body) {
+  for (int attempt = 0;; ++attempt) {
+    T3N_ASSIGN_OR_RETURN(Bytes user, user_or_new(s, caller));
+    auto tx = s.store.begin(store::Principal::system());
+    T3N_ASSIGN_OR_RETURN(common::Json result, body(tx, user));
+    Status recorded = record_caller(s, tx, caller, user);
+    Result<store::CommitInfo> committed = recorded.ok() ? s.store.commit(tx) : Result<store::CommitInfo>(recorded);
+    if (committed.ok()) {
+      ++s.metrics.commits;
+      if (result.is_object()) result["tx_seqno"] = committed->seqno;
+      return result;
+    }
+    if (committed.status().code() != ErrorCode::kConflict || attempt + 1 >= kMaxConflictRetries) return committed.status();
+    ++s.metrics.conflicts_retried;
+  }
+}
+
+Result<std::optional<Bytes>> read_user_data(NodeServices& s, const Bytes& user) {
+  auto tx = s.store.begin(store::Principal::system());
+  T3N_ASSIGN_OR_RETURN(auto ref, identity::kUserDataTable.in(tx).get(user));
+  if (!ref) return std::optional<Bytes>{};
+  T3N_ASSIGN_OR_RETURN(cas::Cid cid, cas::Cid::parse(*ref));
+  T3N_ASSIGN_OR_RETURN(Bytes sealed, s.cas.get(cid));
+  T3N_ASSIGN_OR_RETURN(auto key, s.user_keys.find(tx, user));
+  if (!key) return common::data_loss("the user's data key is missing");
+  T3N_ASSIGN_OR_RETURN(Bytes data, identity::UserDataKeys::open_blob(*key, user, sealed));
+  return std::optional<Bytes>(std::move(data));
+}
+
+Result<ExecuteParams> ExecuteParams::parse(const common::Json& j) {
+  ParamReader r{j};
+  ExecuteParams p;
+  T3N_ASSIGN_OR_RETURN(p.script_name, r.string("script_name"));
+  T3N_ASSIGN_OR_RETURN(p.function_name, r.string("function_name"));
+  T3N_ASSIGN_OR_RETURN(p.script_version, r.optional_string("script_version"));
+  T3N_ASSIGN_OR_RETURN(p.pii_did, r.optional_string("pii_did"));
+  p.input = r.any("input").value_or(common::Json(nullptr));
+  return p;
+}
+
+Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, const ExecuteParams& params,
+                                      const std::string& request_id, const BeforeCommit& before_commit) {
+  T3N_ASSIGN_OR_RETURN(registry::ContractVersion v, s.registry.resolve(params.script_name, params.script_version));
+  T3N_ASSIGN_OR_RETURN(auto caller_user, find_user(s, caller));
+  // Step 5: acting on someone else's data needs their grant for this
+  // contract, version and function.
+  Bytes subject;
+  if (params.pii_did && (!caller_user || *params.pii_did != identity::t3n_did(*caller_user))) {
+    T3N_ASSIGN_OR_RETURN(subject, identity::parse_t3n_did(*params.pii_did));
+    auto tx = s.store.begin(store::Principal::system());
+    T3N_ASSIGN_OR_RETURN(auto delegations, identity::kDelegationsTable.in(tx).get(subject));
+    if (!delegations) return common::permission_denied("the data owner has granted no delegations");
+    std::vector<std::string> agent_dids{caller.did()};
+    if (caller_user) agent_dids.push_back(identity::t3n_did(*caller_user));
+    T3N_RETURN_IF_ERROR(identity::check_delegation(delegations->grants, agent_dids, params.script_name, v.version,
+                                                   params.function_name));
+  }
+  T3N_ASSIGN_OR_RETURN(auto contract, s.registry.load(v));
+  T3N_ASSIGN_OR_RETURN(Bytes tenant_did, common::hex_decode_canonical(v.tenant, 20));
+  for (int attempt = 0;; ++attempt) {
+    // A stranger's first call sees the id its user will get if the call commits.
+    Bytes user = caller_user ? *caller_user : Bytes{};
+    if (!caller_user) {
+      T3N_ASSIGN_OR_RETURN(auto again, find_user(s, caller));
+      if (again) caller_user = again;
+      T3N_ASSIGN_OR_RETURN(user, again ? Result<Bytes>(*again) : identity::UserDirectory::new_user_id());
+    }
+    const Bytes& data_owner = subject.empty() ? user : subject;
+    T3N_ASSIGN_OR_RETURN(auto profile, read_user_data(s, data_owner));
+    auto tx = s.store.begin(store::Principal::contract(v.contract_id, v.tenant));
+    runtime::CallContext ctx;
+    ctx.tx = &tx;
+    ctx.contract_id = v.contract_id;
+    ctx.tenant_tid = v.tenant;
+    ctx.tenant_did = tenant_did;
+    ctx.calling_user_did = data_owner;
+    ctx.cluster_timestamp_ms = s.clock();
+    ctx.seqno = s.store.last_seqno();
+    ctx.request_id = request_id;
+    ctx.node_config = &s.node_config_kv;
+    ctx.user_profile = std::move(profile);
+    runtime::CallOutcome out = s.runtime.call(*contract, params.function_name, params.input, ctx);
+    s.metrics.fuel += out.fuel_consumed;
+    s.metrics.call_micros += static_cast<std::uint64_t>(out.elapsed.count());
+    s.metrics.call_seconds.observe(static_cast<double>(out.elapsed.count()) / 1e6);
+    if (!out.ok) {
+      ++s.metrics.calls_failed;
+      const ErrorCode code = out.error == runtime::CallErrorKind::kUnknownFunction ? ErrorCode::kNotFound
+                             : out.error == runtime::CallErrorKind::kBadInput       ? ErrorCode::kInvalidArgument
+                                                                                    : ErrorCode::kFailedPrecondition;
+      return Status(code, std::string(runtime::call_error_name(out.error)) + ": " + out.message);
+    }
+    common::Json result = {{"response", out.response}, {"fuel", out.fuel_consumed}};
+    if (!tx.has_writes()) {
+      ++s.metrics.calls_ok;
+      result["tx_seqno"] = nullptr;
+      return result;
+    }
+    if (before_commit) before_commit(attempt);
+    tx.continue_as_system();
+    Status recorded = record_caller(s, tx, caller, user);
+    Result<store::CommitInfo> committed = recorded.ok() ? s.store.commit(tx) : Result<store::CommitInfo>(recorded);
+    if (committed.ok()) {
+      ++s.metrics.calls_ok;
+      ++s.metrics.commits;
+      result["tx_seqno"] = committed->seqno;
+      return result;
+    }
+    if (committed.status().code() != ErrorCode::kConflict || attempt + 1 >= kMaxConflictRetries) {
+      ++s.metrics.calls_failed;
+      return committed.status();
+    }
+    ++s.metrics.conflicts_retried;
+    caller_user.reset();
+  }
+}
+
+Result<std::size_t> prune_replay_entries(NodeServices& s, std::uint32_t limit) {
+  Bytes now;
+  common::append_u64_be(now, s.clock());
+  auto tx = s.store.begin(store::Principal::system());
+  auto replay = kReplayTable.in(tx);
+  T3N_ASSIGN_OR_RETURN(auto expired, replay.scan({}, now, limit));
+  if (expired.empty()) return std::size_t{0};
+  for (const auto& [key, _] : expired) T3N_RETURN_IF_ERROR(replay.remove(key).status());
+  T3N_RETURN_IF_ERROR(s.store.commit(tx).status());
+  return expired.size();
+}
+
+}  // namespace t3n::api

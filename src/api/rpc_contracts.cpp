@@ -1,0 +1,77 @@
+// contract.register, contract.current — the contract registry's methods.
+#include "api/execution.h"
+#include "api/routes.h"
+#include "common/encoding.h"
+
+namespace t3n::api {
+
+namespace {
+
+struct RegisterParams {
+  registry::DeployRequest request;
+  static Result<RegisterParams> parse(const common::Json& j) {
+    ParamReader r{j};
+    RegisterParams p;
+    T3N_ASSIGN_OR_RETURN(p.request.name, r.string("name"));
+    T3N_ASSIGN_OR_RETURN(p.request.version, r.string("version"));
+    T3N_ASSIGN_OR_RETURN(std::string b64, r.string("component"));
+    auto component = common::base64_decode(b64);
+    if (!component.ok()) return common::invalid_argument("'component': expected base64");
+    p.request.component = std::move(*component);
+    T3N_ASSIGN_OR_RETURN(p.request.maps, r.string_list("maps", 64));
+    T3N_ASSIGN_OR_RETURN(p.request.tenant, r.optional_string("tenant"));
+    if (auto m = r.any("manifest"); m && !m->is_null()) {
+      if (!m->is_object()) return common::invalid_argument("'manifest': expected an object");
+      p.request.manifest = *m;
+    }
+    return p;
+  }
+};
+
+struct NameParams {
+  std::string name;
+  std::optional<std::string> version;
+  static Result<NameParams> parse(const common::Json& j) {
+    ParamReader r{j};
+    NameParams p;
+    T3N_ASSIGN_OR_RETURN(p.name, r.string("name"));
+    T3N_ASSIGN_OR_RETURN(p.version, r.optional_string("version"));
+    return p;
+  }
+};
+
+}  // namespace
+
+void register_contract_endpoints(EndpointRegistry& r, NodeServices& s) {
+  // Outside dev mode only operators register; in dev mode any user, under
+  // their own tenant (the registry enforces who owns names and tenants).
+  r.rpc<RegisterParams>("contract.register", s.info.dev ? AuthPolicy::kDidSigned : AuthPolicy::kOperator, true,
+                        [&s](RpcContext& ctx, const RegisterParams& p) -> Result<common::Json> {
+                          T3N_ASSIGN_OR_RETURN(registry::PreparedContract prepared, s.registry.prepare(p.request));
+                          registry::Deployed deployed;
+                          T3N_ASSIGN_OR_RETURN(
+                              common::Json out,
+                              write_as_caller(s, *ctx.caller, [&](store::Transaction& tx, const Bytes& user) -> Result<common::Json> {
+                                registry::Registrant who{ctx.caller->is_operator, user};
+                                T3N_ASSIGN_OR_RETURN(deployed, s.registry.record(tx, prepared, who));
+                                return common::Json{{"name", deployed.version.name},
+                                                    {"version", deployed.version.version},
+                                                    {"cid", deployed.version.cid},
+                                                    {"contract_id", deployed.version.contract_id},
+                                                    {"tenant", deployed.version.tenant},
+                                                    {"functions", deployed.functions}};
+                              }));
+                          s.registry.remember(prepared);
+                          return out;
+                        });
+  r.rpc<NameParams>("contract.current", AuthPolicy::kDidSigned, false,
+                    [&s](RpcContext&, const NameParams& p) -> Result<common::Json> {
+                      T3N_ASSIGN_OR_RETURN(auto v, s.registry.resolve(p.name, p.version));
+                      return common::Json{{"name", v.name},           {"version", v.version},
+                                          {"cid", v.cid},             {"contract_id", v.contract_id},
+                                          {"tenant", v.tenant},       {"manifest", v.manifest}};
+                    },
+                    false);
+}
+
+}  // namespace t3n::api

@@ -1,0 +1,59 @@
+// What the endpoint families work with: the node's components, owned by the
+// node and handed to the api layer by reference (node/ is the wiring).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+
+#include "api/http_server.h"
+#include "api/metrics.h"
+#include "api/ohttp.h"
+#include "attest/collateral_cache.h"
+#include "attest/verification_cache.h"
+#include "cas/blob_store.h"
+#include "common/clock.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "identity/request_auth.h"
+#include "identity/user_data.h"
+#include "identity/users.h"
+#include "registry/registry.h"
+#include "runtime/runtime.h"
+#include "store/store.h"
+
+namespace t3n::api {
+
+struct NodeInfo {
+  std::string node_id;
+  bool dev = false;            // simulated TEE; contract registration open to users
+  bool dev_plaintext = false;  // also serve /api/rpc without OHTTP
+  std::string tee = "simulated";
+  std::string audience;                 // identity::audience_of(the node's Ed25519 key)
+  std::set<std::string> operator_dids;  // canonical DIDs allowed operator endpoints
+};
+
+struct NodeServices {
+  NodeInfo info;
+  store::Store& store;
+  cas::BlobStore& cas;
+  runtime::Runtime& runtime;
+  registry::ContractRegistry& registry;
+  const identity::UserDirectory& users;
+  const identity::UserDataKeys& user_keys;
+  identity::ReplayGuard& replay;
+  attest::TdxCollateralCache& collateral;
+  attest::VerificationCache& attestation_cache;
+  const store::NodeSigningKeys& signing;
+  const OhttpGateway& gateway;
+  const common::Json& attestation_doc;
+  const std::map<std::string, std::string>& node_config_kv;
+  Metrics& metrics;
+  std::function<HttpServerStats()> http_stats;  // set once the server exists
+  common::ClockMs clock;
+  common::Logger log;
+};
+
+}  // namespace t3n::api
