@@ -479,7 +479,8 @@ Result<int> HttpServer::Impl::bind(const std::string& host, int port) {
   if (acceptor.is_open()) return failed_precondition("HttpServer::bind called twice");
   error_code ec;
   tcp::resolver resolver(ioc);
-  auto results = resolver.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  auto results =
+      resolver.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || results.empty()) return invalid_argument("cannot resolve listen host '" + host + "'");
   const tcp::endpoint ep = results.begin()->endpoint();
   const std::string where = host + ":" + std::to_string(port);
@@ -598,7 +599,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(HttpServerOptions options
     return invalid_argument("HTTP deadlines must be positive");
   }
   if (options.max_connections == 0) return invalid_argument("max_connections must be positive");
-  if (options.io_threads < 0 || options.worker_threads < 0) return invalid_argument("thread counts must not be negative");
+  if (options.io_threads < 0 || options.worker_threads < 0) {
+    return invalid_argument("thread counts must not be negative");
+  }
   auto impl = std::make_unique<Impl>(std::move(options), std::move(handler));
   return std::make_unique<HttpServer>(Key{}, std::move(impl));
 }

@@ -111,7 +111,8 @@ class RawClient {
       const int status = std::stoi(status_line.substr(9, 3));
       while (pos != std::string::npos) {
         const std::size_t next = head_text.find("\r\n", pos + 2);
-        const std::string line = head_text.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
+        const std::size_t len = next == std::string::npos ? std::string::npos : next - pos - 2;
+        const std::string line = head_text.substr(pos + 2, len);
         const std::size_t colon = line.find(':');
         if (colon != std::string::npos) {
           std::string value = line.substr(colon + 1);
