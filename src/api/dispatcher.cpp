@@ -89,9 +89,11 @@ common::Json Dispatcher::handle_rpc(ByteView body, const identity::HeaderLookup&
 
 HttpResponse Dispatcher::handle_http(const HttpRequest& request) {
   ++services_.metrics.requests;
-  const RestRoute* route = endpoints_.find_rest(request.method, request.path);
+  // HEAD is GET without the body (the server drops it).
+  const std::string method = request.method == "HEAD" ? "GET" : request.method;
+  const RestRoute* route = endpoints_.find_rest(method, request.path);
   if (route == nullptr) {
-    const bool other_method = endpoints_.find_rest(request.method == "GET" ? "POST" : "GET", request.path) != nullptr;
+    const bool other_method = endpoints_.find_rest(method == "GET" ? "POST" : "GET", request.path) != nullptr;
     return other_method ? error_response(405, "method not allowed") : error_response(404, "no such route");
   }
   try {

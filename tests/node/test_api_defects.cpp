@@ -235,5 +235,32 @@ TEST_F(ApiDefectsNode, BadRequestsAreJsonRpcErrors) {
   EXPECT_TRUE(client.rpc("identity.whoami", Json::object(), &*alice).ok());
 }
 
+// Defect 6: a chunked body bypassed the 16 MiB limit and was buffered
+// before authentication.
+TEST_F(ApiDefectsNode, AChunkedBodyOverTheLimitIsRefused) {
+  httplib::Client raw(node_->url());
+  const std::string chunk(1 << 20, 'x');
+  std::size_t sent = 0;
+  auto r = raw.Post(
+      "/api/ohttp",
+      [&](std::size_t, httplib::DataSink& sink) {
+        if (sent >= 64 * chunk.size()) {
+          sink.done();
+          return true;
+        }
+        sent += chunk.size();
+        return sink.write(chunk.data(), chunk.size());
+      },
+      "message/ohttp-req");
+  // Either the 413 arrives, or the connection is closed under the client's
+  // writes (cpp-httplib's client then reports no response); in both cases
+  // the node stopped reading long before the 64 MiB were sent.
+  if (r) {
+    EXPECT_EQ(r->status, 413);
+  }
+  EXPECT_LT(sent, 32 * chunk.size()) << "the server read the whole body";
+  EXPECT_EQ(raw.Get("/status")->status, 200);
+}
+
 }  // namespace
 }  // namespace t3n
