@@ -19,6 +19,8 @@ using identity::KeyType;
 
 std::uint64_t unix_ms_now() { return common::system_now_ms(); }
 
+std::string node_audience(ByteView ed25519_public_key) { return identity::audience_of(ed25519_public_key); }
+
 struct RequestSigner::Impl {
   KeyType type;
   SecretBytes secret;
@@ -155,6 +157,15 @@ Result<common::Json> NodeClient::get_json(const std::string& path) {
   if (!j.ok()) return j.status().with_context("GET " + path);
   if (res->status != 200) return Status(ErrorCode::kUnavailable, "GET " + path + ": HTTP " + std::to_string(res->status) + " " + res->body);
   return j;
+}
+
+Result<JsonReply> NodeClient::get_json_reply(const std::string& path) {
+  std::lock_guard lock(impl_->mu);
+  auto res = impl_->http.Get(path);
+  if (!res) return http_error(res.error(), impl_->base_url);
+  auto j = common::parse_json(res->body);
+  if (!j.ok()) return Status(ErrorCode::kUnavailable, "GET " + path + ": HTTP " + std::to_string(res->status) + ", not JSON");
+  return JsonReply{res->status, std::move(*j)};
 }
 
 Result<OhttpKeyConfig> NodeClient::key_config() {

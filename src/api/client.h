@@ -40,6 +40,15 @@ class RequestSigner {
 
 std::uint64_t unix_ms_now();
 
+// The audience requests to a node are signed for: identity::audience_of its
+// Ed25519 public key (use the attested key, not one the node asserts).
+std::string node_audience(ByteView ed25519_public_key);
+
+struct JsonReply {
+  int http_status = 0;
+  common::Json body;
+};
+
 // JSON-RPC 2.0 over OHTTP to one node.
 class NodeClient {
  public:
@@ -52,6 +61,8 @@ class NodeClient {
   Result<common::Json> rpc(const std::string& method, const common::Json& params, const RequestSigner* signer,
                            bool plaintext = false);
   Result<common::Json> get_json(const std::string& path);
+  // Any HTTP status with a JSON body (for endpoints that answer 202 "pending").
+  Result<JsonReply> get_json_reply(const std::string& path);
   // The OHTTP key configuration in use (fetched from the node).
   Result<OhttpKeyConfig> key_config();
   // Pins the key configuration and audience a verified attestation gave.

@@ -2,28 +2,24 @@
 // calls over Oblivious HTTP (X-Wing), private data, receipts and proofs.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
-#include <thread>
-#include <sys/stat.h>
-
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
+#include <thread>
 
 #include "api/client.h"
+#include "cli/node_trust.h"
+#include "cli/private_file.h"
 #include "attest/detect.h"
 #include "attest/evidence.h"
 #include "attest/pcs.h"
 #include "attest/snp_report.h"
-#include "attest/policy.h"
-#include "attest/tdx_verify.h"
 #include "attest/verify_evidence.h"
 #include "common/encoding.h"
 #include "common/files.h"
 #include "common/json.h"
-#include "crypto/hash.h"
 #include "store/receipt.h"
 #include "store/state_tree.h"
 
@@ -80,51 +76,45 @@ void print(const Options& o, const Json& j, const std::string& human) {
   else std::printf("%s\n", human.c_str());
 }
 
-// Before sending anything: the node's attestation must bind the OHTTP keys
-// we are about to encrypt to.
-Status check_attestation(api::NodeClient& client, Json* attestation = nullptr) {
-  T3N_ASSIGN_OR_RETURN(Json att, client.get_json("/api/attestation"));
-  if (attestation != nullptr) *attestation = att;
-  T3N_ASSIGN_OR_RETURN(api::OhttpKeyConfig config, client.key_config());
-  if (!att.is_object() || !att.contains("binds") || !att["binds"].is_object())
-    return Status(ErrorCode::kVerificationFailed, "the node's attestation binds no keys");
-  const Json& binds = att["binds"];
-  auto field = [&](const char* name) -> Result<std::string> {
-    auto v = common::json_string(binds, name);
-    if (!v.ok()) return Status(ErrorCode::kVerificationFailed, std::string("the node's attestation lacks binds.") + name);
-    return v;
-  };
-  T3N_ASSIGN_OR_RETURN(std::string ohttp_text, field("ohttp_keys"));
-  T3N_ASSIGN_OR_RETURN(Bytes bound_keys, common::base64url_decode(ohttp_text));
-  T3N_ASSIGN_OR_RETURN(auto configs, api::decode_key_configs(bound_keys));
-  bool found = false;
-  for (const auto& c : configs) found = found || (c.key_id == config.key_id && c.public_key == config.public_key);
-  if (!found) return Status(ErrorCode::kVerificationFailed, "the OHTTP key is not the one the attestation binds");
-  T3N_ASSIGN_OR_RETURN(std::string ed_text, field("ed25519_public_key"));
-  T3N_ASSIGN_OR_RETURN(std::string pq_text, field("mldsa65_public_key"));
-  T3N_ASSIGN_OR_RETURN(Bytes ed, common::base64url_decode(ed_text));
-  T3N_ASSIGN_OR_RETURN(Bytes pq, common::base64url_decode(pq_text));
-  if (common::hex_encode(attest::node_key_binding(ed, pq, bound_keys)) != att.value("report_data", std::string()))
-    return Status(ErrorCode::kVerificationFailed, "attestation report data does not match the keys it claims to bind");
-  if (att.contains("simulated") && att["simulated"] == true && attestation == nullptr)
-    std::fprintf(stderr, "warning: the node runs a simulated TEE (dev mode): its attestation proves nothing\n");
+// A path beside the key file: what this user has verified about nodes.
+std::filesystem::path trust_cache_file(const Options& o) {
+  const std::filesystem::path dir = std::filesystem::path(o.key_file).parent_path();
+  return (dir.empty() ? std::filesystem::path(".") : dir) / "trusted-nodes.json";
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The options every command that trusts a node takes (as verify-node).
+void add_trust_options(CLI::App* cmd, cli::TrustOptions& t, bool sends_requests) {
+  cmd->add_option("--trust-simulated-root", t.simulated_root,
+                  "Trust a dev node's SIMULATED TDX evidence signed by this root (SHA-256 hex, the node's "
+                  "simulated_root_ca_sha256); for your own dev node only")
+      ->envname("T3N_TRUST_SIMULATED_ROOT");
+  cmd->add_option("--collateral", t.collateral_dir, "Collateral directory for the node's evidence (as for attest verify)")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--policy", t.policy_file, "Policy TOML for the node's evidence (REPORTDATA is always bound)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--pcs", t.pcs_url, "TDX: fetch collateral and CRLs from this PCS/PCCS instead of trusting the node's choice");
+  if (sends_requests)
+    cmd->add_flag("--insecure-dev", t.insecure_dev,
+                  "Dev only: do NOT verify the node's TEE evidence (its attestation must still bind the keys used)");
+}
+
+Status normalize_root(std::string& root, const char* flag) {
+  if (root.empty()) return {};
+  auto bytes = common::hex_decode(root);
+  if (!bytes.ok() || bytes->size() != 32)
+    return common::invalid_argument(std::string(flag) + " must be a SHA-256 in hex (64 digits)");
+  root = common::hex_encode(*bytes);
   return {};
 }
 
-// Fetches the collateral a quote needs (its FMSPC, its PCK CA) from a PCS/PCCS.
-Result<attest::FetchedTdxCollateral> fetch_for_quote(ByteView quote, const std::string& base_url, const std::string& root_crl_url) {
-  T3N_ASSIGN_OR_RETURN(auto parsed, attest::parse_tdx_quote(quote));
-  T3N_ASSIGN_OR_RETURN(auto pck, attest::pck_extensions(parsed.pck_chain_pem.front()));
-  T3N_ASSIGN_OR_RETURN(std::string ca, attest::pck_ca_of_quote(parsed));
-  attest::PcsOptions options = attest::pcs_options_for(base_url);
-  if (root_crl_url != "auto") options.root_ca_crl_url = root_crl_url;
-  return attest::fetch_tdx_collateral(options, pck.fmspc, ca);
-}
-
-Result<attest::AttestationPolicy> load_policy(const std::string& file) {
-  if (file.empty()) return attest::AttestationPolicy{};
-  T3N_ASSIGN_OR_RETURN(std::string text, read_file(file));
-  return attest::attestation_policy_from_toml(text, file);
+// A node that is not trusted is refused with exit code 4 (as verify-node).
+int fail_trust(const Status& s) {
+  fail(s);
+  return s.code() == ErrorCode::kVerificationFailed ? 4 : 1;
 }
 
 }  // namespace
@@ -133,6 +123,10 @@ int run(int argc, char** argv) {
   CLI::App app{"t3n — client for T3N nodes"};
   app.set_version_flag("--version", std::string("t3n ") + T3N_VERSION);
   Options o;
+  // --node, --key and --json (and a parent command's options) are accepted
+  // after the subcommand too: `t3n call counter get --json`.
+  app.fallthrough();
+  cli::TrustOptions trust;
   app.add_option("--node", o.node, "Node URL")->capture_default_str();
   app.add_option("--key", o.key_file, "Key file")->capture_default_str();
   app.add_flag("--json", o.json, "Machine-readable output");
@@ -146,6 +140,7 @@ int run(int argc, char** argv) {
 
   auto* status = app.add_subcommand("status", "Show the node's status");
   auto* whoami = app.add_subcommand("whoami", "Show your T3N identity (a user exists once you have changed state)");
+  add_trust_options(whoami, trust, true);
 
   auto* call = app.add_subcommand("call", "Call a contract function over OHTTP (attestation checked first)");
   std::string script, function, input = "null", version;
@@ -153,6 +148,7 @@ int run(int argc, char** argv) {
   call->add_option("function", function)->required();
   call->add_option("--input", input, "JSON input")->capture_default_str();
   call->add_option("--version", version, "Contract version (default: latest)");
+  add_trust_options(call, trust, true);
 
   auto* deploy = app.add_subcommand("deploy", "Register a contract component");
   std::string file, name, manifest_file;
@@ -162,9 +158,11 @@ int run(int argc, char** argv) {
   deploy->add_option("--version", version)->required();
   deploy->add_option("--manifest", manifest_file)->check(CLI::ExistingFile);
   deploy->add_option("--map", maps, "Create tenant map z:<tid>:NAME for the contract (repeatable)");
+  add_trust_options(deploy, trust, true);
 
   auto* data = app.add_subcommand("data", "Your private data blob");
   data->require_subcommand(1);
+  add_trust_options(data, trust, true);
   auto* data_put = data->add_subcommand("put", "Store your private data (encrypted under your data key)");
   std::string data_file, data_text;
   data_put->add_option("--file", data_file)->check(CLI::ExistingFile);
@@ -174,6 +172,9 @@ int run(int argc, char** argv) {
   auto* receipt = app.add_subcommand("receipt", "Fetch and verify a receipt");
   std::uint64_t seqno = 0;
   receipt->add_option("seqno", seqno)->required();
+  double receipt_wait = 10;
+  receipt->add_option("--wait", receipt_wait, "Seconds to wait while no signature covers the entry yet")->capture_default_str();
+  add_trust_options(receipt, trust, true);
   auto* proof = app.add_subcommand("proof", "Fetch and verify a state proof (public maps)");
   std::string map, key;
   proof->add_option("map", map)->required();
@@ -226,17 +227,20 @@ int run(int argc, char** argv) {
       "verify-node", "Fetch a node's /api/attestation, check that it binds the node's keys, verify its evidence");
   std::string node_url;
   verify_node->add_option("url", node_url, "Node URL (default: --node)");
-  verify_node->add_option("--collateral", collateral_dir, "Collateral directory (as for verify)")->check(CLI::ExistingDirectory);
-  verify_node->add_option("--policy", policy_file, "Policy TOML (as for verify; REPORTDATA is always bound)")->check(CLI::ExistingFile);
-  verify_node->add_option("--trust-simulated-root", simulated_root, simulated_root_help);
-  verify_node->add_option("--pcs", pcs_url, "TDX: fetch collateral and CRLs from this PCS/PCCS instead of trusting the node's choice");
+  add_trust_options(verify_node, trust, false);
+  bool print_root = false;
+  verify_node->add_flag("--print-simulated-root", print_root,
+                        "Dev nodes: print only the simulated root the node names, after checking its evidence verifies "
+                        "under it (for export T3N_TRUST_SIMULATED_ROOT=$(...); trust on first use: your own node only)");
   CLI11_PARSE(app, argc, argv);
-  if (!simulated_root.empty()) {
-    auto root = common::hex_decode(simulated_root);
-    if (!root.ok() || root->size() != 32)
-      return fail(common::invalid_argument("--trust-simulated-root must be a SHA-256 in hex (64 digits)"));
-    simulated_root = common::hex_encode(*root);
-  }
+  if (Status s = normalize_root(simulated_root, "--trust-simulated-root"); !s.ok()) return fail(s);
+  // The environment variable reaches every subcommand's option; only the
+  // commands that trust a node read it.
+  const bool trusts_node =
+      verify_node->parsed() || whoami->parsed() || call->parsed() || deploy->parsed() || data->parsed() || receipt->parsed();
+  if (!trusts_node) trust = cli::TrustOptions{};
+  if (Status s = normalize_root(trust.simulated_root, "--trust-simulated-root (or T3N_TRUST_SIMULATED_ROOT)"); !s.ok())
+    return fail(s);
 
   if (detect->parsed()) {
     auto tees = attest::detect_tees();
@@ -254,7 +258,7 @@ int run(int argc, char** argv) {
     if (!collateral_dir.empty()) {
       if (Status loaded = attest::load_collateral_dir(provider, collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
     } else if (!pcs_url.empty() && provider == attest::kProviderTdx) {
-      auto fetched = fetch_for_quote(common::as_bytes(*blob), pcs_url, "auto");
+      auto fetched = cli::fetch_for_quote(common::as_bytes(*blob), pcs_url, "auto");
       if (!fetched.ok()) return fail(fetched.status());
       col.tdx = fetched->collateral;
       opt.crls_der = {fetched->root_ca_crl_der, fetched->pck_crl_der};
@@ -268,7 +272,7 @@ int run(int argc, char** argv) {
       if (!when.ok()) return fail(common::invalid_argument("--at must be RFC 3339 UTC, like 2025-06-19T22:32:27Z"));
       opt.at = *when;
     }
-    auto policy = load_policy(policy_file);
+    auto policy = cli::load_policy(policy_file);
     if (!policy.ok()) return fail(policy.status());
     auto report = attest::verify_evidence(provider, common::as_bytes(*blob), col, opt, *policy);
     if (!report.ok()) return fail(report.status());
@@ -335,7 +339,7 @@ int run(int argc, char** argv) {
     if (!evidence.empty()) {
       auto quote = read_file(evidence);
       if (!quote.ok()) return fail(quote.status());
-      fetched = fetch_for_quote(common::as_bytes(*quote), base, root_crl_url);
+      fetched = cli::fetch_for_quote(common::as_bytes(*quote), base, root_crl_url);
     } else if (!fmspc_hex.empty()) {
       auto bytes = common::hex_decode(fmspc_hex);
       if (!bytes.ok() || bytes->size() != 6) return fail(common::invalid_argument("--fmspc must be 12 hex digits"));
@@ -354,75 +358,53 @@ int run(int argc, char** argv) {
 
   if (verify_node->parsed()) {
     api::NodeClient target(node_url.empty() ? o.node : node_url);
-    Json att;
-    if (Status bound = check_attestation(target, &att); !bound.ok()) {
-      print(o, {{"valid", false}, {"key_binding_valid", false}, {"error", bound.message()}}, "NOT verified: " + bound.message());
+    auto att = target.get_json("/api/attestation");
+    if (!att.ok()) {
+      print(o, {{"valid", false}, {"key_binding_valid", false}, {"error", att.status().message()}},
+            "NOT verified: " + att.status().message());
       return 4;
     }
-    const std::string kind = att.contains("provider") && att["provider"].is_string() ? att["provider"].get<std::string>() : "";
-    const bool simulated = att.contains("simulated") && att["simulated"] == true;
-    if (!att.contains("evidence") || !att["evidence"].is_string()) {
-      print(o, {{"valid", false}, {"provider", kind}, {"key_binding_valid", true}, {"hardware_verified", false},
-                {"note", "the node presents no TEE evidence: its keys are consistent, but nothing vouches for them"}},
-            "keys consistent with the attestation, but the node has no TEE evidence: NOT trusted");
-      return 4;
+    if (print_root) {
+      // Trust on first use, for the developer's own dev node: the root is the
+      // one the node names, so this proves only that its simulated evidence
+      // is well formed and binds its keys.
+      const bool simulated = att->contains("simulated") && (*att)["simulated"] == true;
+      const std::string root = att->value("simulated_root_ca_sha256", Json()).is_string()
+                                   ? (*att)["simulated_root_ca_sha256"].get<std::string>() : "";
+      cli::TrustOptions own = trust;
+      own.simulated_root = root;
+      if (!simulated || root.empty() || !normalize_root(own.simulated_root, "simulated_root_ca_sha256").ok())
+        return fail_trust(common::verification_failed("the node presents no simulated evidence: no simulated root to trust"));
+      auto checked = cli::verify_attestation(*att, own);
+      if (!checked.ok()) return fail(checked.status());
+      if (!checked->trusted) return fail_trust(common::verification_failed("the node's simulated evidence does not verify under the "
+                                                                           "root it names: " + checked->reason));
+      std::printf("%s\n", own.simulated_root.c_str());
+      return 0;
     }
-    if (simulated && simulated_root.empty()) {
-      print(o, {{"valid", false}, {"provider", kind}, {"simulated", true}, {"key_binding_valid", true}, {"hardware_verified", false},
-                {"simulated_root_ca_sha256", att.value("simulated_root_ca_sha256", std::string())},
-                {"note", "the node runs a simulated TEE (dev mode): its evidence is signed by a test PKI, not by hardware"}},
-            "keys consistent with the attestation, but the evidence is SIMULATED (dev mode): NOT trusted\n"
-            "(to check the simulated evidence anyway: --trust-simulated-root " + att.value("simulated_root_ca_sha256", std::string()) + ")");
-      return 4;
+    auto verdict = cli::verify_attestation(*att, trust);
+    if (!verdict.ok()) return fail(verdict.status());
+    Json j = verdict->report;
+    std::string human = verdict->human;
+    bool trusted = verdict->trusted.has_value();
+    // What a client fetching /ohttp-keys would encrypt to must be bound too
+    // (the CLI itself encrypts to the bound configuration).
+    if (j.value("key_binding_valid", false)) {
+      auto served = target.key_config();
+      auto bound = common::base64url_decode((*att)["binds"]["ohttp_keys"].get<std::string>());
+      auto configs = bound.ok() ? api::decode_key_configs(*bound) : Result<std::vector<api::OhttpKeyConfig>>(bound.status());
+      bool found = false;
+      if (served.ok() && configs.ok())
+        for (const auto& c : *configs) found = found || (c.key_id == served->key_id && c.public_key == served->public_key);
+      if (!found) {
+        const std::string why = "the OHTTP key the node serves is not the one its attestation binds";
+        j = {{"valid", false}, {"key_binding_valid", false}, {"error", why}};
+        human = "NOT verified: " + why;
+        trusted = false;
+      }
     }
-    auto blob = common::base64_decode(att["evidence"].get<std::string>());
-    if (!blob.ok()) return fail(common::verification_failed("the attestation's evidence is not base64"));
-    attest::EvidenceCollateral col;
-    attest::CertCheckOptions opt;
-    if (!collateral_dir.empty()) {
-      if (Status loaded = attest::load_collateral_dir(kind, collateral_dir, col, opt); !loaded.ok()) return fail(loaded);
-    } else if (!pcs_url.empty() && kind == attest::kProviderTdx) {
-      auto fetched = fetch_for_quote(*blob, pcs_url, "auto");
-      if (!fetched.ok()) return fail(fetched.status());
-      col.tdx = fetched->collateral;
-      opt.crls_der = {fetched->root_ca_crl_der, fetched->pck_crl_der};
-    } else {
-      // Collateral a node ships is signed like any other, but the node chooses
-      // what to leave out: without CRLs a revoked PCK or ASK would pass.
-      if (Status shipped = attest::collateral_from_json(kind, att, col, opt); !shipped.ok()) return fail(shipped);
-      const std::size_t crls = opt.crls_der.size() + col.snp.crls_der.size();
-      if (!simulated && kind == attest::kProviderTdx && crls < 2)
-        return fail(common::verification_failed("the node ships no root and PCK CRLs: give --collateral DIR or --pcs URL"));
-      if (!simulated && kind == attest::kProviderSnp && crls < 1)
-        return fail(common::verification_failed("the node ships no ARK CRL: give --collateral DIR (t3n attest fetch-collateral)"));
-    }
-    if (kind == attest::kProviderTdx && col.tdx.tcb_info_json.empty())
-      return fail(common::invalid_argument("the node ships no TDX collateral: give --collateral DIR"));
-    if (!simulated_root.empty()) opt.root_ca_sha256 = simulated_root;
-    auto policy = load_policy(policy_file);
-    if (!policy.ok()) return fail(policy.status());
-    auto rd = common::hex_decode(att.value("report_data", std::string()));
-    if (!rd.ok() || rd->size() != 64) return fail(common::verification_failed("the attestation's report_data is not 64 bytes"));
-    attest::ReportData expected{};
-    std::copy(rd->begin(), rd->end(), expected.begin());
-    // check_attestation proved it is the binding of the node's keys; the evidence must carry it.
-    policy->tdx.report_data = policy->snp.report_data = policy->nitro.report_data = expected;
-    auto report = attest::verify_evidence(kind, *blob, col, opt, *policy);
-    if (!report.ok()) return fail(report.status());
-    Json j = *report;
-    j["key_binding_valid"] = true;
-    if (!simulated_root.empty()) {
-      j["hardware_verified"] = false;  // a test PKI vouched, not the vendor
-      j["simulated"] = true;
-    }
-    // Anyone can mint simulated evidence (the dev platform's seed is public):
-    // this checks the format, the path and the key binding — not the node.
-    const std::string against = simulated_root.empty() ? "" : " (against the SIMULATED root: proves nothing about the node or hardware)";
-    const std::string tcb = j["tcb_status"].is_string() ? j["tcb_status"].get<std::string>() : "";
-    print(o, j, j.contains("error") ? "NOT verified: " + j["error"].get<std::string>()
-                                    : std::string(j["valid"].get<bool>() ? "node verified" : "NOT acceptable") + against + ": " +
-                                          kind + " " + tcb);
-    return j["valid"].get<bool>() ? 0 : 4;
+    print(o, j, human);
+    return trusted ? 0 : 4;
   }
 
   api::NodeClient client(o.node);
@@ -430,16 +412,15 @@ int run(int argc, char** argv) {
   if (keygen->parsed()) {
     auto t = key_type(type);
     if (!t.ok()) return fail(t.status());
-    if (std::filesystem::exists(o.key_file) && !force)
-      return fail(common::failed_precondition(o.key_file + " exists (use --force to replace it)"));
     auto signer = api::RequestSigner::generate(*t);
     if (!signer.ok()) return fail(signer.status());
-    std::filesystem::create_directories(std::filesystem::path(o.key_file).parent_path().empty() ? "." : std::filesystem::path(o.key_file).parent_path());
-    {
-      std::ofstream out(o.key_file, std::ios::trunc);
-      out << Json{{"type", key_type_name(*t)}, {"secret", common::base64url_encode(signer->secret())}, {"did", signer->did()}}.dump();
-    }
-    ::chmod(o.key_file.c_str(), 0600);
+    const std::string content =
+        Json{{"type", key_type_name(*t)}, {"secret", common::base64url_encode(signer->secret())}, {"did", signer->did()}}.dump();
+    // Mode 0600 from creation on, and no existence check racing the write.
+    if (Status written = cli::write_private_file(o.key_file, common::as_bytes(content), force); !written.ok())
+      return fail(written.code() == ErrorCode::kAlreadyExists
+                      ? common::failed_precondition(o.key_file + " exists (use --force to replace it)")
+                      : written);
     print(o, {{"did", signer->did()}, {"key_file", o.key_file}}, signer->did());
     return 0;
   }
@@ -450,24 +431,40 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (receipt->parsed()) {
-    // The node signs at least once a second; until then the receipt is pending (202).
-    auto r = client.get_json("/api/receipt?seqno=" + std::to_string(seqno));
-    for (int i = 0; i < 40 && !r.ok() && r.status().message().find("HTTP 202") != std::string::npos; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-      r = client.get_json("/api/receipt?seqno=" + std::to_string(seqno));
+    // The receipt must be signed by the keys the node's verified attestation
+    // binds, not by whatever keys it asserts elsewhere (/api/trust-manifest).
+    auto node = cli::establish_trust(client, o.node, trust, trust_cache_file(o), unix_now());
+    if (!node.ok()) return fail_trust(node.status());
+    const std::string path = "/api/receipt?seqno=" + std::to_string(seqno);
+    // The node signs at least once a second and never on demand: until a
+    // signature covers the entry it answers 202 pending.
+    const auto deadline =
+        std::chrono::steady_clock::now() +
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(std::max(0.0, receipt_wait)));
+    auto backoff = std::chrono::milliseconds(100);
+    Result<api::JsonReply> r = client.get_json_reply(path);
+    while (r.ok() && r->http_status == 202) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline)
+        return fail(Status(ErrorCode::kDeadlineExceeded, "the receipt for seqno " + std::to_string(seqno) + " is still pending after " +
+                                                              std::to_string(static_cast<int>(receipt_wait)) +
+                                                              " s: no signature covers it yet (is the node signing?)"));
+      if (!o.json) std::fprintf(stderr, "pending: no signature covers seqno %llu yet, retrying…\n", static_cast<unsigned long long>(seqno));
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(backoff, deadline - now));
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+      r = client.get_json_reply(path);
     }
     if (!r.ok()) return fail(r.status());
-    auto parsed = store::receipt_from_json(*r);
+    if (r->http_status != 200)
+      return fail(Status(ErrorCode::kUnavailable, "GET " + path + ": HTTP " + std::to_string(r->http_status) + " " +
+                                                      r->body.value("error", r->body.dump())));
+    auto parsed = store::receipt_from_json(r->body);
     if (!parsed.ok()) return fail(parsed.status());
-    auto trust = client.get_json("/api/trust-manifest");
-    if (!trust.ok()) return fail(trust.status());
-    store::TrustedNodeKeys keys{*common::base64url_decode((*trust)["ed25519_public_key"].get<std::string>()),
-                                *common::base64url_decode((*trust)["mldsa65_public_key"].get<std::string>())};
-    Status v = store::verify_receipt(*parsed, keys);
-    Json out = {{"seqno", seqno}, {"verified", v.ok()}, {"receipt", *r}};
+    Status v = store::verify_receipt(*parsed, store::TrustedNodeKeys{node->ed25519_public_key, node->mldsa65_public_key});
+    Json out = {{"seqno", seqno}, {"verified", v.ok()}, {"receipt", r->body}};
     if (!v.ok()) out["error"] = v.message();
     print(o, out, v.ok() ? "receipt for seqno " + std::to_string(seqno) + " verifies (Ed25519 + ML-DSA-65, signed at seqno " +
-                               std::to_string(parsed->signature_seqno) + ")"
+                               std::to_string(parsed->signature_seqno) + ", by the attested node keys)"
                          : "receipt does NOT verify: " + v.message());
     return v.ok() ? 0 : 4;
   }
@@ -493,7 +490,10 @@ int run(int argc, char** argv) {
 
   auto signer = load_key(o);
   if (!signer.ok()) return fail(signer.status());
-  if (Status a = check_attestation(client); !a.ok()) return fail(a);
+  // Nothing is sent before the node's attestation verified; then requests go
+  // to the attested OHTTP key, signed for the attested node.
+  if (auto node = cli::establish_trust(client, o.node, trust, trust_cache_file(o), unix_now()); !node.ok())
+    return fail_trust(node.status());
 
   if (whoami->parsed()) {
     auto r = client.rpc("identity.whoami", Json::object(), &*signer);

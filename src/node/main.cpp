@@ -217,12 +217,14 @@ int serve(NodeConfig config, const common::Logger& log, const std::string& contr
     std::printf("t3nd %s listening on %s%s\n", T3N_VERSION, url.c_str(), dev ? " (dev mode: simulated TEE)" : "");
     signal_ready(ready_fd, url);
     if (dev) {
-      std::printf("\nTry it (OHTTP + X-Wing, DID-signed):\n"
+      std::printf("\nTry it (OHTTP + X-Wing, DID-signed). This node's TEE is SIMULATED, so the CLI refuses it until you\n"
+                  "trust its simulated root (your own dev node only; dev data is not confidential):\n"
+                  "  export T3N_TRUST_SIMULATED_ROOT=$(build/bin/t3n --node %s attest verify-node --print-simulated-root)\n"
                   "  build/bin/t3n --node %s keygen\n"
                   "  build/bin/t3n --node %s call counter increment --input 5\n"
                   "  build/bin/t3n --node %s call greeter greet --input '\"ada\"'\n"
-                  "  build/bin/t3n --node %s attest verify-node   # simulated TDX evidence: reported as NOT trusted\n\n",
-                  url.c_str(), url.c_str(), url.c_str(), url.c_str());
+                  "  build/bin/t3n --node %s attest verify-node   # DCAP over the simulated quote: proves nothing about hardware\n\n",
+                  url.c_str(), url.c_str(), url.c_str(), url.c_str(), url.c_str());
     }
     std::fflush(stdout);
   });
