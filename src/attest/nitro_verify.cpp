@@ -1,25 +1,16 @@
 #include "attest/nitro_verify.h"
 
-#include "attest/openssl_ptr.h"
-#include <openssl/bn.h>
-#include <openssl/ec.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include <algorithm>
-#include <memory>
 
 #include "attest/cbor.h"
 #include "attest/x509_chain.h"
 #include "common/encoding.h"
 #include "crypto/hash.h"
+#include "crypto/p384.h"
+#include "crypto/x509.h"
 
 namespace t3n::attest {
 namespace {
-
-using namespace detail;  // NOLINT: the module's OpenSSL deleters
 
 using cbor::Item;
 using cbor::Kind;
@@ -54,48 +45,26 @@ Result<std::optional<Bytes>> optional_user_field(const Item& payload, std::strin
   return std::optional<Bytes>(std::move(value));
 }
 
-Result<std::time_t> asn1_time(const ASN1_TIME* t) {
-  std::tm tm{};
-  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return common::verification_failed("unreadable certificate time");
-  return ::timegm(&tm);
+Result<std::time_t> certificate_time(std::optional<std::time_t> t) {
+  if (!t) return common::verification_failed("unreadable certificate time");
+  return *t;
 }
 
 // ES384 over `message` by the key in `spki_der`; `raw_signature` is r ‖ s.
 Status verify_es384(ByteView spki_der, ByteView message, ByteView raw_signature) {
-  auto fail = [](const std::string& why) {
-    ERR_clear_error();
-    return common::verification_failed("Nitro document signature: " + why);
-  };
-  const unsigned char* p = spki_der.data();
-  std::unique_ptr<EVP_PKEY, PkeyDeleter> key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));
-  if (!key || !EVP_PKEY_is_a(key.get(), "EC")) return fail("the leaf key is not an EC key");
-  char group[64] = {};
-  std::size_t group_len = 0;
-  if (EVP_PKEY_get_group_name(key.get(), group, sizeof group, &group_len) != 1 ||
-      std::string_view(group) != "secp384r1")
-    return fail("the leaf key is not a P-384 key");
+  auto fail = [](const std::string& why) { return common::verification_failed("Nitro document signature: " + why); };
+  auto key = crypto::p384_public_key_from_spki(spki_der);
+  if (!key.ok()) return fail("the leaf key is " + key.status().message());  // "not an EC key", "not a P-384 key"
   if (raw_signature.size() != kEs384SignatureBytes) return fail("not 96 bytes");
-  std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter> sig(ECDSA_SIG_new());
-  std::unique_ptr<BIGNUM, BnDeleter> r(BN_bin2bn(raw_signature.data(), 48, nullptr));
-  std::unique_ptr<BIGNUM, BnDeleter> s(BN_bin2bn(raw_signature.data() + 48, 48, nullptr));
-  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return fail("cannot encode");
-  r.release();  // owned by sig now
-  s.release();
-  const int der_len = i2d_ECDSA_SIG(sig.get(), nullptr);
-  if (der_len <= 0) return fail("cannot encode");
-  Bytes der(static_cast<std::size_t>(der_len));
-  unsigned char* out = der.data();
-  i2d_ECDSA_SIG(sig.get(), &out);
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key.get()) != 1) return fail("OpenSSL");
-  if (EVP_DigestVerify(ctx.get(), der.data(), der.size(), message.data(), message.size()) != 1)
+  if (!crypto::p384_verify_raw(*key, message, raw_signature).ok())
     return fail("does not verify under the leaf certificate's key");
   return Status::ok_status();
 }
 
 Result<std::string> pem_root_sha256(std::string_view pem) {
-  T3N_ASSIGN_OR_RETURN(X509Ptr cert, parse_pem_certificate(pem, "Nitro root PEM"));
-  const Bytes der = certificate_der(cert.get());
+  auto cert = crypto::Certificate::from_pem(pem);
+  if (!cert.ok()) return common::invalid_argument("Nitro root PEM: unparsable certificate");
+  const Bytes der = cert->der();
   if (der.empty()) return common::invalid_argument("Nitro root PEM: unencodable certificate");
   return common::hex_encode(crypto::sha256(der));
 }
@@ -206,12 +175,10 @@ Result<NitroVerification> verify_nitro_document(ByteView cose, const CertCheckOp
       v.leaf_spki_der, cbor::cose_sign1_sig_structure(doc.protected_header, {}, doc.payload), doc.signature));
 
   // The leaf lives for hours; a document dated outside its life was not signed by it when claimed.
-  const unsigned char* p = doc.certificate_der.data();
-  std::unique_ptr<X509, X509Deleter> leaf(d2i_X509(nullptr, &p, static_cast<long>(doc.certificate_der.size())));
-  ERR_clear_error();
-  if (!leaf) return common::verification_failed("Nitro certificate chain: unparsable leaf");
-  T3N_ASSIGN_OR_RETURN(v.leaf_not_before, asn1_time(X509_get0_notBefore(leaf.get())));
-  T3N_ASSIGN_OR_RETURN(v.leaf_not_after, asn1_time(X509_get0_notAfter(leaf.get())));
+  auto leaf = crypto::Certificate::from_der(doc.certificate_der);
+  if (!leaf.ok()) return common::verification_failed("Nitro certificate chain: unparsable leaf");
+  T3N_ASSIGN_OR_RETURN(v.leaf_not_before, certificate_time(leaf->not_before()));
+  T3N_ASSIGN_OR_RETURN(v.leaf_not_after, certificate_time(leaf->not_after()));
   const auto document_time = static_cast<std::int64_t>(doc.timestamp_ms / 1000);
   if (document_time < v.leaf_not_before || document_time > v.leaf_not_after)
     return common::verification_failed("Nitro document timestamp " + std::to_string(doc.timestamp_ms) +

@@ -1,15 +1,13 @@
 #include "attest/pcs.h"
 
 #include <httplib.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include <memory>
 
-#include "attest/openssl_ptr.h"
 #include "attest/x509_chain.h"
 #include "common/encoding.h"
 #include "common/files.h"
+#include "crypto/x509.h"
 
 namespace t3n::attest {
 namespace {
@@ -98,13 +96,9 @@ Result<std::string> issuer_chain(const Fetched& f, const char* header, const std
 Result<Bytes> crl_der(const std::string& body, const std::string& url) {
   if (!body.empty() && static_cast<std::uint8_t>(body[0]) == 0x30) return common::to_bytes(body);
   if (body.find("-----BEGIN X509 CRL-----") != std::string::npos) {
-    std::unique_ptr<BIO, detail::BioDeleter> bio(BIO_new_mem_buf(body.data(), static_cast<int>(body.size())));
-    detail::CrlPtr crl(bio ? PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-    unsigned char* der = nullptr;
-    const int n = crl ? i2d_X509_CRL(crl.get(), &der) : 0;
-    if (n <= 0) return common::invalid_argument(url + ": unparsable PEM CRL");
-    Bytes out(der, der + n);
-    OPENSSL_free(der);
+    auto crl = crypto::Crl::from_pem(body);
+    Bytes out = crl.ok() ? crl->der() : Bytes{};
+    if (out.empty()) return common::invalid_argument(url + ": unparsable PEM CRL");
     return out;
   }
   std::string hex = body;
@@ -154,10 +148,7 @@ Result<FetchedTdxCollateral> fetch_tdx_collateral(const PcsOptions& o, const std
 }
 
 Result<std::string> pck_ca_of_quote(const TdxQuote& quote) {
-  T3N_ASSIGN_OR_RETURN(detail::X509Ptr cert, detail::parse_pem_certificate(quote.pck_chain_pem.front(), "PCK certificate"));
-  char issuer[256] = {};
-  X509_NAME_get_text_by_NID(X509_get_issuer_name(cert.get()), NID_commonName, issuer, sizeof issuer - 1);
-  const std::string cn = issuer;
+  T3N_ASSIGN_OR_RETURN(const std::string cn, certificate_issuer_common_name(quote.pck_chain_pem.front(), "PCK certificate"));
   if (cn.find("Platform CA") != std::string::npos) return std::string("platform");
   if (cn.find("Processor CA") != std::string::npos) return std::string("processor");
   return common::invalid_argument("the PCK issuer '" + cn + "' is neither the Platform nor the Processor CA");

@@ -1,27 +1,16 @@
 #include "attest/snp_verify.h"
 
-#include "attest/openssl_ptr.h"
-#include <openssl/bn.h>
-#include <openssl/ec.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include <algorithm>
-#include <memory>
 
 #include "attest/x509_chain.h"
 #include "common/encoding.h"
 #include "common/files.h"
 #include "crypto/hash.h"
+#include "crypto/p384.h"
+#include "crypto/x509.h"
 
 namespace t3n::attest {
 namespace {
-
-using namespace detail;  // NOLINT: the module's OpenSSL deleters
-
-struct OpensslFree { void operator()(unsigned char* d) const { OPENSSL_free(d); } };
 
 Status fail(const std::string& why) { return common::verification_failed("snp: " + why); }
 Status malformed(const std::string& why) { return common::invalid_argument("snp: " + why); }
@@ -30,24 +19,21 @@ Status malformed(const std::string& why) { return common::invalid_argument("snp:
 Result<Bytes> pem_certificate_der(const std::string& pem, std::string_view what) {
   T3N_ASSIGN_OR_RETURN(auto certs, split_pem_certificates(pem));
   if (certs.size() != 1) return malformed(std::string(what) + ": expected exactly one PEM certificate");
-  auto cert = parse_pem_certificate(certs.front(), what);
+  auto cert = crypto::Certificate::from_pem(certs.front());
   if (!cert.ok()) return malformed(std::string(what) + ": unparsable certificate");
-  Bytes der = certificate_der(cert->get());
+  Bytes der = cert->der();
   if (der.empty()) return malformed(std::string(what) + ": unencodable certificate");
   return der;
 }
 
 // The value of extension `oid` (its OCTET STRING contents), nullopt when absent;
 // an extension present twice is an error.
-Result<std::optional<ByteView>> extension_value(X509* cert, const char* oid) {
-  std::unique_ptr<ASN1_OBJECT, ObjDeleter> obj(OBJ_txt2obj(oid, 1));
-  if (!obj) return common::internal_error(std::string("bad OID ") + oid);
-  const int idx = X509_get_ext_by_OBJ(cert, obj.get(), -1);
-  if (idx < 0) return std::optional<ByteView>{};
-  if (X509_get_ext_by_OBJ(cert, obj.get(), idx) >= 0) return malformed(std::string("extension ") + oid + " appears twice");
-  const ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert, idx));
-  if (data == nullptr) return malformed(std::string("extension ") + oid + " has no value");
-  return std::optional<ByteView>(ByteView(ASN1_STRING_get0_data(data), static_cast<std::size_t>(ASN1_STRING_length(data))));
+Result<std::optional<Bytes>> extension_value(const crypto::Certificate& cert, const char* oid) {
+  auto values = cert.extensions(oid);
+  if (!values.ok()) return common::internal_error(std::string("bad OID ") + oid);
+  if (values->empty()) return std::optional<Bytes>{};
+  if (values->size() > 1) return malformed(std::string("extension ") + oid + " appears twice");
+  return std::optional<Bytes>(std::move(values->front()));
 }
 
 // A DER INTEGER 0..255 in minimal encoding, and nothing else.
@@ -58,26 +44,15 @@ Result<std::uint8_t> spl_value(ByteView v, const char* oid) {
   return bad();
 }
 
-Result<std::uint8_t> required_spl(X509* cert, const char* oid) {
+Result<std::uint8_t> required_spl(const crypto::Certificate& cert, const char* oid) {
   T3N_ASSIGN_OR_RETURN(auto v, extension_value(cert, oid));
   if (!v) return malformed(std::string("certificate lacks extension ") + oid);
   return spl_value(*v, oid);
 }
 
-std::string subject_common_name(X509* cert) {
-  const X509_NAME* name = X509_get_subject_name(cert);
-  const int idx = name != nullptr ? X509_NAME_get_index_by_NID(name, NID_commonName, -1) : -1;
-  if (idx < 0) return {};
-  const ASN1_STRING* s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
-  if (s == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<std::size_t>(ASN1_STRING_length(s)));
-}
-
 std::string leaf_common_name(ByteView der) {
-  const unsigned char* p = der.data();
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  ERR_clear_error();
-  return cert ? subject_common_name(cert.get()) : std::string();
+  auto cert = crypto::Certificate::from_der(der);
+  return cert.ok() ? cert->subject_common_name() : std::string();
 }
 
 std::string tcb_mismatch(const char* component, unsigned reported, unsigned certified) {
@@ -120,25 +95,24 @@ Status load_snp_collateral(const std::filesystem::path& dir, SnpCollateral& col)
 }
 
 Result<VcekExtensions> vcek_extensions(ByteView der) {
-  const unsigned char* p = der.data();
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  ERR_clear_error();
-  if (!cert || p != der.data() + der.size()) return malformed("endorsement key certificate is unparsable");
+  auto parsed = crypto::Certificate::from_der(der);
+  if (!parsed.ok()) return malformed("endorsement key certificate is unparsable");
+  const crypto::Certificate& cert = *parsed;
   VcekExtensions e;
-  T3N_ASSIGN_OR_RETURN(e.bootloader_spl, required_spl(cert.get(), "1.3.6.1.4.1.3704.1.3.1"));
-  T3N_ASSIGN_OR_RETURN(e.tee_spl, required_spl(cert.get(), "1.3.6.1.4.1.3704.1.3.2"));
-  T3N_ASSIGN_OR_RETURN(e.snp_spl, required_spl(cert.get(), "1.3.6.1.4.1.3704.1.3.3"));
-  T3N_ASSIGN_OR_RETURN(e.microcode_spl, required_spl(cert.get(), "1.3.6.1.4.1.3704.1.3.8"));
-  T3N_ASSIGN_OR_RETURN(auto fmc, extension_value(cert.get(), "1.3.6.1.4.1.3704.1.3.9"));
+  T3N_ASSIGN_OR_RETURN(e.bootloader_spl, required_spl(cert, "1.3.6.1.4.1.3704.1.3.1"));
+  T3N_ASSIGN_OR_RETURN(e.tee_spl, required_spl(cert, "1.3.6.1.4.1.3704.1.3.2"));
+  T3N_ASSIGN_OR_RETURN(e.snp_spl, required_spl(cert, "1.3.6.1.4.1.3704.1.3.3"));
+  T3N_ASSIGN_OR_RETURN(e.microcode_spl, required_spl(cert, "1.3.6.1.4.1.3704.1.3.8"));
+  T3N_ASSIGN_OR_RETURN(auto fmc, extension_value(cert, "1.3.6.1.4.1.3704.1.3.9"));
   if (fmc) {
     T3N_ASSIGN_OR_RETURN(e.fmc_spl, spl_value(*fmc, "1.3.6.1.4.1.3704.1.3.9"));
   }
-  T3N_ASSIGN_OR_RETURN(auto hw_id, extension_value(cert.get(), "1.3.6.1.4.1.3704.1.4"));
+  T3N_ASSIGN_OR_RETURN(auto hw_id, extension_value(cert, "1.3.6.1.4.1.3704.1.4"));
   if (hw_id) {
     if (hw_id->size() != 64 && hw_id->size() != 8) return malformed("hwID extension is not 64 (or 8) bytes");
     e.hw_id.assign(hw_id->begin(), hw_id->end());
   }
-  T3N_ASSIGN_OR_RETURN(auto product, extension_value(cert.get(), "1.3.6.1.4.1.3704.1.2"));
+  T3N_ASSIGN_OR_RETURN(auto product, extension_value(cert, "1.3.6.1.4.1.3704.1.2"));
   if (product) {
     // IA5String with a short length: tag 0x16, length, the characters.
     const ByteView v = *product;
@@ -146,7 +120,7 @@ Result<VcekExtensions> vcek_extensions(ByteView der) {
       return malformed("productName extension is not an IA5String");
     e.product_name.assign(v.begin() + 2, v.end());
   }
-  e.common_name = subject_common_name(cert.get());
+  e.common_name = cert.subject_common_name();
   return e;
 }
 
@@ -163,38 +137,22 @@ Status check_reported_tcb(const SnpTcb& r, const VcekExtensions& e) {
 
 Status verify_snp_report_signature(ByteView report, ByteView leaf_spki_der) {
   if (report.size() != kSnpReportSize) return malformed("report is not " + std::to_string(kSnpReportSize) + " bytes");
-  const unsigned char* p = leaf_spki_der.data();
-  std::unique_ptr<EVP_PKEY, PkeyDeleter> key(d2i_PUBKEY(nullptr, &p, static_cast<long>(leaf_spki_der.size())));
-  char group[32] = {};
-  std::size_t group_len = 0;
-  if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_EC ||
-      EVP_PKEY_get_group_name(key.get(), group, sizeof group, &group_len) != 1 || std::string_view(group) != "secp384r1") {
-    ERR_clear_error();
-    return fail("endorsement key is not an ECDSA P-384 key");
+  auto key = crypto::p384_public_key_from_spki(leaf_spki_der);
+  if (!key.ok()) return fail("endorsement key is not an ECDSA P-384 key");
+  // r and s are little-endian 72-byte integers; P-384 wants big-endian 48-byte
+  // ones. Anything above 48 bytes makes the value exceed the group order, so
+  // such a signature cannot verify.
+  constexpr std::size_t kHalf = crypto::kP384RawSignatureSize / 2;
+  const ByteView sig = report.subspan(kSnpSignedSize, 2 * kSnpSignatureComponentSize);
+  Bytes raw(crypto::kP384RawSignatureSize);
+  for (std::size_t part = 0; part < 2; ++part) {
+    const ByteView le = sig.subspan(part * kSnpSignatureComponentSize, kSnpSignatureComponentSize);
+    if (std::any_of(le.begin() + kHalf, le.end(), [](std::uint8_t b) { return b != 0; }))
+      return fail("report signature does not verify with the endorsement key");
+    std::reverse_copy(le.begin(), le.begin() + kHalf, raw.begin() + static_cast<std::ptrdiff_t>(part * kHalf));
   }
-  // r and s are little-endian 72-byte integers; ECDSA wants DER SEQUENCE { r, s }.
-  const std::uint8_t* sig = report.data() + kSnpSignedSize;
-  std::unique_ptr<BIGNUM, BnDeleter> r(BN_lebin2bn(sig, kSnpSignatureComponentSize, nullptr));
-  std::unique_ptr<BIGNUM, BnDeleter> s(BN_lebin2bn(sig + kSnpSignatureComponentSize, kSnpSignatureComponentSize, nullptr));
-  std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter> ecdsa(ECDSA_SIG_new());
-  if (!r || !s || !ecdsa || ECDSA_SIG_set0(ecdsa.get(), r.get(), s.get()) != 1) {
-    ERR_clear_error();
-    return common::internal_error("snp: cannot build the ECDSA signature");
-  }
-  r.release();  // owned by `ecdsa` now
-  s.release();
-  unsigned char* der = nullptr;
-  const int der_len = i2d_ECDSA_SIG(ecdsa.get(), &der);
-  std::unique_ptr<unsigned char, OpensslFree> der_owner(der);
-  if (der_len <= 0) {
-    ERR_clear_error();
-    return common::internal_error("snp: cannot encode the ECDSA signature");
-  }
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
-  const bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key.get()) == 1 &&
-                  EVP_DigestVerify(ctx.get(), der, static_cast<std::size_t>(der_len), report.data(), kSnpSignedSize) == 1;
-  ERR_clear_error();
-  if (!ok) return fail("report signature does not verify with the endorsement key");
+  if (!crypto::p384_verify_raw(*key, report.first(kSnpSignedSize), raw).ok())
+    return fail("report signature does not verify with the endorsement key");
   return {};
 }
 

@@ -1,11 +1,6 @@
 #include "attest/tdx_quote.h"
 
-#include "attest/openssl_ptr.h"
 #include "attest/x509_chain.h"
-
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <charconv>
@@ -15,11 +10,10 @@
 #include "common/encoding.h"
 #include "crypto/hash.h"
 #include "crypto/p256.h"
+#include "crypto/x509.h"
 
 namespace t3n::attest {
 namespace {
-
-using namespace detail;  // NOLINT: the module's OpenSSL deleters
 
 constexpr std::uint16_t kAttestationKeyEcdsaP256 = 2;
 constexpr std::uint32_t kTeeTypeTdx = 0x81;
@@ -235,12 +229,11 @@ Status verify_tdx_quote_signatures(const TdxQuote& q, const CertCheckOptions& o)
 }
 
 Result<PckExtensions> pck_extensions(const std::string& pem) {
-  T3N_ASSIGN_OR_RETURN(X509Ptr cert, parse_pem_certificate(pem, "tdx quote: PCK certificate"));
-  std::unique_ptr<ASN1_OBJECT, ObjDeleter> oid(OBJ_txt2obj("1.2.840.113741.1.13.1", 1));
-  const int idx = X509_get_ext_by_OBJ(cert.get(), oid.get(), -1);
-  if (idx < 0) return common::invalid_argument("PCK certificate has no SGX extension");
-  ASN1_OCTET_STRING* data = X509_EXTENSION_get_data(X509_get_ext(cert.get(), idx));
-  ByteView in(ASN1_STRING_get0_data(data), static_cast<std::size_t>(ASN1_STRING_length(data)));
+  auto cert = crypto::Certificate::from_pem(pem);
+  if (!cert.ok()) return common::invalid_argument("tdx quote: PCK certificate: unparsable certificate");
+  T3N_ASSIGN_OR_RETURN(std::vector<Bytes> values, cert->extensions("1.2.840.113741.1.13.1"));
+  if (values.empty()) return common::invalid_argument("PCK certificate has no SGX extension");
+  ByteView in(values.front());
   T3N_ASSIGN_OR_RETURN(Der outer, der_next(in));
   if (outer.tag != 0x30) return common::invalid_argument("SGX extension: expected a SEQUENCE");
   PckExtensions ext;

@@ -1,14 +1,5 @@
 #include "attest/tdx_sim.h"
 
-#include "attest/openssl_ptr.h"
-#include <openssl/core_names.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-
 #include <algorithm>
 #include <optional>
 
@@ -19,19 +10,13 @@
 #include "crypto/hash.h"
 #include "crypto/kdf.h"
 #include "crypto/p256.h"
+#include "crypto/x509.h"
 
 namespace t3n::attest {
 namespace {
 
-using namespace detail;  // NOLINT: the module's OpenSSL deleters
-
 using common::Json;
-
-
-Status openssl_failure(const std::string& what) {
-  ERR_clear_error();
-  return common::internal_error("simulated TDX: " + what);
-}
+using crypto::der_tlv;
 
 std::string utc(std::time_t t) {
   std::tm tm{};
@@ -41,30 +26,8 @@ std::string utc(std::time_t t) {
   return out;
 }
 
-// DER TLV with a definite length.
-Bytes der(std::uint8_t tag, ByteView content) {
-  Bytes out{tag};
-  const std::size_t n = content.size();
-  if (n < 0x80) {
-    out.push_back(static_cast<std::uint8_t>(n));
-  } else {
-    Bytes len;
-    for (std::size_t v = n; v != 0; v >>= 8) len.insert(len.begin(), static_cast<std::uint8_t>(v & 0xFF));
-    out.push_back(static_cast<std::uint8_t>(0x80 | len.size()));
-    common::append(out, len);
-  }
-  common::append(out, content);
-  return out;
-}
-
-Result<Bytes> der_oid(const char* dotted) {
-  std::unique_ptr<ASN1_OBJECT, ObjDeleter> obj(OBJ_txt2obj(dotted, 1));
-  if (!obj) return openssl_failure("OID");
-  const int n = i2d_ASN1_OBJECT(obj.get(), nullptr);
-  Bytes out(static_cast<std::size_t>(std::max(n, 0)));
-  unsigned char* p = out.data();
-  if (n <= 0 || i2d_ASN1_OBJECT(obj.get(), &p) != n) return openssl_failure("OID encoding");
-  return out;
+Status sim_failure(const Status& s, const std::string& what) {
+  return common::internal_error("simulated TDX: " + what + ": " + s.message());
 }
 
 Bytes der_uint(std::uint32_t v) {
@@ -74,15 +37,17 @@ Bytes der_uint(std::uint32_t v) {
     v >>= 8;
   } while (v != 0);
   if (content.front() & 0x80) content.insert(content.begin(), 0x00);
-  return der(0x02, content);
+  return der_tlv(0x02, content);
 }
+
+constexpr std::string_view kSgxExtensionOid = "1.2.840.113741.1.13.1";
 
 // The SGX extension (1.2.840.113741.1.13.1) as Intel's PCK certificates carry it.
 Result<Bytes> sgx_extension(const SimulatedTdxPlatformOptions& o, ByteView ppid, std::uint16_t pce_svn) {
-  const std::string base = "1.2.840.113741.1.13.1";
+  const std::string base(kSgxExtensionOid);
   auto item = [&](const std::string& suffix, Bytes value) -> Result<Bytes> {
-    T3N_ASSIGN_OR_RETURN(Bytes oid, der_oid((base + suffix).c_str()));
-    return der(0x30, common::concat({oid, value}));
+    T3N_ASSIGN_OR_RETURN(Bytes oid, crypto::der_object_identifier(base + suffix));
+    return der_tlv(0x30, common::concat({oid, value}));
   };
   Bytes tcb;
   for (int i = 1; i <= 16; ++i) {
@@ -91,156 +56,63 @@ Result<Bytes> sgx_extension(const SimulatedTdxPlatformOptions& o, ByteView ppid,
   }
   T3N_ASSIGN_OR_RETURN(Bytes pcesvn, item(".2.17", der_uint(pce_svn)));
   common::append(tcb, pcesvn);
-  T3N_ASSIGN_OR_RETURN(Bytes cpusvn, item(".2.18", der(0x04, Bytes(16, o.pck_component_svn))));
+  T3N_ASSIGN_OR_RETURN(Bytes cpusvn, item(".2.18", der_tlv(0x04, Bytes(16, o.pck_component_svn))));
   common::append(tcb, cpusvn);
   Bytes all;
-  for (auto part : {item(".1", der(0x04, ppid)), item(".2", der(0x30, tcb)), item(".3", der(0x04, Bytes{0x00, 0x00})),
-                    item(".4", der(0x04, o.fmspc)), item(".5", der(0x0A, Bytes{0x00}))}) {
+  for (auto part : {item(".1", der_tlv(0x04, ppid)), item(".2", der_tlv(0x30, tcb)),
+                    item(".3", der_tlv(0x04, Bytes{0x00, 0x00})), item(".4", der_tlv(0x04, o.fmspc)),
+                    item(".5", der_tlv(0x0A, Bytes{0x00}))}) {
     if (!part.ok()) return part.status();
     common::append(all, *part);
   }
-  return der(0x30, all);
-}
-
-Result<PkeyPtr> public_key(ByteView point) {
-  std::unique_ptr<OSSL_PARAM_BLD, BldDeleter> bld(OSSL_PARAM_BLD_new());
-  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1)
-    return openssl_failure("public key parameters");
-  std::unique_ptr<OSSL_PARAM, ParamDeleter> params(OSSL_PARAM_BLD_to_param(bld.get()));
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* raw = nullptr;
-  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
-    return openssl_failure("public key");
-  return PkeyPtr(raw);
-}
-
-// OpenSSL signs certificates and CRLs only with randomized ECDSA, so it signs
-// with a throwaway key (which fills in the algorithm fields) and the
-// signature is then replaced by a deterministic one over the same TBS bytes.
-Result<Bytes> deterministic_signed(ByteView tbs, ByteView algorithm, const crypto::P256PrivateKey& key) {
-  T3N_ASSIGN_OR_RETURN(Bytes raw, key.sign_raw_deterministic(tbs));
-  T3N_ASSIGN_OR_RETURN(Bytes sig, crypto::p256_signature_raw_to_der(raw));
-  Bytes bits{0x00};
-  common::append(bits, sig);
-  return der(0x30, common::concat({tbs, algorithm, der(0x03, bits)}));
-}
-
-template <typename F>
-Result<Bytes> i2d_bytes(F encode) {
-  unsigned char* buf = nullptr;
-  const int n = encode(&buf);
-  if (n <= 0 || buf == nullptr) return openssl_failure("DER encoding");
-  Bytes out(buf, buf + n);
-  OPENSSL_free(buf);
-  return out;
-}
-
-Result<PkeyPtr> throwaway_key() {
-  EVP_PKEY* k = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-  if (k == nullptr) return openssl_failure("key generation");
-  return PkeyPtr(k);
+  return der_tlv(0x30, all);
 }
 
 struct CertSpec {
   std::string common_name;
   std::uint64_t serial = 1;
   bool ca = false;
-  std::string key_usage;
+  std::vector<std::string> key_usage;
   std::optional<Bytes> sgx_extension;
 };
 
 struct Issued {
-  X509Ptr cert;
+  crypto::Certificate cert;
   std::string pem;
   Bytes der;
 };
 
+// Certificates shaped like Intel's: CN and O, SKI, AKI, critical basic
+// constraints (pathlen 0 below the root) and key usage; signed by RFC 6979.
 Result<Issued> issue(const CertSpec& spec, ByteView subject_point, const Issued* issuer, const crypto::P256PrivateKey& signer,
                      std::time_t not_before, std::time_t not_after) {
-  X509Ptr x(X509_new());
-  std::unique_ptr<X509_NAME, NameDeleter> name(X509_NAME_new());
-  T3N_ASSIGN_OR_RETURN(PkeyPtr pub, public_key(subject_point));
-  auto text = [](const std::string& s) { return reinterpret_cast<const unsigned char*>(s.c_str()); };
-  const std::string org = "T3N simulated TEE (not Intel)";
-  if (!x || !name || X509_set_version(x.get(), 2) != 1 ||
-      ASN1_INTEGER_set_uint64(X509_get_serialNumber(x.get()), spec.serial) != 1 ||
-      X509_NAME_add_entry_by_txt(name.get(), "CN", MBSTRING_UTF8, text(spec.common_name), -1, -1, 0) != 1 ||
-      X509_NAME_add_entry_by_txt(name.get(), "O", MBSTRING_UTF8, text(org), -1, -1, 0) != 1 ||
-      X509_set_subject_name(x.get(), name.get()) != 1 ||
-      X509_set_issuer_name(x.get(), issuer ? X509_get_subject_name(issuer->cert.get()) : name.get()) != 1 ||
-      ASN1_TIME_set(X509_getm_notBefore(x.get()), not_before) == nullptr ||
-      ASN1_TIME_set(X509_getm_notAfter(x.get()), not_after) == nullptr || X509_set_pubkey(x.get(), pub.get()) != 1)
-    return openssl_failure("certificate fields");
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, issuer ? issuer->cert.get() : x.get(), x.get(), nullptr, nullptr, 0);
-  std::vector<std::pair<int, std::string>> exts = {
-      {NID_subject_key_identifier, "hash"},
-      {NID_authority_key_identifier, "keyid:always"},
-      {NID_basic_constraints, spec.ca ? "critical,CA:TRUE" : "critical,CA:FALSE"},
-      {NID_key_usage, "critical," + spec.key_usage}};
-  if (spec.ca && issuer != nullptr) exts[2].second = "critical,CA:TRUE,pathlen:0";
-  for (const auto& [nid, value] : exts) {
-    std::unique_ptr<X509_EXTENSION, ExtDeleter> e(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
-    if (!e || X509_add_ext(x.get(), e.get(), -1) != 1) return openssl_failure("certificate extension");
-  }
-  if (spec.sgx_extension) {
-    std::unique_ptr<ASN1_OBJECT, ObjDeleter> oid(OBJ_txt2obj("1.2.840.113741.1.13.1", 1));
-    std::unique_ptr<ASN1_OCTET_STRING, OctetDeleter> value(ASN1_OCTET_STRING_new());
-    if (!oid || !value ||
-        ASN1_OCTET_STRING_set(value.get(), spec.sgx_extension->data(), static_cast<int>(spec.sgx_extension->size())) != 1)
-      return openssl_failure("SGX extension");
-    std::unique_ptr<X509_EXTENSION, ExtDeleter> e(X509_EXTENSION_create_by_OBJ(nullptr, oid.get(), 0, value.get()));
-    if (!e || X509_add_ext(x.get(), e.get(), -1) != 1) return openssl_failure("SGX extension");
-  }
-  T3N_ASSIGN_OR_RETURN(PkeyPtr throwaway, throwaway_key());
-  if (X509_sign(x.get(), throwaway.get(), EVP_sha256()) <= 0) return openssl_failure("certificate signature");
-  T3N_ASSIGN_OR_RETURN(Bytes tbs, i2d_bytes([&](unsigned char** p) { return i2d_re_X509_tbs(x.get(), p); }));
-  const X509_ALGOR* algorithm = nullptr;
-  X509_get0_signature(nullptr, &algorithm, x.get());
-  T3N_ASSIGN_OR_RETURN(Bytes alg, i2d_bytes([&](unsigned char** p) { return i2d_X509_ALGOR(algorithm, p); }));
-  Issued out;
-  T3N_ASSIGN_OR_RETURN(out.der, deterministic_signed(tbs, alg, signer));
-  const unsigned char* p = out.der.data();
-  out.cert.reset(d2i_X509(nullptr, &p, static_cast<long>(out.der.size())));
-  if (!out.cert) return openssl_failure("re-signed certificate");
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-  if (!bio || PEM_write_bio_X509(bio.get(), out.cert.get()) != 1) return openssl_failure("PEM");
-  char* data = nullptr;
-  const long len = BIO_get_mem_data(bio.get(), &data);
-  out.pem.assign(data, static_cast<std::size_t>(len));
+  crypto::CertificateSpec c;
+  c.serial = spec.serial;
+  c.subject = {{"CN", spec.common_name}, {"O", "T3N simulated TEE (not Intel)"}};
+  c.not_before = not_before;
+  c.not_after = not_after;
+  c.subject_key_identifier = true;
+  c.authority_key_identifier = true;
+  c.basic_constraints = crypto::CertificateSpec::BasicConstraints{spec.ca, std::nullopt};
+  if (spec.ca && issuer != nullptr) c.basic_constraints->path_length = 0;
+  c.key_usage = spec.key_usage;
+  if (spec.sgx_extension) c.extensions.push_back({std::string(kSgxExtensionOid), false, *spec.sgx_extension});
+  auto cert = crypto::issue_certificate(c, subject_point, issuer != nullptr ? &issuer->cert : nullptr, signer);
+  if (!cert.ok()) return sim_failure(cert.status(), "certificate");
+  Issued out{*cert, cert->pem(), cert->der()};
+  if (out.pem.empty() || out.der.empty()) return common::internal_error("simulated TDX: certificate encoding");
   return out;
 }
 
 Result<Bytes> issue_crl(const Issued& issuer, const crypto::P256PrivateKey& signer, std::time_t last, std::time_t next,
                         std::optional<std::uint64_t> revoked_serial) {
-  CrlPtr crl(X509_CRL_new());
-  std::unique_ptr<ASN1_TIME, TimeDeleter> last_update(ASN1_TIME_set(nullptr, last)), next_update(ASN1_TIME_set(nullptr, next));
-  if (!crl || !last_update || !next_update || X509_CRL_set_version(crl.get(), 1) != 1 ||
-      X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer.cert.get())) != 1 ||
-      X509_CRL_set1_lastUpdate(crl.get(), last_update.get()) != 1 ||
-      X509_CRL_set1_nextUpdate(crl.get(), next_update.get()) != 1)
-    return openssl_failure("CRL fields");
-  if (revoked_serial) {
-    X509_REVOKED* entry = X509_REVOKED_new();
-    std::unique_ptr<ASN1_INTEGER, IntegerDeleter> serial(ASN1_INTEGER_new());
-    if (entry == nullptr || !serial || ASN1_INTEGER_set_uint64(serial.get(), *revoked_serial) != 1 ||
-        X509_REVOKED_set_serialNumber(entry, serial.get()) != 1 ||
-        X509_REVOKED_set_revocationDate(entry, last_update.get()) != 1 || X509_CRL_add0_revoked(crl.get(), entry) != 1) {
-      X509_REVOKED_free(entry);
-      return openssl_failure("CRL entry");
-    }
-  }
-  X509_CRL_sort(crl.get());
-  T3N_ASSIGN_OR_RETURN(PkeyPtr throwaway, throwaway_key());
-  if (X509_CRL_sign(crl.get(), throwaway.get(), EVP_sha256()) <= 0) return openssl_failure("CRL signature");
-  T3N_ASSIGN_OR_RETURN(Bytes tbs, i2d_bytes([&](unsigned char** p) { return i2d_re_X509_CRL_tbs(crl.get(), p); }));
-  const X509_ALGOR* algorithm = nullptr;
-  X509_CRL_get0_signature(crl.get(), nullptr, &algorithm);
-  T3N_ASSIGN_OR_RETURN(Bytes alg, i2d_bytes([&](unsigned char** p) { return i2d_X509_ALGOR(algorithm, p); }));
-  return deterministic_signed(tbs, alg, signer);
+  crypto::CrlSpec spec{last, next, {}};
+  if (revoked_serial) spec.revoked_serials.push_back(*revoked_serial);
+  auto crl = crypto::issue_crl(spec, issuer.cert, signer);
+  if (!crl.ok()) return sim_failure(crl.status(), "CRL");
+  Bytes der = crl->der();
+  if (der.empty()) return common::internal_error("simulated TDX: CRL encoding");
+  return der;
 }
 
 Result<crypto::P256PrivateKey> derive_signing_key(ByteView seed, std::string_view role) {
@@ -326,17 +198,17 @@ Result<SimulatedTdxPlatform> SimulatedTdxPlatform::create(ByteView seed, const S
   T3N_ASSIGN_OR_RETURN(auto attestation_key, derive_signing_key(seed, "attestation-key"));
 
   const auto nb = o.not_before, na = o.not_after;
-  T3N_ASSIGN_OR_RETURN(Issued root, issue({"T3N Simulated SGX Root CA", 1, true, "keyCertSign,cRLSign", std::nullopt},
+  T3N_ASSIGN_OR_RETURN(Issued root, issue({"T3N Simulated SGX Root CA", 1, true, {"keyCertSign", "cRLSign"}, std::nullopt},
                                           root_key.public_key(), nullptr, root_key, nb, na));
-  T3N_ASSIGN_OR_RETURN(Issued pck_ca, issue({"T3N Simulated SGX PCK Platform CA", 2, true, "keyCertSign,cRLSign", std::nullopt},
+  T3N_ASSIGN_OR_RETURN(Issued pck_ca, issue({"T3N Simulated SGX PCK Platform CA", 2, true, {"keyCertSign", "cRLSign"}, std::nullopt},
                                             pck_ca_key.public_key(), &root, root_key, nb, na));
-  T3N_ASSIGN_OR_RETURN(Issued tcb, issue({"T3N Simulated SGX TCB Signing", 3, false, "digitalSignature,nonRepudiation", std::nullopt},
+  T3N_ASSIGN_OR_RETURN(Issued tcb, issue({"T3N Simulated SGX TCB Signing", 3, false, {"digitalSignature", "nonRepudiation"}, std::nullopt},
                                          tcb_key.public_key(), &root, root_key, nb, na));
   const auto ppid = derived<16>(seed, "ppid");
   T3N_ASSIGN_OR_RETURN(Bytes sgx, sgx_extension(o, ppid, kPceSvn));
   constexpr std::uint64_t kPckSerial = 0x5C0FFEE;
   T3N_ASSIGN_OR_RETURN(Issued pck, issue({"T3N Simulated SGX PCK Certificate", kPckSerial, false,
-                                          "digitalSignature,nonRepudiation", sgx},
+                                          {"digitalSignature", "nonRepudiation"}, sgx},
                                          pck_key.public_key(), &pck_ca, pck_ca_key, nb, na));
 
   auto state = std::make_unique<State>(State{o, std::move(pck_key), std::move(attestation_key), derived<32>(seed, "qe-mrenclave"),

@@ -1,4 +1,4 @@
-// Certificate chains to a pinned root (OpenSSL): shared by the PCK chain in
+// Certificate chains to a pinned root (through crypto/x509): shared by the PCK chain in
 // quotes and the TCB Signing chain of collateral.
 #pragma once
 
@@ -19,8 +19,10 @@ Result<std::vector<std::string>> split_pem_certificates(std::string_view pem);
 // A DER CRL's nextUpdate.
 Result<std::time_t> crl_next_update(ByteView crl_der);
 
-// The subject common name of a PEM certificate.
+// The subject (issuer) common name of a PEM certificate, as C text: at most
+// 255 bytes, up to the first NUL.
 Result<std::string> certificate_common_name(const std::string& pem);
+Result<std::string> certificate_issuer_common_name(const std::string& pem, std::string_view what);
 
 // Verifies leaf → … → root, where the root's DER SHA-256 must equal
 // options.root_ca_sha256, at options.at, with options.crls_der when given.

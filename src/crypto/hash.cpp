@@ -98,7 +98,7 @@ Result<Bytes> digest_by_name(std::string_view name, ByteView data, std::size_t x
     ERR_clear_error();
     return common::invalid_argument("unknown digest '" + n + "'");
   }
-  std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> holder(md, &EVP_MD_free);
+  detail::MdPtr holder(md);
   if ((EVP_MD_get_flags(md) & EVP_MD_FLAG_XOF) != 0) {
     if (xof_len == 0) return common::invalid_argument("digest '" + n + "' is an XOF: give an output length");
     return xof(md, data, xof_len);

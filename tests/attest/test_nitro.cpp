@@ -1,10 +1,6 @@
 // AWS Nitro Enclaves attestation documents: the real document from
 // ../shared/vectors/attestation/nitro/nitrite-prod, hostile CBOR, and policy.
 #include <gtest/gtest.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <chrono>
 #include <fstream>
@@ -17,6 +13,8 @@
 #include "attest/verification_cache.h"
 #include "common/encoding.h"
 #include "crypto/hash.h"
+#include "crypto/p384.h"
+#include "crypto/x509.h"
 #include "test_util.h"
 
 namespace t3n::attest {
@@ -396,12 +394,12 @@ TEST(NitroCbor, PayloadFieldsAreCheckedAndNamed) {
 // life and debug enclaves, end to end.
 class TestPki {
  public:
-  explicit TestPki(std::time_t leaf_from) {
-    root_key_.reset(EVP_EC_gen("P-384"));
-    leaf_key_.reset(EVP_EC_gen("P-384"));
-    root_ =
-        certificate("test root", root_key_.get(), root_key_.get(), leaf_from - 86400, leaf_from + 86400 * 365, true);
-    leaf_ = certificate("test leaf", leaf_key_.get(), root_key_.get(), leaf_from, leaf_from + 3 * 3600, false);
+  explicit TestPki(std::time_t leaf_from)
+      : root_key_(crypto::P384PrivateKey::generate().value()), leaf_key_(crypto::P384PrivateKey::generate().value()) {
+    root_ = certificate("test root", root_key_, nullptr, leaf_from - 86400, leaf_from + 86400 * 365, true);
+    const auto root = crypto::Certificate::from_der(root_);
+    EXPECT_TRUE(root.ok()) << root.status().to_string();
+    if (root.ok()) leaf_ = certificate("test leaf", leaf_key_, &*root, leaf_from, leaf_from + 3 * 3600, false);
   }
   std::string root_sha256() const { return common::hex_encode(crypto::sha256(root_)); }
 
@@ -416,53 +414,28 @@ class TestPki {
          {tstr("cabundle"), array_of({bstr(root_)})},
          {tstr("nonce"), Bytes{0xf6}}});
     const Bytes to_sign = cbor::cose_sign1_sig_structure(kProtectedEs384, {}, payload);
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-    std::size_t der_len = 0;
-    EXPECT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, leaf_key_.get()), 1);
-    EXPECT_EQ(EVP_DigestSign(ctx.get(), nullptr, &der_len, to_sign.data(), to_sign.size()), 1);
-    Bytes der(der_len);
-    EXPECT_EQ(EVP_DigestSign(ctx.get(), der.data(), &der_len, to_sign.data(), to_sign.size()), 1);
-    const unsigned char* p = der.data();
-    std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)),
-                                                              &ECDSA_SIG_free);
-    Bytes raw(96);
-    EXPECT_EQ(BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), raw.data(), 48), 48);
-    EXPECT_EQ(BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), raw.data() + 48, 48), 48);
-    return cose(kProtectedEs384, payload, raw);
+    auto raw = leaf_key_.sign_raw(to_sign);
+    EXPECT_TRUE(raw.ok()) << raw.status().to_string();
+    return cose(kProtectedEs384, payload, raw.ok() ? *raw : Bytes(96, 0));
   }
 
  private:
-  using Key = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
-  static Bytes certificate(const char* cn, EVP_PKEY* subject_key, EVP_PKEY* issuer_key, std::time_t from,
-                           std::time_t until, bool ca) {
-    std::unique_ptr<X509, decltype(&X509_free)> x(X509_new(), &X509_free);
-    X509_set_version(x.get(), 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x.get()), ca ? 1 : 2);
-    X509_time_adj_ex(X509_getm_notBefore(x.get()), 0, 0, &from);
-    X509_time_adj_ex(X509_getm_notAfter(x.get()), 0, 0, &until);
-    X509_NAME* subject = X509_get_subject_name(x.get());
-    X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
-    std::unique_ptr<X509_NAME, decltype(&X509_NAME_free)> issuer(X509_NAME_new(), &X509_NAME_free);
-    const char* issuer_cn = "test root";
-    X509_NAME_add_entry_by_txt(issuer.get(), "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(issuer_cn), -1,
-                               -1, 0);
-    X509_set_issuer_name(x.get(), issuer.get());
-    X509_set_pubkey(x.get(), subject_key);
-    if (ca) {
-      std::unique_ptr<X509_EXTENSION, decltype(&X509_EXTENSION_free)> bc(
-          X509V3_EXT_conf_nid(nullptr, nullptr, NID_basic_constraints, "critical,CA:TRUE"), &X509_EXTENSION_free);
-      X509_add_ext(x.get(), bc.get(), -1);
-    }
-    EXPECT_GT(X509_sign(x.get(), issuer_key, EVP_sha384()), 0);
-    const int len = i2d_X509(x.get(), nullptr);
-    Bytes der(static_cast<std::size_t>(len));
-    unsigned char* out = der.data();
-    i2d_X509(x.get(), &out);
-    return der;
+  // The leaf key signs (ECDSA P-384); the root signs both certificates.
+  Bytes certificate(const char* cn, const crypto::P384PrivateKey& subject_key, const crypto::Certificate* issuer,
+                    std::time_t from, std::time_t until, bool ca) const {
+    crypto::CertificateSpec spec;
+    spec.serial = ca ? 1 : 2;
+    spec.subject = {{"CN", cn}};
+    spec.not_before = from;
+    spec.not_after = until;
+    if (ca) spec.basic_constraints = crypto::CertificateSpec::BasicConstraints{true, std::nullopt};
+    auto cert = crypto::issue_certificate(spec, subject_key.public_key(), issuer, root_key_);
+    EXPECT_TRUE(cert.ok()) << cert.status().to_string();
+    return cert.ok() ? cert->der() : Bytes{};
   }
 
-  Key root_key_{nullptr, &EVP_PKEY_free};
-  Key leaf_key_{nullptr, &EVP_PKEY_free};
+  crypto::P384PrivateKey root_key_;
+  crypto::P384PrivateKey leaf_key_;
   Bytes root_, leaf_;
 };
 

@@ -1,8 +1,6 @@
 // SEV-SNP reports from ../shared/vectors/attestation/sev-snp: a real
 // Milan report with its VCEK, ASK and ARK; the AMD roots under roots/.
 #include <gtest/gtest.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include <ctime>
 #include <memory>
@@ -16,6 +14,7 @@
 #include "attest/x509_chain.h"
 #include "common/config.h"
 #include "common/encoding.h"
+#include "crypto/x509.h"
 #include "test_util.h"
 
 namespace t3n::attest {
@@ -27,14 +26,9 @@ std::string text(const std::filesystem::path& p) { return common::to_string(read
 
 // The DER of the first certificate in a PEM text.
 Bytes pem_to_der(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
-  EXPECT_TRUE(cert != nullptr);
-  if (!cert) return {};
-  Bytes der(static_cast<std::size_t>(i2d_X509(cert.get(), nullptr)));
-  unsigned char* out = der.data();
-  i2d_X509(cert.get(), &out);
-  return der;
+  auto cert = crypto::Certificate::from_pem(pem);
+  EXPECT_TRUE(cert.ok()) << cert.status().to_string();
+  return cert.ok() ? cert->der() : Bytes{};
 }
 
 std::time_t utc(const char* s) { return *common::parse_utc_timestamp(s); }
