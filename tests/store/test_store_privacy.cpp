@@ -247,19 +247,20 @@ TEST(StoreConcurrency, AProofInProgressDoesNotHoldUpACommit) {
   auto o = options_for(dir.path());
   Store* store = nullptr;
   bool committed_during_proof = false;
-  Seqno commit_seqno = 0;
+  std::future<Seqno> done;  // outlives the hook: waiting for it there could deadlock a broken prove()
   o.prove_hook = [&] {
     // Inside prove(), after its snapshot: a commit on another thread must
     // finish now. (Were prove() holding the state lock, it could not.)
-    auto done = std::async(std::launch::async, [&] { return put(*store, kPublicMap, "BTC", "200"); });
+    done = std::async(std::launch::async, [&] { return put(*store, kPublicMap, "BTC", "200"); });
     committed_during_proof = done.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
-    commit_seqno = done.get();
   };
   auto s = must_open(std::move(o));
   store = s.get();
   create(*s, kPublicMap, Visibility::kPublic);
   const Seqno v1 = put(*s, kPublicMap, "BTC", "100");
   auto p = s->prove(kPublicMap, b("BTC"));
+  ASSERT_TRUE(done.valid());
+  const Seqno commit_seqno = done.get();
   ASSERT_TRUE(p.ok());
   EXPECT_TRUE(committed_during_proof);
   EXPECT_EQ(commit_seqno, v1 + 1);
