@@ -25,6 +25,8 @@ constexpr std::size_t kValueSize = 100;
 constexpr std::uint64_t kKeySpace = 1'000'000;
 const std::string kTid(40, 'a');
 const std::string kMap = "z:" + kTid + ":bench";
+// Proofs are served for public maps only.
+const std::string kPublicMap = "z:" + kTid + ":public:bench";
 
 using t3n::bench::must;
 
@@ -45,7 +47,9 @@ std::unique_ptr<Store> open_store(const std::filesystem::path& dir) {
   o.sync_writes = false;  // both sides of the ratio write the WAL without fsync
   auto s = must(Store::open(std::move(o)));
   auto tx = s->begin(Principal::system());
-  if (!tx.create_map({kMap, Visibility::kPrivate, {1}, {}}).ok() || !s->commit(tx).ok()) std::exit(1);
+  if (!tx.create_map({kMap, Visibility::kPrivate, {1}, {}}).ok() ||
+      !tx.create_map({kPublicMap, Visibility::kPublic, {1}, {}}).ok() || !s->commit(tx).ok())
+    std::exit(1);
   return s;
 }
 
@@ -56,12 +60,12 @@ Bytes key_of(std::uint64_t i) {
 }
 
 // One batch of kBatch single-key-write transactions through the store.
-void store_batch(Store& s, std::mt19937_64& rng, const Bytes& value) {
+void store_batch(Store& s, std::mt19937_64& rng, const Bytes& value, const std::string& map = kMap) {
   std::vector<Transaction> txs;
   txs.reserve(kBatch);
   for (std::size_t i = 0; i < kBatch; ++i) {
     auto tx = s.begin(Principal::contract(1, kTid));
-    if (!tx.put(kMap, key_of(rng() % kKeySpace), value).ok()) std::exit(1);
+    if (!tx.put(map, key_of(rng() % kKeySpace), value).ok()) std::exit(1);
     txs.push_back(std::move(tx));
   }
   for (auto& r : s.commit_batch(txs))
@@ -125,7 +129,7 @@ struct ProvenStore {
   ProvenStore() {
     std::mt19937_64 rng(2);
     const Bytes value(kValueSize, 0x33);
-    for (int i = 0; i < 400; ++i) store_batch(*store, rng, value);  // ~100k keys
+    for (int i = 0; i < 400; ++i) store_batch(*store, rng, value, kPublicMap);  // ~100k keys
   }
   ~ProvenStore() {
     store.reset();
@@ -141,7 +145,7 @@ ProvenStore& proven() {
 void BM_StateProof_Generate(benchmark::State& state) {
   auto& s = *proven().store;
   std::mt19937_64 rng(3);
-  for (auto _ : state) benchmark::DoNotOptimize(must(s.prove(kMap, key_of(rng() % kKeySpace))));
+  for (auto _ : state) benchmark::DoNotOptimize(must(s.prove(kPublicMap, key_of(rng() % kKeySpace))));
 }
 BENCHMARK(BM_StateProof_Generate)->Unit(benchmark::kMicrosecond);
 
@@ -149,7 +153,7 @@ void BM_StateProof_Verify(benchmark::State& state) {
   auto& s = *proven().store;
   std::mt19937_64 rng(4);
   std::vector<StateProofResult> proofs;
-  for (int i = 0; i < 64; ++i) proofs.push_back(must(s.prove(kMap, key_of(rng() % kKeySpace))));
+  for (int i = 0; i < 64; ++i) proofs.push_back(must(s.prove(kPublicMap, key_of(rng() % kKeySpace))));
   std::size_t i = 0;
   for (auto _ : state) {
     const auto& p = proofs[i++ % proofs.size()];

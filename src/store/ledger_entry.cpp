@@ -111,10 +111,13 @@ Result<LedgerEntry> decode_entry(ByteView data) {
   return e;
 }
 
-Digest32 write_set_digest(const LedgerEntry& entry) {
+Digest32 write_set_digest(ByteView key, const LedgerEntry& entry) {
   common::BinaryWriter w;
   encode_body(w, entry);
-  return crypto::sha256(w.buffer());
+  Bytes body = w.take();
+  const Digest32 d = crypto::hmac_sha256(key, body);
+  common::secure_zero(body);
+  return d;
 }
 
 Bytes signature_payload(Seqno signature_seqno, Seqno tree_size, const Digest32& history_root,

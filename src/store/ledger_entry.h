@@ -68,8 +68,12 @@ struct LedgerEntry {
 Bytes encode_entry(const LedgerEntry& entry);
 Result<LedgerEntry> decode_entry(ByteView data);
 
-// SHA-256 of the encoded body (the write-set, or the signature record).
-Digest32 write_set_digest(const LedgerEntry& entry);
+// HMAC-SHA256 of the encoded body (the write-set, or the signature record)
+// under the entry's epoch write-set-digest key (store/write-set-digest). Keyed
+// because receipts publish it: a plain hash would let anyone confirm a guess
+// of a private write-set. Every replica holding the ledger secret computes
+// the same digest; the receipt verifier needs only the digest itself.
+Digest32 write_set_digest(ByteView key, const LedgerEntry& entry);
 
 // The bytes a signature entry's two signatures cover.
 Bytes signature_payload(Seqno signature_seqno, Seqno tree_size, const Digest32& history_root,

@@ -53,28 +53,40 @@ Digest32 state_value_hash(std::uint64_t version, ByteView value) {
   return h.finish();
 }
 
+Digest32 combined_state_root(const Digest32& public_root, const Digest32& private_root) {
+  constexpr std::string_view kLabel = "t3n/state-root/v2";
+  std::uint8_t buf[kLabel.size() + 64];
+  std::copy(kLabel.begin(), kLabel.end(), buf);
+  std::copy(public_root.begin(), public_root.end(), buf + kLabel.size());
+  std::copy(private_root.begin(), private_root.end(), buf + kLabel.size() + 32);
+  return crypto::sha256(buf);
+}
+
+// A node is shared (immutable) once its generation is older than the tree's;
+// until then only the tree's writer sees it and may change it in place.
 struct StateTree::Node {
   bool is_leaf = false;
   bool dirty = true;
-  std::uint64_t version = 0;
+  std::uint64_t generation = 0;
   Digest32 hash{};
   // Leaf
   Digest32 key_hash{};
   Digest32 value_hash{};
-  // Internal
-  std::array<std::unique_ptr<Node>, 16> children;
+  // Internal: 16 slots (empty for a leaf)
+  std::vector<std::shared_ptr<Node>> children;
 
-  static std::unique_ptr<Node> leaf(const Digest32& k, const Digest32& v, std::uint64_t version) {
-    auto n = std::make_unique<Node>();
+  static std::shared_ptr<Node> leaf(const Digest32& k, const Digest32& v, std::uint64_t generation) {
+    auto n = std::make_shared<Node>();
     n->is_leaf = true;
     n->key_hash = k;
     n->value_hash = v;
-    n->version = version;
+    n->generation = generation;
     return n;
   }
-  static std::unique_ptr<Node> internal(std::uint64_t version) {
-    auto n = std::make_unique<Node>();
-    n->version = version;
+  static std::shared_ptr<Node> internal(std::uint64_t generation) {
+    auto n = std::make_shared<Node>();
+    n->generation = generation;
+    n->children.resize(16);
     return n;
   }
 
@@ -90,6 +102,7 @@ struct StateTree::Node {
     return c;
   }
 
+  // Only dirty nodes are recomputed, and dirty nodes are never shared.
   const Digest32& rehash() {
     if (!dirty) return hash;
     if (is_leaf) {
@@ -106,22 +119,65 @@ struct StateTree::Node {
   }
 };
 
-StateTree::StateTree() : root_(Node::internal(0)) {}
+namespace {
+
+// Walks clean (hashed) nodes only.
+template <typename NodeT>
+StateProof prove_from(const NodeT* root, std::size_t leaves, const Digest32& key_hash) {
+  StateProof proof;
+  proof.key_hash = key_hash;
+  if (leaves == 0 || root == nullptr) return proof;
+  const NodeT* node = root;
+  for (std::size_t depth = 0;; ++depth) {
+    const int slot_index = nibble(key_hash, depth);
+    StateProof::Level level;
+    level.bitmap = node->bitmap();
+    for (int i = 0; i < 16; ++i) {
+      const auto& ch = node->children[static_cast<std::size_t>(i)];
+      if (ch && i != slot_index) level.siblings.push_back(ch->hash);
+    }
+    proof.levels.push_back(std::move(level));
+    const NodeT* child = node->children[static_cast<std::size_t>(slot_index)].get();
+    if (child == nullptr) return proof;  // empty slot
+    if (child->is_leaf) {
+      if (child->key_hash == key_hash) proof.value_hash = child->value_hash;
+      else proof.other_leaf = std::make_pair(child->key_hash, child->value_hash);
+      return proof;
+    }
+    node = child;
+  }
+}
+
+}  // namespace
+
+StateTree::StateTree() : root_(Node::internal(1)) {}
 StateTree::StateTree(StateTree&&) noexcept = default;
 StateTree& StateTree::operator=(StateTree&&) noexcept = default;
 StateTree::~StateTree() = default;
 
-void StateTree::update(const Digest32& key_hash, const std::optional<Digest32>& value_hash, std::uint64_t version) {
+void StateTree::clear() {
+  root_ = Node::internal(++generation_);
+  leaves_ = 0;
+}
+
+StateTree::Node* StateTree::mutable_node(std::shared_ptr<Node>& slot) {
+  if (slot->generation != generation_) {
+    slot = std::make_shared<Node>(*slot);  // copy on write: the old one may be in a snapshot
+    slot->generation = generation_;
+  }
+  slot->dirty = true;
+  return slot.get();
+}
+
+void StateTree::update(const Digest32& key_hash, const std::optional<Digest32>& value_hash) {
   // Walk down, remembering the path for the delete-side collapse.
-  std::vector<Node*> path{root_.get()};
-  Node* node = root_.get();
+  Node* node = mutable_node(root_);
+  std::vector<Node*> path{node};
   for (std::size_t depth = 0;; ++depth) {
-    node->dirty = true;
-    node->version = version;
     auto& slot = node->children[static_cast<std::size_t>(nibble(key_hash, depth))];
     if (!slot) {
       if (value_hash) {
-        slot = Node::leaf(key_hash, *value_hash, version);
+        slot = Node::leaf(key_hash, *value_hash, generation_);
         ++leaves_;
       }
       return;
@@ -129,9 +185,7 @@ void StateTree::update(const Digest32& key_hash, const std::optional<Digest32>& 
     if (slot->is_leaf) {
       if (slot->key_hash == key_hash) {
         if (value_hash) {
-          slot->value_hash = *value_hash;
-          slot->version = version;
-          slot->dirty = true;
+          mutable_node(slot)->value_hash = *value_hash;
           return;
         }
         slot.reset();
@@ -146,31 +200,29 @@ void StateTree::update(const Digest32& key_hash, const std::optional<Digest32>& 
           if (!n->children[only]->is_leaf) break;
           Node* parent = path[d - 1];
           auto& parent_slot = parent->children[static_cast<std::size_t>(nibble(key_hash, d - 1))];
-          std::unique_ptr<Node> lifted = std::move(n->children[only]);
-          lifted->dirty = true;
-          parent_slot = std::move(lifted);  // destroys n
+          std::shared_ptr<Node> lifted = n->children[only];  // a leaf's hash does not depend on its depth
+          parent_slot = std::move(lifted);                   // destroys n
         }
         return;
       }
       if (!value_hash) return;  // removing a key that is not there
       // Split: push the existing leaf down until the two key hashes diverge.
-      std::unique_ptr<Node> existing = std::move(slot);
-      existing->dirty = true;
-      slot = Node::internal(version);
+      std::shared_ptr<Node> existing = std::move(slot);
+      slot = Node::internal(generation_);
       Node* cur = slot.get();
       std::size_t d = depth + 1;
       while (nibble(existing->key_hash, d) == nibble(key_hash, d)) {
         auto& next = cur->children[static_cast<std::size_t>(nibble(key_hash, d))];
-        next = Node::internal(version);
+        next = Node::internal(generation_);
         cur = next.get();
         ++d;
       }
       cur->children[static_cast<std::size_t>(nibble(existing->key_hash, d))] = std::move(existing);
-      cur->children[static_cast<std::size_t>(nibble(key_hash, d))] = Node::leaf(key_hash, *value_hash, version);
+      cur->children[static_cast<std::size_t>(nibble(key_hash, d))] = Node::leaf(key_hash, *value_hash, generation_);
       ++leaves_;
       return;
     }
-    node = slot.get();
+    node = mutable_node(slot);
     path.push_back(node);
   }
 }
@@ -180,39 +232,30 @@ Digest32 StateTree::root() {
   return root_->rehash();
 }
 
-StateProof StateTree::prove(const Digest32& key_hash) {
-  root();  // make every hash current
-  StateProof proof;
-  proof.key_hash = key_hash;
-  if (leaves_ == 0) return proof;
-  const Node* node = root_.get();
-  for (std::size_t depth = 0;; ++depth) {
-    const int slot_index = nibble(key_hash, depth);
-    StateProof::Level level;
-    level.bitmap = node->bitmap();
-    for (int i = 0; i < 16; ++i) {
-      const auto& ch = node->children[static_cast<std::size_t>(i)];
-      if (ch && i != slot_index) level.siblings.push_back(ch->hash);
-    }
-    proof.levels.push_back(std::move(level));
-    const Node* child = node->children[static_cast<std::size_t>(slot_index)].get();
-    if (child == nullptr) return proof;  // empty slot
-    if (child->is_leaf) {
-      if (child->key_hash == key_hash) proof.value_hash = child->value_hash;
-      else proof.other_leaf = std::make_pair(child->key_hash, child->value_hash);
-      return proof;
-    }
-    node = child;
-  }
+StateTree::Snapshot StateTree::snapshot() {
+  Snapshot s;
+  s.root_hash_ = root();
+  s.root_ = root_;
+  s.leaves_ = leaves_;
+  ++generation_;  // from now on every node reachable from s is copied before it changes
+  return s;
 }
 
-Status verify_state_proof(const StateProof& proof, const Digest32& root) {
+StateProof StateTree::prove(const Digest32& key_hash) {
+  root();  // make every hash current
+  return prove_from(root_.get(), leaves_, key_hash);
+}
+
+StateProof StateTree::Snapshot::prove(const Digest32& key_hash) const {
+  return prove_from(root_.get(), leaves_, key_hash);
+}
+
+Result<Digest32> state_proof_tree_root(const StateProof& proof) {
   auto fail = [](const char* why) { return common::verification_failed(std::string("state proof: ") + why); };
   if (proof.value_hash && proof.other_leaf) return fail("both an inclusion and a non-inclusion terminal");
   if (proof.levels.empty()) {
     if (proof.value_hash || proof.other_leaf) return fail("a leaf without a path");
-    if (root != kEmpty) return fail("claims an empty tree, the root is not empty");
-    return {};
+    return kEmpty;
   }
   const std::size_t depth = proof.levels.size();
   if (depth > 64) return fail("deeper than the key hash");
@@ -242,13 +285,20 @@ Status verify_state_proof(const StateProof& proof, const Digest32& root) {
     }
     current = internal_hash(level.bitmap, hs, n);
   }
-  if (current != root) return fail("does not lead to the root");
+  return current;
+}
+
+Status verify_state_proof(const StateProof& proof, const Digest32& state_root) {
+  T3N_ASSIGN_OR_RETURN(Digest32 tree_root, state_proof_tree_root(proof));
+  if (combined_state_root(tree_root, proof.private_root) != state_root)
+    return common::verification_failed("state proof: does not lead to the state root");
   return {};
 }
 
 common::Json state_proof_to_json(const StateProof& proof) {
   common::Json j;
   j["key_hash"] = common::hex_encode(proof.key_hash);
+  j["private_root"] = common::hex_encode(proof.private_root);
   if (proof.value_hash) j["value_hash"] = common::hex_encode(*proof.value_hash);
   if (proof.other_leaf) {
     j["other_leaf"] = {{"key_hash", common::hex_encode(proof.other_leaf->first)},
@@ -266,6 +316,7 @@ common::Json state_proof_to_json(const StateProof& proof) {
 Result<StateProof> state_proof_from_json(const common::Json& j) {
   StateProof p;
   T3N_ASSIGN_OR_RETURN(p.key_hash, json_digest(j, "key_hash"));
+  T3N_ASSIGN_OR_RETURN(p.private_root, json_digest(j, "private_root"));
   if (j.contains("value_hash")) {
     T3N_ASSIGN_OR_RETURN(Digest32 v, json_digest(j, "value_hash"));
     p.value_hash = v;

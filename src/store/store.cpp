@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <chrono>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
@@ -26,7 +28,12 @@ namespace {
 constexpr std::string_view kMapsRegistry = "t3n:maps";
 constexpr std::string_view kLedgerAad = "t3n/ledger/v1";
 constexpr std::string_view kFormatKey = "format";
-constexpr std::string_view kFormatValue = "t3n-store-v1";
+// v2: keyed write-set digests and the public/private state trees (v1
+// ledgers' signature entries sign other roots, so they are refused clearly).
+constexpr std::string_view kFormatValue = "t3n-store-v2";
+// Domain tags of the private tree's keyed hashes.
+constexpr std::uint8_t kPrivateKeyTag = 0x01;
+constexpr std::uint8_t kPrivateValueTag = 0x02;
 
 bool is_hex_lower(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
@@ -96,6 +103,11 @@ Status rocks_error(const rocksdb::Status& s, std::string_view what) {
   return {code, std::string(what) + ": " + s.ToString()};
 }
 
+// A durable write that failed: the caller may retry; nothing was applied.
+Status write_failed(const rocksdb::Status& s) {
+  return {ErrorCode::kUnavailable, "writing the ledger failed, nothing was committed: " + s.ToString()};
+}
+
 struct VersionedValue {
   Seqno version;
   std::optional<Bytes> value;  // nullopt = removed at `version`
@@ -121,8 +133,25 @@ struct BytesLess {
 using MapData = std::map<Bytes, KeyHistory, BytesLess>;
 
 struct EpochKeys {
-  SecretBytes entry_key;     // AES-256-GCM, ledger records at rest
-  SecretBytes evidence_key;  // HMAC-SHA256, commit evidence
+  SecretBytes entry_key;         // AES-256-GCM, ledger records at rest
+  SecretBytes evidence_key;      // HMAC-SHA256, commit evidence
+  SecretBytes write_set_key;     // HMAC-SHA256, write-set digests (published in receipts)
+  SecretBytes private_tree_key;  // HMAC-SHA256, key and value hashes of the private state tree
+};
+
+Digest32 tagged_hmac(const SecretBytes& key, std::uint8_t tag, const Digest32& plain) {
+  std::uint8_t buf[33];
+  buf[0] = tag;
+  std::copy(plain.begin(), plain.end(), buf + 1);
+  return crypto::hmac_sha256(key, buf);
+}
+
+// A key whose older versions (or whose removal) may be dropped once no
+// snapshot older than `version` remains.
+struct PruneItem {
+  Seqno version;
+  std::string map;
+  Bytes key;
 };
 
 }  // namespace
@@ -159,6 +188,9 @@ bool is_public_tenant_name(std::string_view name) {
 
 struct Store::Impl {
   StoreOptions opts;
+  // db_mu guards the handle itself: reads take it shared; reopening the
+  // database after a failed write takes it exclusively.
+  mutable std::shared_mutex db_mu;
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::ColumnFamilyHandle* meta_cf = nullptr;    // owned by `handles`
   rocksdb::ColumnFamilyHandle* ledger_cf = nullptr;
@@ -167,18 +199,43 @@ struct Store::Impl {
   std::map<std::uint32_t, EpochKeys> keys;
   std::uint32_t epoch = 0;
 
-  // Guards maps/specs/tree/history. Commits hold commit_mu and take state_mu
-  // exclusively only to apply; transactions read under a shared lock.
+  // Guards maps/specs/trees/history/published. Commits hold commit_mu and
+  // take state_mu exclusively only to apply; readers take it shared.
   mutable std::shared_mutex state_mu;
   std::mutex commit_mu;
   std::map<std::string, MapData, std::less<>> maps;
   std::map<std::string, MapSpec, std::less<>> specs;
-  StateTree tree;
+  StateTree public_tree;   // plain hashes
+  StateTree private_tree;  // keyed hashes, under private_tree_epoch's key
+  std::optional<std::uint32_t> private_tree_epoch;
   HistoryTree history;
   std::atomic<Seqno> last_seqno{0};
   std::uint64_t last_timestamp = 0;
   Seqno last_signature_seqno = 0;
   std::uint64_t last_signature_time = 0;
+
+  // The state as of the last applied batch, frozen: proofs walk it without
+  // holding state_mu while commits go on.
+  struct Published {
+    Seqno seqno = 0;
+    StateTree::Snapshot public_tree;
+    Digest32 private_root{};
+    Digest32 state_root{};
+  };
+  Published published;
+  bool trees_changed = true;
+
+  // Memory accounting (StoreStats) and garbage collection of old versions.
+  std::deque<PruneItem> prune_queue;
+  std::uint64_t key_count = 0, live_key_count = 0, version_count = 0;
+  std::atomic<std::uint64_t> signature_failures{0};
+  std::atomic<std::uint64_t> write_failures{0};
+
+  // After a failed durable write: records of seqnos up to `stale_high` may be
+  // on disk although nothing was applied; they are deleted (and the database
+  // reopened if RocksDB stopped accepting writes) before the next write.
+  bool needs_recovery = false;
+  Seqno stale_high = 0;
 
   std::mutex snap_mu;
   std::multiset<Seqno> active_snapshots;
@@ -194,9 +251,43 @@ struct Store::Impl {
   std::vector<std::shared_ptr<PendingCommit>> queue;
   bool leader_active = false;
 
-  ~Impl() {
+  // What apply_in_memory needs, computed (and checked) before the durable
+  // write so that applying cannot fail after it.
+  struct Prepared {
+    const LedgerEntry* entry = nullptr;
+    Digest32 leaf{};
+    std::vector<bool> is_public;  // per write
+    std::vector<MapSpec> specs;   // registry puts of this entry, decoded
+  };
+
+  ~Impl() { close_db(); }
+
+  void close_db() {
     handles.clear();  // column families before the DB
     db.reset();
+    meta_cf = ledger_cf = nullptr;
+  }
+
+  Status open_db() {
+    rocksdb::DBOptions db_opts;
+    db_opts.create_if_missing = true;
+    db_opts.create_missing_column_families = true;
+    db_opts.paranoid_checks = true;
+    db_opts.max_open_files = 256;
+    db_opts.keep_log_file_num = 3;
+    if (opts.env) db_opts.env = opts.env.get();
+    rocksdb::ColumnFamilyOptions cf_opts;
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs{{rocksdb::kDefaultColumnFamilyName, cf_opts},
+                                                     {"ledger", cf_opts}};
+    std::vector<rocksdb::ColumnFamilyHandle*> raw_handles;
+    rocksdb::DB* raw_db = nullptr;
+    auto s = rocksdb::DB::Open(db_opts, opts.path.string(), cfs, &raw_handles, &raw_db);
+    if (!s.ok()) return rocks_error(s, "opening the store at " + opts.path.string());
+    db.reset(raw_db);
+    for (auto* h : raw_handles) handles.emplace_back(h);
+    meta_cf = raw_handles[0];
+    ledger_cf = raw_handles[1];
+    return {};
   }
 
   std::uint64_t now_ms() const {
@@ -209,9 +300,12 @@ struct Store::Impl {
   Status add_epoch(const LedgerSecret& s) {
     if (s.secret.size() < 32) return common::invalid_argument("ledger secret must be at least 32 bytes");
     if (keys.count(s.epoch) != 0) return common::invalid_argument("ledger secret epoch " + std::to_string(s.epoch) + " given twice");
-    T3N_ASSIGN_OR_RETURN(SecretBytes ek, crypto::derive_key(s.secret, "store/ledger-entry", {}, 32));
-    T3N_ASSIGN_OR_RETURN(SecretBytes ck, crypto::derive_key(s.secret, "store/commit-evidence", {}, 32));
-    keys.emplace(s.epoch, EpochKeys{std::move(ek), std::move(ck)});
+    EpochKeys k;
+    T3N_ASSIGN_OR_RETURN(k.entry_key, crypto::derive_key(s.secret, "store/ledger-entry", {}, 32));
+    T3N_ASSIGN_OR_RETURN(k.evidence_key, crypto::derive_key(s.secret, "store/commit-evidence", {}, 32));
+    T3N_ASSIGN_OR_RETURN(k.write_set_key, crypto::derive_key(s.secret, "store/write-set-digest", {}, 32));
+    T3N_ASSIGN_OR_RETURN(k.private_tree_key, crypto::derive_key(s.secret, "store/private-state-tree", {}, 32));
+    keys.emplace(s.epoch, std::move(k));
     return {};
   }
 
@@ -219,6 +313,9 @@ struct Store::Impl {
     auto it = keys.find(e);
     if (it == keys.end()) return failed_epoch(e);
     return &it->second;
+  }
+  static Status db_closed() {
+    return {ErrorCode::kUnavailable, "the ledger database is closed after a failed write; the next commit reopens it"};
   }
   static Status failed_epoch(std::uint32_t e) {
     return common::failed_precondition("no ledger secret for epoch " + std::to_string(e));
@@ -231,11 +328,17 @@ struct Store::Impl {
     return crypto::hmac_sha256(k->evidence_key, msg);
   }
 
+  Result<Digest32> entry_write_set_digest(const LedgerEntry& e) const {
+    T3N_ASSIGN_OR_RETURN(const EpochKeys* k, keys_for(e.key_epoch));
+    return write_set_digest(k->write_set_key, e);
+  }
+
   Result<Digest32> leaf_for(const LedgerEntry& e) const {
     T3N_ASSIGN_OR_RETURN(Digest32 ce, commit_evidence(e));
+    T3N_ASSIGN_OR_RETURN(Digest32 wsd, entry_write_set_digest(e));
     Digest32 claims{};
     if (const auto* tx = std::get_if<TransactionBody>(&e.body)) claims = tx->claims_digest;
-    return history_leaf(write_set_digest(e), ce, claims);
+    return history_leaf(wsd, ce, claims);
   }
 
   Result<std::string> seal_entry(const LedgerEntry& e) const {
@@ -268,63 +371,213 @@ struct Store::Impl {
     return entry;
   }
 
-  // Newest version of a key (0 if never written, or pruned away).
+  // Version a read of the key sees now, 0 if absent (never written, removed
+  // or pruned away: all read alike, so pruning cannot cause conflicts).
   Seqno current_version(std::string_view map, ByteView key) const {
     auto m = maps.find(map);
     if (m == maps.end()) return 0;
     auto k = m->second.find(key);
-    if (k == m->second.end() || k->second.versions.empty()) return 0;
+    if (k == m->second.end() || k->second.versions.empty() || !k->second.versions.back().value) return 0;
     return k->second.versions.back().version;
   }
 
-  // Drops versions no active snapshot can see. Caller holds state_mu exclusively.
-  void prune(MapData& data, MapData::iterator it) {
-    Seqno oldest;
-    {
-      std::lock_guard lock(snap_mu);
-      oldest = active_snapshots.empty() ? last_seqno.load() : *active_snapshots.begin();
-    }
-    auto& v = it->second.versions;
-    std::size_t keep_from = 0;
-    for (std::size_t i = 0; i < v.size(); ++i)
-      if (v[i].version <= oldest) keep_from = i;
-    if (keep_from > 0) v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(keep_from));
-    if (v.size() == 1 && !v[0].value && v[0].version <= oldest) data.erase(it);
+  const MapSpec* find_spec(std::string_view map, const std::map<std::string, MapSpec, std::less<>>& pending) const {
+    if (auto it = pending.find(map); it != pending.end()) return &it->second;
+    if (auto it = specs.find(map); it != specs.end()) return &it->second;
+    return nullptr;
   }
 
-  // Applies a decoded entry to memory. Caller holds state_mu exclusively.
-  Status apply_in_memory(const LedgerEntry& e) {
-    T3N_ASSIGN_OR_RETURN(Digest32 leaf, leaf_for(e));
+  // Checks an entry against the state (plus `pending`: specs created by
+  // earlier entries of the same batch) and computes what applying it needs.
+  // Caller holds commit_mu, so the state does not change meanwhile.
+  Result<Prepared> prepare(const LedgerEntry& e, std::map<std::string, MapSpec, std::less<>>& pending) const {
+    Prepared p;
+    p.entry = &e;
+    T3N_ASSIGN_OR_RETURN(p.leaf, leaf_for(e));
+    const auto* tx = std::get_if<TransactionBody>(&e.body);
+    if (tx == nullptr) return p;
+    for (const auto& w : tx->writes) {
+      if (w.map != kMapsRegistry) continue;
+      if (!w.value) return common::invalid_argument("entry " + std::to_string(e.seqno) + " removes a map");
+      T3N_ASSIGN_OR_RETURN(MapSpec spec, decode_spec(*w.value));
+      if (common::to_bytes(spec.name) != w.key || !validate_map_name(spec.name).ok())
+        return common::invalid_argument("entry " + std::to_string(e.seqno) + " has a malformed map spec");
+      // A map's data lives in one state tree for good.
+      if (const MapSpec* old = find_spec(spec.name, pending); old != nullptr && old->visibility != spec.visibility)
+        return common::invalid_argument("entry " + std::to_string(e.seqno) + " changes the visibility of map '" +
+                                        spec.name + "'");
+      pending[spec.name] = spec;
+      p.specs.push_back(std::move(spec));
+    }
+    p.is_public.reserve(tx->writes.size());
+    for (const auto& w : tx->writes) {
+      if (w.map == kMapsRegistry) {
+        p.is_public.push_back(false);
+        continue;
+      }
+      T3N_RETURN_IF_ERROR(validate_map_name(w.map));
+      const MapSpec* spec = find_spec(w.map, pending);
+      if (spec == nullptr)
+        return common::failed_precondition("entry " + std::to_string(e.seqno) + " writes map '" + w.map +
+                                           "', which does not exist");
+      p.is_public.push_back(spec->visibility == Visibility::kPublic);
+    }
+    return p;
+  }
+
+  Digest32 private_key_hash(const EpochKeys& k, std::string_view map, ByteView key) const {
+    return tagged_hmac(k.private_tree_key, kPrivateKeyTag, state_key_hash(map, key));
+  }
+  Digest32 private_value_hash(const EpochKeys& k, Seqno version, ByteView value) const {
+    return tagged_hmac(k.private_tree_key, kPrivateValueTag, state_value_hash(version, value));
+  }
+
+  bool is_public_map(std::string_view map) const {
+    auto it = specs.find(map);
+    return it != specs.end() && it->second.visibility == Visibility::kPublic;
+  }
+
+  // The private tree is keyed with the key of the epoch of the last applied
+  // entry; the first entry of a new epoch rebuilds it under the new key
+  // (deterministic: every replica does it at the same entry).
+  void rekey_private_tree(std::uint32_t new_epoch) {
+    const EpochKeys& k = keys.at(new_epoch);  // prepare() checked it
+    private_tree.clear();
+    for (const auto& [name, data] : maps) {
+      if (is_public_map(name)) continue;
+      for (const auto& [key, kv] : data) {
+        if (kv.versions.empty() || !kv.versions.back().value) continue;
+        const auto& latest = kv.versions.back();
+        private_tree.update(private_key_hash(k, name, key), private_value_hash(k, latest.version, *latest.value));
+      }
+    }
+    private_tree_epoch = new_epoch;
+    trees_changed = true;
+  }
+
+  // Applies a prepared entry to memory; cannot fail. Caller holds state_mu
+  // exclusively and calls finish_batch() after the last entry of a batch.
+  void apply_in_memory(const Prepared& p) {
+    const LedgerEntry& e = *p.entry;
+    if (private_tree_epoch != e.key_epoch) rekey_private_tree(e.key_epoch);
     if (const auto* tx = std::get_if<TransactionBody>(&e.body)) {
-      for (const auto& w : tx->writes) {
+      const EpochKeys& k = keys.at(e.key_epoch);
+      for (auto& spec : p.specs) specs[spec.name] = spec;
+      for (std::size_t i = 0; i < tx->writes.size(); ++i) {
+        const Write& w = tx->writes[i];
         auto& data = maps[w.map];
         auto [it, inserted] = data.try_emplace(w.key);
-        it->second.versions.push_back({e.seqno, w.value});
-        const Digest32 kh = state_key_hash(w.map, w.key);
-        if (w.value) tree.update(kh, state_value_hash(e.seqno, *w.value), e.seqno);
-        else tree.update(kh, std::nullopt, e.seqno);
-        if (w.map == kMapsRegistry) {
-          if (w.value) {
-            auto spec = decode_spec(*w.value);
-            if (!spec.ok()) return spec.status();
-            specs[spec->name] = std::move(*spec);
-          } else {
-            specs.erase(common::to_string(w.key));
-          }
+        auto& versions = it->second.versions;
+        const bool was_live = !versions.empty() && versions.back().value.has_value();
+        if (versions.empty()) ++key_count;
+        versions.push_back({e.seqno, w.value});
+        ++version_count;
+        if (was_live && !w.value) --live_key_count;
+        if (!was_live && w.value) ++live_key_count;
+        if (versions.size() > 1 || !w.value) prune_queue.push_back({e.seqno, w.map, w.key});
+        if (p.is_public[i]) {
+          const Digest32 kh = state_key_hash(w.map, w.key);
+          if (w.value) public_tree.update(kh, state_value_hash(e.seqno, *w.value));
+          else public_tree.update(kh, std::nullopt);
+        } else {
+          const Digest32 kh = private_key_hash(k, w.map, w.key);
+          if (w.value) private_tree.update(kh, private_value_hash(k, e.seqno, *w.value));
+          else private_tree.update(kh, std::nullopt);
         }
-        prune(data, it);
+        trees_changed = true;
       }
     } else {
       last_signature_seqno = e.seqno;
       last_signature_time = e.timestamp_ms;
     }
-    history.append(leaf);
+    history.append(p.leaf);
     last_timestamp = std::max(last_timestamp, e.timestamp_ms);
     last_seqno.store(e.seqno);
+  }
+
+  // Freezes the trees for proofs (hashing what changed). Caller holds
+  // state_mu exclusively.
+  void publish() {
+    if (trees_changed) {
+      published.public_tree = public_tree.snapshot();
+      published.private_root = private_tree.root();
+      published.state_root = combined_state_root(published.public_tree.root(), published.private_root);
+      trees_changed = false;
+    }
+    published.seqno = last_seqno.load();
+  }
+
+  // Drops versions no snapshot can see any more: all but the newest at or
+  // below the oldest open snapshot, and removals themselves.
+  void prune_key(std::string_view map, ByteView key, Seqno oldest) {
+    auto m = maps.find(map);
+    if (m == maps.end()) return;
+    auto it = m->second.find(key);
+    if (it == m->second.end()) return;
+    auto& v = it->second.versions;
+    std::size_t keep_from = 0;
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (v[i].version <= oldest) keep_from = i;
+    // Reads treat "removed" and "no version" alike, so a visible removal goes too.
+    if (!v.empty() && v[keep_from].version <= oldest && !v[keep_from].value) ++keep_from;
+    if (keep_from > 0) {
+      v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(keep_from));
+      version_count -= keep_from;
+    }
+    if (v.empty()) {
+      m->second.erase(it);
+      --key_count;
+    }
+  }
+
+  void collect_garbage() {
+    Seqno oldest = last_seqno.load();
+    {
+      std::lock_guard lock(snap_mu);
+      if (!active_snapshots.empty()) oldest = std::min(oldest, *active_snapshots.begin());
+    }
+    while (!prune_queue.empty() && prune_queue.front().version <= oldest) {
+      const PruneItem& item = prune_queue.front();
+      prune_key(item.map, item.key, oldest);
+      prune_queue.pop_front();
+    }
+  }
+
+  void finish_batch() {
+    publish();
+    collect_garbage();
+  }
+
+  // Makes disk agree with memory again after a failed write. Caller holds
+  // commit_mu.
+  Status recover_from_failed_write() {
+    std::unique_lock lock(db_mu);
+    // Reopen rather than DB::Resume: recovery cuts a torn log tail and starts
+    // a new log, so later records never sit behind a half-written one.
+    close_db();
+    if (Status st = open_db(); !st.ok()) return Status(ErrorCode::kUnavailable, st.message());
+    // The reopened database holds whatever of the failed batch reached the log.
+    rocksdb::WriteBatch batch;
+    for (Seqno q = last_seqno.load() + 1; q <= stale_high; ++q) batch.Delete(ledger_cf, seqno_key(q));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    auto s = db->Write(wo, &batch);
+    if (!s.ok()) return write_failed(s);
+    needs_recovery = false;
+    stale_high = 0;
     return {};
   }
 
+  // The durable write of a batch. On failure nothing in memory has changed;
+  // the next write first undoes whatever of this one reached the disk.
   Status persist(const std::vector<LedgerEntry>& entries) {
+    if (needs_recovery) {
+      Status r = recover_from_failed_write();
+      if (!r.ok()) {
+        ++write_failures;
+        return r;
+      }
+    }
     rocksdb::WriteBatch batch;
     for (const auto& e : entries) {
       T3N_ASSIGN_OR_RETURN(std::string record, seal_entry(e));
@@ -332,9 +585,22 @@ struct Store::Impl {
     }
     rocksdb::WriteOptions wo;
     wo.sync = opts.sync_writes;
-    auto s = db->Write(wo, &batch);
-    if (!s.ok()) return rocks_error(s, "writing the ledger");
+    rocksdb::Status s;
+    {
+      std::shared_lock lock(db_mu);
+      s = db->Write(wo, &batch);
+    }
+    if (!s.ok()) {
+      ++write_failures;
+      needs_recovery = true;
+      stale_high = std::max(stale_high, entries.back().seqno);
+      return write_failed(s);
+    }
     return {};
+  }
+
+  void report_background_error(const Status& s) {
+    if (opts.on_background_error) opts.on_background_error(s);
   }
 
   // Builds, persists and applies a signature entry for everything so far.
@@ -351,7 +617,7 @@ struct Store::Impl {
       std::shared_lock lock(state_mu);
       s.tree_size = g - 1;
       s.history_root = history.root();
-      s.state_root = tree.root();
+      s.state_root = published.state_root;
     }
     const Bytes payload = signature_payload(g, s.tree_size, s.history_root, s.state_root);
     const auto& k = *opts.signing_keys;
@@ -360,17 +626,21 @@ struct Store::Impl {
     s.ed25519_public_key = k.ed25519.public_key();
     s.mldsa_public_key = k.mldsa.public_key;
     e.body = std::move(s);
+    std::map<std::string, MapSpec, std::less<>> none;
+    T3N_ASSIGN_OR_RETURN(Prepared p, prepare(e, none));
     T3N_RETURN_IF_ERROR(persist({e}));
     std::unique_lock lock(state_mu);
-    T3N_RETURN_IF_ERROR(apply_in_memory(e));
+    apply_in_memory(p);
+    finish_batch();
     return g;
   }
 
-  // Checks a signature entry against the local state (replay and replication).
-  Status check_signature_entry(const LedgerEntry& e) {
+  // Checks a signature entry against the local state (replay and
+  // replication). The trees must be published.
+  Status check_signature_entry(const LedgerEntry& e) const {
     const auto& s = std::get<SignatureBody>(e.body);
     if (s.tree_size + 1 != e.seqno) return common::data_loss("signature entry " + std::to_string(e.seqno) + " covers the wrong tree");
-    if (s.history_root != history.root() || s.state_root != tree.root())
+    if (s.history_root != history.root() || s.state_root != published.state_root)
       return common::data_loss("signature entry " + std::to_string(e.seqno) + " disagrees with the local roots");
     const Bytes payload = signature_payload(e.seqno, s.tree_size, s.history_root, s.state_root);
     if (!crypto::ed25519_verify(s.ed25519_public_key, payload, s.ed25519_signature).ok() ||
@@ -387,21 +657,30 @@ struct Store::Impl {
            now >= last_signature_time + opts.signature_interval_ms;
   }
 
+  // Single-threaded (open), so no locks.
   Status replay() {
     rocksdb::ReadOptions ro;
     ro.verify_checksums = true;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, ledger_cf));
     Seqno expected = 1;
+    std::map<std::string, MapSpec, std::less<>> none;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const Seqno seqno = seqno_from_key(it->key());
       if (it->key().size() != 8 || seqno != expected)
         return common::data_loss("ledger is missing entry " + std::to_string(expected));
       T3N_ASSIGN_OR_RETURN(LedgerEntry e, open_record(seqno, it->value()));
-      if (e.is_signature()) T3N_RETURN_IF_ERROR(check_signature_entry(e));
-      T3N_RETURN_IF_ERROR(apply_in_memory(e));
+      if (e.is_signature()) {
+        publish();
+        T3N_RETURN_IF_ERROR(check_signature_entry(e));
+      }
+      auto p = prepare(e, none);
+      if (!p.ok()) return common::data_loss("ledger record " + std::to_string(seqno) + ": " + p.status().message());
+      apply_in_memory(*p);
+      collect_garbage();
       ++expected;
     }
     if (!it->status().ok()) return rocks_error(it->status(), "reading the ledger");
+    publish();
     return {};
   }
 };
@@ -425,27 +704,10 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
   std::error_code ec;
   std::filesystem::create_directories(impl->opts.path, ec);
   if (ec) return common::failed_precondition("cannot create " + impl->opts.path.string() + ": " + ec.message());
-
-  rocksdb::DBOptions db_opts;
-  db_opts.create_if_missing = true;
-  db_opts.create_missing_column_families = true;
-  db_opts.paranoid_checks = true;
-  db_opts.max_open_files = 256;
-  db_opts.keep_log_file_num = 3;
-  rocksdb::ColumnFamilyOptions cf_opts;
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs{{rocksdb::kDefaultColumnFamilyName, cf_opts},
-                                                   {"ledger", cf_opts}};
-  std::vector<rocksdb::ColumnFamilyHandle*> raw_handles;
-  rocksdb::DB* raw_db = nullptr;
-  auto s = rocksdb::DB::Open(db_opts, impl->opts.path.string(), cfs, &raw_handles, &raw_db);
-  if (!s.ok()) return rocks_error(s, "opening the store at " + impl->opts.path.string());
-  impl->db.reset(raw_db);
-  for (auto* h : raw_handles) impl->handles.emplace_back(h);
-  impl->meta_cf = raw_handles[0];
-  impl->ledger_cf = raw_handles[1];
+  T3N_RETURN_IF_ERROR(impl->open_db());
 
   std::string format;
-  s = impl->db->Get(rocksdb::ReadOptions(), impl->meta_cf, std::string(kFormatKey), &format);
+  auto s = impl->db->Get(rocksdb::ReadOptions(), impl->meta_cf, std::string(kFormatKey), &format);
   if (s.IsNotFound()) {
     rocksdb::WriteOptions wo;
     wo.sync = true;
@@ -508,7 +770,7 @@ std::vector<Result<CommitInfo>> Store::commit_batch(std::vector<Transaction>& tx
   Seqno next = impl_->last_seqno.load() + 1;
   std::vector<LedgerEntry> entries;
   std::vector<std::size_t> entry_tx;  // index into txs for each entry
-  // Versions written by earlier transactions of this batch.
+  // Versions written by earlier transactions of this batch (0 = removed).
   std::map<std::pair<std::string, Bytes>, Seqno> batch_versions;
   std::set<std::string, std::less<>> batch_maps;
 
@@ -551,7 +813,7 @@ std::vector<Result<CommitInfo>> Store::commit_batch(std::vector<Transaction>& tx
     if (tx.claims_) body.claims_digest = *tx.claims_;
     body.writes.reserve(tx.writes_.size());
     for (auto& [k, v] : tx.writes_) {
-      batch_versions[k] = e.seqno;
+      batch_versions[k] = v ? e.seqno : 0;
       body.writes.push_back(Write{k.first, k.second, v});
     }
     for (const auto& [name, spec] : tx.new_maps_) batch_maps.insert(name);
@@ -561,24 +823,42 @@ std::vector<Result<CommitInfo>> Store::commit_batch(std::vector<Transaction>& tx
     results.emplace_back(CommitInfo{entries.back().seqno, true});
   }
 
+  // Validation is done: the snapshots are no longer needed, and releasing
+  // them now lets this batch's own garbage go at once.
+  for (auto& tx : txs) tx.release();
   if (!entries.empty()) {
-    Status persisted = impl_->persist(entries);
-    if (persisted.ok()) {
-      std::unique_lock lock(impl_->state_mu);
-      for (const auto& e : entries) {
-        Status applied = impl_->apply_in_memory(e);
-        if (!applied.ok()) {
-          persisted = applied;
-          break;
-        }
+    // Everything that can fail happens before the durable write; after it,
+    // applying to memory cannot fail, so memory and disk never disagree.
+    std::vector<Impl::Prepared> prepared;
+    prepared.reserve(entries.size());
+    std::map<std::string, MapSpec, std::less<>> pending;
+    Status st;
+    for (const auto& e : entries) {
+      auto p = impl_->prepare(e, pending);
+      if (!p.ok()) {
+        st = p.status();
+        break;
       }
+      prepared.push_back(std::move(*p));
     }
-    if (!persisted.ok()) {
-      for (std::size_t idx : entry_tx) results[idx] = persisted;
+    if (st.ok()) st = impl_->persist(entries);
+    if (st.ok()) {
+      std::unique_lock lock(impl_->state_mu);
+      for (const auto& p : prepared) impl_->apply_in_memory(p);
+      impl_->finish_batch();
+    } else {
+      for (std::size_t idx : entry_tx) results[idx] = st;
     }
   }
-  for (auto& tx : txs) tx.release();
-  if (impl_->signature_due(now)) (void)impl_->append_signature();
+  if (impl_->signature_due(now)) {
+    // The transactions are committed whatever happens here; a failed
+    // signature is reported and retried at the next commit (still due).
+    auto sig = impl_->append_signature();
+    if (!sig.ok()) {
+      ++impl_->signature_failures;
+      impl_->report_background_error(sig.status().with_context("appending a signature entry"));
+    }
+  }
   return results;
 }
 
@@ -588,21 +868,23 @@ Status Store::apply(const LedgerEntry& entry) {
     return common::failed_precondition("apply: expected seqno " + std::to_string(impl_->last_seqno.load() + 1) +
                                        ", got " + std::to_string(entry.seqno));
   if (!impl_->keys_for(entry.key_epoch).ok()) return Impl::failed_epoch(entry.key_epoch);
-  if (entry.is_signature()) {
-    std::shared_lock lock(impl_->state_mu);
-    T3N_RETURN_IF_ERROR(impl_->check_signature_entry(entry));
-  } else {
-    for (const auto& w : std::get<TransactionBody>(entry.body).writes) T3N_RETURN_IF_ERROR(validate_map_name(w.map));
-  }
+  // commit_mu keeps the state still: reading it needs no state_mu here.
+  if (entry.is_signature()) T3N_RETURN_IF_ERROR(impl_->check_signature_entry(entry));
+  std::map<std::string, MapSpec, std::less<>> none;
+  T3N_ASSIGN_OR_RETURN(Impl::Prepared p, impl_->prepare(entry, none));
   T3N_RETURN_IF_ERROR(impl_->persist({entry}));
   std::unique_lock lock(impl_->state_mu);
-  return impl_->apply_in_memory(entry);
+  impl_->apply_in_memory(p);
+  impl_->finish_batch();
+  return {};
 }
 
 Result<LedgerEntry> Store::entry(Seqno seqno) const {
   std::string record;
   rocksdb::ReadOptions ro;
   ro.verify_checksums = true;
+  std::shared_lock lock(impl_->db_mu);
+  if (!impl_->db) return Impl::db_closed();
   auto s = impl_->db->Get(ro, impl_->ledger_cf, seqno_key(seqno), &record);
   if (s.IsNotFound()) return common::not_found("no ledger entry " + std::to_string(seqno));
   if (!s.ok()) return rocks_error(s, "reading ledger entry " + std::to_string(seqno));
@@ -633,7 +915,7 @@ Result<Receipt> Store::receipt(Seqno seqno) const {
   const auto& sig = std::get<SignatureBody>(sig_entry.body);
   Receipt r;
   r.seqno = seqno;
-  r.write_set_digest = write_set_digest(e);
+  T3N_ASSIGN_OR_RETURN(r.write_set_digest, impl_->entry_write_set_digest(e));
   T3N_ASSIGN_OR_RETURN(r.commit_evidence, impl_->commit_evidence(e));
   if (const auto* tx = std::get_if<TransactionBody>(&e.body)) r.claims_digest = tx->claims_digest;
   r.tree_size = sig.tree_size;
@@ -653,17 +935,33 @@ Result<Receipt> Store::receipt(Seqno seqno) const {
 
 Result<StateProofResult> Store::prove(std::string_view map, ByteView key) {
   T3N_RETURN_IF_ERROR(validate_map_name(map));
-  // Exclusive: proving recomputes changed tree hashes.
-  std::unique_lock lock(impl_->state_mu);
+  Impl::Published snapshot;
+  std::optional<VersionedValue> latest;
+  {
+    // Shared and short: copy the frozen trees and the key's value, then walk
+    // without the lock, so commits go on while the proof is built.
+    std::shared_lock lock(impl_->state_mu);
+    auto spec = impl_->specs.find(map);
+    if (spec == impl_->specs.end()) return common::not_found("map '" + std::string(map) + "' does not exist");
+    // Private keys live in the keyed tree: a proof would say nothing to a
+    // client and could only leak, so they are not proven.
+    if (spec->second.visibility != Visibility::kPublic)
+      return common::permission_denied("map '" + std::string(map) + "' is not public: no proofs of private maps");
+    snapshot = impl_->published;
+    if (auto m = impl_->maps.find(map); m != impl_->maps.end())
+      if (auto k = m->second.find(key); k != m->second.end() && !k->second.versions.empty())
+        latest = k->second.versions.back();
+  }
+  if (impl_->opts.prove_hook) impl_->opts.prove_hook();
   StateProofResult out;
-  out.proof = impl_->tree.prove(state_key_hash(map, key));
-  out.state_root = impl_->tree.root();
-  out.seqno = impl_->last_seqno.load();
+  out.proof = snapshot.public_tree.prove(state_key_hash(map, key));
+  out.proof.private_root = snapshot.private_root;
+  out.state_root = snapshot.state_root;
+  out.seqno = snapshot.seqno;
   if (out.proof.proves_inclusion()) {
-    const auto& data = impl_->maps.at(std::string(map));
-    const auto& latest = data.find(key)->second.versions.back();
-    out.value = latest.value;
-    out.version = latest.version;
+    if (!latest || !latest->value) return common::internal_error("state tree and maps disagree");
+    out.value = std::move(latest->value);
+    out.version = latest->version;
   }
   return out;
 }
@@ -671,6 +969,8 @@ Result<StateProofResult> Store::prove(std::string_view map, ByteView key) {
 Status Store::flush() {
   rocksdb::FlushOptions fo;
   fo.wait = true;
+  std::shared_lock lock(impl_->db_mu);
+  if (!impl_->db) return Impl::db_closed();
   auto s = impl_->db->Flush(fo, {impl_->meta_cf, impl_->ledger_cf});
   if (!s.ok()) return rocks_error(s, "flushing the store");
   return {};
@@ -708,8 +1008,8 @@ std::optional<MapSpec> Store::map_spec(std::string_view name) const {
 Seqno Store::last_seqno() const { return impl_->last_seqno.load(); }
 
 Digest32 Store::state_root() {
-  std::unique_lock lock(impl_->state_mu);
-  return impl_->tree.root();
+  std::shared_lock lock(impl_->state_mu);
+  return impl_->published.state_root;
 }
 
 Digest32 Store::history_root() const {
@@ -718,6 +1018,26 @@ Digest32 Store::history_root() const {
 }
 
 std::uint32_t Store::current_epoch() const { return impl_->epoch; }
+
+StoreStats Store::stats() const {
+  StoreStats st;
+  {
+    std::shared_lock lock(impl_->state_mu);
+    st.keys = impl_->key_count;
+    st.live_keys = impl_->live_key_count;
+    st.versions = impl_->version_count;
+    st.pending_prunes = impl_->prune_queue.size();
+    st.public_leaves = impl_->public_tree.leaf_count();
+    st.private_leaves = impl_->private_tree.leaf_count();
+  }
+  {
+    std::lock_guard lock(impl_->snap_mu);
+    st.open_snapshots = impl_->active_snapshots.size();
+  }
+  st.signature_failures = impl_->signature_failures.load();
+  st.write_failures = impl_->write_failures.load();
+  return st;
+}
 
 // ---------------------------------------------------------------------------
 
@@ -813,7 +1133,8 @@ Result<std::optional<Bytes>> Transaction::get(std::string_view map, ByteView key
   auto m = store_->impl_->maps.find(map);
   if (m != store_->impl_->maps.end()) {
     if (auto it = m->second.find(key); it != m->second.end()) {
-      if (const VersionedValue* vv = it->second.at(snapshot_)) {
+      // A removal reads as absent (version 0), like a key never written.
+      if (const VersionedValue* vv = it->second.at(snapshot_); vv != nullptr && vv->value) {
         version = vv->version;
         value = vv->value;
       }

@@ -26,6 +26,10 @@
 #include "store/receipt.h"
 #include "store/state_tree.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace t3n::store {
 
 enum class Visibility : std::uint8_t { kPrivate = 0, kPublic = 1 };
@@ -86,6 +90,28 @@ struct StoreOptions {
   std::uint64_t signature_interval_ms = 1000;
   bool sync_writes = true;                // fsync every commit batch
   std::function<std::uint64_t()> clock_ms;  // default: system clock
+  // Errors the store handles itself and cannot return to a caller (a
+  // signature entry that could not be written: retried at the next commit).
+  // Also counted in StoreStats.
+  std::function<void(const Status&)> on_background_error;
+  // For tests. The RocksDB environment (e.g. one injecting I/O faults);
+  // default rocksdb::Env::Default().
+  std::shared_ptr<rocksdb::Env> env;
+  // For tests: runs inside prove() once its snapshot is taken, before the walk.
+  std::function<void()> prove_hook;
+};
+
+// Memory held by the store, for tests and metrics.
+struct StoreStats {
+  std::uint64_t keys = 0;            // keys with at least one version held
+  std::uint64_t live_keys = 0;       // keys whose newest version is a value
+  std::uint64_t versions = 0;        // versions held (current, older, removals)
+  std::uint64_t pending_prunes = 0;  // keys waiting for old snapshots to close
+  std::uint64_t open_snapshots = 0;
+  std::uint64_t public_leaves = 0;   // state tree leaves
+  std::uint64_t private_leaves = 0;
+  std::uint64_t signature_failures = 0;  // signature entries that failed (and were retried)
+  std::uint64_t write_failures = 0;      // durable writes that failed
 };
 
 struct CommitInfo {
@@ -154,6 +180,8 @@ class Store {
  public:
   // Opens (or creates) the store at options.path, replaying and
   // authenticating the whole ledger. kDataLoss if any record fails.
+  // A commit whose durable write fails returns kUnavailable and changes
+  // nothing in memory; the next commit first undoes what reached the disk.
   static Result<std::unique_ptr<Store>> open(StoreOptions options);
   ~Store();
   Store(const Store&) = delete;
@@ -173,6 +201,9 @@ class Store {
   // Appends a signature entry now (if anything is unsigned).
   Result<Seqno> sign_now();
   Result<Receipt> receipt(Seqno seqno) const;
+  // Proof of a key of a public map against the last committed state (read
+  // from a frozen snapshot: commits are not held up). kNotFound for an
+  // unknown map, kPermissionDenied for a private one.
   Result<StateProofResult> prove(std::string_view map, ByteView key);
 
   // Flushes memory tables to sorted files (what a checkpoint or shutdown does).
@@ -189,6 +220,7 @@ class Store {
   Digest32 state_root();
   Digest32 history_root() const;
   std::uint32_t current_epoch() const;
+  StoreStats stats() const;
 
  private:
   friend class Transaction;

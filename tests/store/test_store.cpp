@@ -322,19 +322,21 @@ TEST_F(StoreTest, ReceiptsVerifyOfflineAndFailWhenAnyByteChanges) {
 }
 
 TEST_F(StoreTest, StateProofsForPresentAndAbsentKeys) {
-  put(counter_, "present", "value");
-  auto p = store_->prove(counter_, b("present"));
+  put(public_, "present", "value");
+  auto p = store_->prove(public_, b("present"));
   ASSERT_TRUE(p.ok());
   ASSERT_TRUE(p->proof.proves_inclusion());
   EXPECT_EQ(*p->value, b("value"));
   EXPECT_EQ(*p->proof.value_hash, state_value_hash(p->version, b("value")));
-  EXPECT_EQ(p->proof.key_hash, state_key_hash(counter_, b("present")));
+  EXPECT_EQ(p->proof.key_hash, state_key_hash(public_, b("present")));
   EXPECT_TRUE(verify_state_proof(p->proof, p->state_root).ok());
   EXPECT_EQ(p->state_root, store_->state_root());
-  auto absent = store_->prove(counter_, b("absent"));
+  auto absent = store_->prove(public_, b("absent"));
   ASSERT_TRUE(absent.ok());
   EXPECT_FALSE(absent->proof.proves_inclusion());
   EXPECT_TRUE(verify_state_proof(absent->proof, absent->state_root).ok());
+  // Private maps are not proven.
+  EXPECT_EQ(store_->prove(counter_, b("present")).status().code(), ErrorCode::kPermissionDenied);
   // The signed state root is the one proofs check against.
   ASSERT_TRUE(store_->sign_now().ok());
   auto signed_entry = store_->entry(store_->last_seqno());

@@ -73,36 +73,49 @@ TEST(StateTree, RootIsIndependentOfUpdateOrder) {
   std::vector<std::pair<Digest32, Digest32>> kv;
   for (int i = 0; i < 300; ++i) kv.emplace_back(d(static_cast<std::uint64_t>(i)), d(1000 + static_cast<std::uint64_t>(i)));
   StateTree a, b;
-  for (const auto& [k, v] : kv) a.update(k, v, 1);
+  for (const auto& [k, v] : kv) a.update(k, v);
   std::mt19937 rng(42);
   auto shuffled = kv;
   std::shuffle(shuffled.begin(), shuffled.end(), rng);
   // b gets extra keys inserted and deleted along the way.
   for (std::size_t i = 0; i < shuffled.size(); ++i) {
-    b.update(shuffled[i].first, shuffled[i].second, 2);
-    b.update(d(5000 + i), d(1), 2);
-    if (i % 3 == 0) b.update(d(5000 + i), std::nullopt, 3);
+    b.update(shuffled[i].first, shuffled[i].second);
+    b.update(d(5000 + i), d(1));
+    if (i % 3 == 0) b.update(d(5000 + i), std::nullopt);
   }
-  for (std::size_t i = 0; i < shuffled.size(); ++i) b.update(d(5000 + i), std::nullopt, 4);
+  for (std::size_t i = 0; i < shuffled.size(); ++i) b.update(d(5000 + i), std::nullopt);
   EXPECT_EQ(a.leaf_count(), 300u);
   EXPECT_EQ(b.leaf_count(), 300u);
   EXPECT_EQ(a.root(), b.root());
   // Deleting everything returns to the empty root.
-  for (const auto& [k, v] : kv) b.update(k, std::nullopt, 5);
+  for (const auto& [k, v] : kv) b.update(k, std::nullopt);
   EXPECT_EQ(b.root(), Digest32{});
+}
+
+// A proof from a lone tree verifies against the state root it is part of,
+// with this tree as the public one and an arbitrary private root.
+constexpr Digest32 kPrivateRoot = [] {
+  Digest32 r{};
+  r[0] = 0x5a;
+  return r;
+}();
+Digest32 on_signed(const Digest32& tree_root) { return combined_state_root(tree_root, kPrivateRoot); }
+StateProof with_private(StateProof p) {
+  p.private_root = kPrivateRoot;
+  return p;
 }
 
 TEST(StateTree, InclusionAndNonInclusionProofsVerify) {
   StateTree t;
   {
-    auto empty = t.prove(d(1));
+    auto empty = with_private(t.prove(d(1)));
     EXPECT_FALSE(empty.proves_inclusion());
-    EXPECT_TRUE(verify_state_proof(empty, t.root()).ok());
+    EXPECT_TRUE(verify_state_proof(empty, on_signed(t.root())).ok());
   }
-  for (int i = 0; i < 500; ++i) t.update(d(static_cast<std::uint64_t>(i)), d(static_cast<std::uint64_t>(i) + 7), 1);
-  const Digest32 root = t.root();
+  for (int i = 0; i < 500; ++i) t.update(d(static_cast<std::uint64_t>(i)), d(static_cast<std::uint64_t>(i) + 7));
+  const Digest32 root = on_signed(t.root());
   for (int i = 0; i < 500; i += 7) {
-    auto p = t.prove(d(static_cast<std::uint64_t>(i)));
+    auto p = with_private(t.prove(d(static_cast<std::uint64_t>(i))));
     ASSERT_TRUE(p.proves_inclusion());
     EXPECT_EQ(*p.value_hash, d(static_cast<std::uint64_t>(i) + 7));
     EXPECT_TRUE(verify_state_proof(p, root).ok()) << i;
@@ -113,7 +126,7 @@ TEST(StateTree, InclusionAndNonInclusionProofsVerify) {
   }
   int other_leaf = 0, empty_slot = 0;
   for (int i = 1000; i < 1200; ++i) {
-    auto p = t.prove(d(static_cast<std::uint64_t>(i)));
+    auto p = with_private(t.prove(d(static_cast<std::uint64_t>(i))));
     ASSERT_FALSE(p.proves_inclusion());
     EXPECT_TRUE(verify_state_proof(p, root).ok()) << i;
     (p.other_leaf ? other_leaf : empty_slot)++;
@@ -124,9 +137,9 @@ TEST(StateTree, InclusionAndNonInclusionProofsVerify) {
 
 TEST(StateTree, EveryTamperedProofFails) {
   StateTree t;
-  for (int i = 0; i < 100; ++i) t.update(d(static_cast<std::uint64_t>(i)), d(static_cast<std::uint64_t>(i) + 1), 1);
-  const Digest32 root = t.root();
-  auto p = t.prove(d(42));
+  for (int i = 0; i < 100; ++i) t.update(d(static_cast<std::uint64_t>(i)), d(static_cast<std::uint64_t>(i) + 1));
+  const Digest32 root = on_signed(t.root());
+  auto p = with_private(t.prove(d(42)));
   ASSERT_TRUE(verify_state_proof(p, root).ok());
   // Claim another value.
   auto q = p;
@@ -148,7 +161,7 @@ TEST(StateTree, EveryTamperedProofFails) {
     EXPECT_FALSE(verify_state_proof(q, root).ok());
   }
   // A non-inclusion proof cannot be turned into an inclusion proof.
-  auto absent = t.prove(d(777));
+  auto absent = with_private(t.prove(d(777)));
   ASSERT_FALSE(absent.proves_inclusion());
   absent.value_hash = d(1);
   absent.other_leaf.reset();
@@ -156,7 +169,54 @@ TEST(StateTree, EveryTamperedProofFails) {
   Digest32 other_root = root;
   other_root[0] ^= 1;
   EXPECT_FALSE(verify_state_proof(p, other_root).ok());
+  // The private root is bound too.
+  q = p;
+  q.private_root[3] ^= 1;
+  EXPECT_FALSE(verify_state_proof(q, root).ok());
+  // A proof claiming an empty public tree does not fold to a non-empty one.
+  q = p;
+  q.levels.clear();
+  q.value_hash.reset();
+  EXPECT_FALSE(verify_state_proof(q, root).ok());
   EXPECT_FALSE(state_proof_from_json(common::Json::parse(R"({"key_hash":"00"})")).ok());
+}
+
+}  // namespace
+}  // namespace t3n::store
+
+namespace t3n::store {
+namespace {
+
+TEST(StateTree, SnapshotsStayAsTakenWhileTheTreeChanges) {
+  StateTree t;
+  for (int i = 0; i < 200; ++i) t.update(d(static_cast<std::uint64_t>(i)), d(static_cast<std::uint64_t>(i) + 1));
+  const StateTree::Snapshot before = t.snapshot();
+  const Digest32 root_before = t.root();
+  EXPECT_EQ(before.root(), root_before);
+  // Change, add and remove keys after the snapshot.
+  for (int i = 0; i < 200; i += 2) t.update(d(static_cast<std::uint64_t>(i)), d(9999));
+  for (int i = 1; i < 200; i += 4) t.update(d(static_cast<std::uint64_t>(i)), std::nullopt);
+  for (int i = 500; i < 600; ++i) t.update(d(static_cast<std::uint64_t>(i)), d(1));
+  EXPECT_NE(t.root(), root_before);
+  // The snapshot still proves the old contents against the old root.
+  for (int i = 0; i < 200; ++i) {
+    auto p = before.prove(d(static_cast<std::uint64_t>(i)));
+    ASSERT_TRUE(p.proves_inclusion()) << i;
+    EXPECT_EQ(*p.value_hash, d(static_cast<std::uint64_t>(i) + 1));
+    auto folded = state_proof_tree_root(p);
+    ASSERT_TRUE(folded.ok());
+    EXPECT_EQ(*folded, root_before);
+  }
+  EXPECT_FALSE(before.prove(d(550)).proves_inclusion());
+  // And a fresh tree with the new contents has the live tree's root.
+  StateTree fresh;
+  for (int i = 0; i < 200; ++i) {
+    if (i % 4 == 1) continue;
+    fresh.update(d(static_cast<std::uint64_t>(i)), i % 2 == 0 ? d(9999) : d(static_cast<std::uint64_t>(i) + 1));
+  }
+  for (int i = 500; i < 600; ++i) fresh.update(d(static_cast<std::uint64_t>(i)), d(1));
+  EXPECT_EQ(fresh.root(), t.root());
+  EXPECT_EQ(fresh.leaf_count(), t.leaf_count());
 }
 
 }  // namespace
