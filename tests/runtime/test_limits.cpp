@@ -259,6 +259,30 @@ TEST(CompileCache, ConcurrentLoadsOfOneComponentAllSucceedAndLeaveOneValidArtifa
   EXPECT_FALSE(cache.logged("failed authentication"));
 }
 
+// The interleaving behind the race, made deterministic: another writer has
+// opened `<hash>.cwasm.tmp` (the one name every writer used to share) and is
+// still writing when this load writes and renames its artifact.
+TEST(CompileCache, AWriterNeverWritesIntoAnotherWritersTemporaryFile) {
+  CacheDir cache;
+  const Bytes wasm = read_contract("typed");
+  const auto path = cache.dir.path() / (common::hex_encode(crypto::sha256(wasm)) + ".cwasm");
+  auto shared_tmp = path;
+  shared_tmp += ".tmp";
+  std::ofstream other(shared_tmp, std::ios::binary);
+  other << 'x' << std::flush;
+  {
+    auto rt = cache.runtime();
+    ASSERT_TRUE(rt->load(wasm, {}).ok());
+  }
+  other << std::string(1000, 'y');  // the other writer finishes, into whatever its file now is
+  other.close();
+  auto rt = cache.runtime();
+  auto c = rt->load(wasm, {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE((*c)->loaded_from_cache());
+  EXPECT_FALSE(cache.logged("failed authentication"));
+}
+
 TEST(CompileCache, AnOversizedArtifactIsNotReadButReplaced) {
   CacheDir cache;
   const Bytes wasm = read_contract("typed");
