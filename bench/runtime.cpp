@@ -125,6 +125,19 @@ void BM_KvGetRoundTrip(benchmark::State& state) {
 }
 BENCHMARK(BM_KvGetRoundTrip)->Unit(benchmark::kMillisecond);
 
+// A call with one kv-store get and one put (the write budget's hot path); not committed.
+void BM_IncrementCall(benchmark::State& state) {
+  auto& f = fixture();
+  std::vector<double> us;
+  for (auto _ : state) {
+    auto t0 = Clock::now();
+    benchmark::DoNotOptimize(f.call("increment", 1));
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  report_percentiles(state, us);
+}
+BENCHMARK(BM_IncrementCall)->Unit(benchmark::kMicrosecond);
+
 // Loading a compiled component from the encrypted cache (decrypt + deserialize + link + checks).
 void BM_CachedComponentLoad(benchmark::State& state) {
   auto dir = std::filesystem::temp_directory_path() / ("t3n-bench-cache-" + std::to_string(::getpid()));

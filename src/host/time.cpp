@@ -1,4 +1,5 @@
-// t3n:host/time@1.0.0 — the cluster timestamp and elapsed time inside the call.
+// t3n:host/time@1.0.0 — the cluster timestamp and elapsed time inside the
+// call (from the runtime's injectable clock, RuntimeOptions::clock).
 #include "host/host.h"
 #include "host/util.h"
 
@@ -10,10 +11,9 @@ runtime::HostInterface time_interface() {
                                         return set_result(r, Val(ctx.cluster_timestamp_ms));
                                       }};
   iface.functions["monotonic-ns"] = {"func() -> u64", [](runtime::CallContext& ctx, const ValArgs&, ValArgs& r) {
-                                       auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                     std::chrono::steady_clock::now() - ctx.started)
-                                                     .count();
-                                       return set_result(r, Val(static_cast<std::uint64_t>(ns)));
+                                       const std::uint64_t now = ctx.now_ns();
+                                       // A clock that goes back reads as no time elapsed.
+                                       return set_result(r, Val(now > ctx.started_ns ? now - ctx.started_ns : 0));
                                      }};
   return iface;
 }

@@ -37,6 +37,13 @@ inline Val err_string(const std::string& message) { return Val(wc::WitResult::er
 inline Val some(Val v) { return Val(wc::WitOption(std::move(v))); }
 inline Val none() { return Val(wc::WitOption(std::nullopt)); }
 
+// The typed error of every interface whose write the call's budget refuses.
+inline std::string write_budget_error(const runtime::CallContext& ctx) {
+  const auto& l = ctx.writes.limits();
+  return "write budget for this call exhausted (" + std::to_string(l.max_bytes) + " bytes, " +
+         std::to_string(l.max_entries) + " entries)";
+}
+
 inline Status set_result(ValArgs& results, Val v) {
   if (results.size() != 1) return common::internal_error("host function result arity");
   results[0] = std::move(v);

@@ -8,6 +8,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/bytes.h"
@@ -17,6 +19,69 @@
 #include "store/store.h"
 
 namespace t3n::runtime {
+
+// A monotonic time source in nanoseconds from an arbitrary origin. The
+// runtime reads it for a call's elapsed time and `t3n:host/time`'s
+// monotonic-ns; tests inject one to drive time. Never the cluster timestamp
+// (that comes with the call) and never the epoch ticker (deadlines stay on
+// the real steady clock).
+using MonotonicClock = std::function<std::uint64_t()>;
+
+inline std::uint64_t steady_clock_ns() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+// What one call may write through host interfaces, all of them together:
+// the kv-store write-set and the state scratch space. 32 MiB holds one
+// value of the store's maximum size (16 MiB) with room to spare.
+struct WriteLimits {
+  std::size_t max_bytes = 32 * 1024 * 1024;
+  std::size_t max_entries = 10'000;
+};
+
+// The call's write budget. Each entry is named by (space, key) — a space is
+// an interface's namespace, e.g. "kv/<map>" or "state" — and charged its
+// current size, so rewriting an entry charges only the difference and
+// releasing one (state's delete) refunds it. A host function asks `fits`
+// before writing and `record`s after a successful write; a refusal is the
+// interface's typed error, never a trap.
+class WriteBudget {
+ public:
+  explicit WriteBudget(WriteLimits limits = {}) : limits_(limits) {}
+
+  bool fits(std::string_view space, ByteView key, std::size_t size) const {
+    auto it = charged_.find(make_key(space, key));
+    const std::size_t old = it == charged_.end() ? 0 : it->second;
+    const std::size_t entries = entries_ + (it == charged_.end() ? 1 : 0);
+    return entries <= limits_.max_entries && size <= limits_.max_bytes && bytes_ - old <= limits_.max_bytes - size;
+  }
+  void record(std::string_view space, ByteView key, std::size_t size) {
+    auto [it, inserted] = charged_.try_emplace(make_key(space, key), 0);
+    if (inserted) ++entries_;
+    bytes_ = bytes_ - it->second + size;
+    it->second = size;
+  }
+  void release(std::string_view space, ByteView key) {
+    auto it = charged_.find(make_key(space, key));
+    if (it == charged_.end()) return;
+    bytes_ -= it->second;
+    --entries_;
+    charged_.erase(it);
+  }
+  std::size_t bytes() const { return bytes_; }
+  std::size_t entries() const { return entries_; }
+  const WriteLimits& limits() const { return limits_; }
+
+ private:
+  using Key = std::pair<std::string, Bytes>;
+  static Key make_key(std::string_view space, ByteView key) { return {std::string(space), Bytes(key.begin(), key.end())}; }
+
+  WriteLimits limits_;
+  std::map<Key, std::size_t> charged_;
+  std::size_t bytes_ = 0;
+  std::size_t entries_ = 0;
+};
 
 struct CallContext {
   // The call's transaction: kv-store reads and writes join it.
@@ -32,20 +97,24 @@ struct CallContext {
   const std::map<std::string, std::string>* node_config = nullptr;   // t3n:host/node-config
   const std::map<std::string, common::Json>* cluster_config = nullptr;  // t3n:host/config
   std::optional<Bytes> user_profile;  // the caller's decrypted data blob, if any
+  // The runtime sets both when the call starts (RuntimeOptions::clock).
+  const MonotonicClock* clock = nullptr;
+  std::uint64_t started_ns = steady_clock_ns();
 
   // Filled during the call.
   std::map<std::string, Bytes> scratch;  // the `state` interface
-  std::size_t scratch_bytes = 0;
+  WriteBudget writes;                     // every host interface that writes
   std::vector<std::string> contract_log;  // logging + stdout/stderr, tagged
   std::size_t contract_log_bytes = 0;
   std::uint64_t host_calls = 0;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  bool host_call_limit_hit = false;  // set when the call is cut at kMaxHostCallsPerCall
+
+  std::uint64_t now_ns() const { return clock != nullptr && *clock ? (*clock)() : steady_clock_ns(); }
 };
 
 // Limits on what one call may accumulate in host memory.
 inline constexpr std::size_t kMaxLogLineBytes = 4 * 1024;
 inline constexpr std::size_t kMaxLogBytesPerCall = 256 * 1024;
-inline constexpr std::size_t kMaxScratchBytes = 16 * 1024 * 1024;
 inline constexpr std::uint64_t kMaxHostCallsPerCall = 1'000'000;
 
 }  // namespace t3n::runtime

@@ -1,10 +1,14 @@
 #include "runtime/runtime.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <any>
 #include <atomic>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <map>
-#include <sstream>
 #include <stop_token>
 #include <thread>
 
@@ -31,6 +35,7 @@ std::string_view call_error_name(CallErrorKind kind) {
     case CallErrorKind::kStackOverflow: return "stack_overflow";
     case CallErrorKind::kMemoryLimit: return "memory_limit";
     case CallErrorKind::kHostError: return "host_error";
+    case CallErrorKind::kHostCallLimit: return "host_call_limit";
   }
   return "unknown";
 }
@@ -80,6 +85,8 @@ std::string client_message(CallErrorKind kind, const std::string& message) {
     case CallErrorKind::kDeadlineExceeded: return "the call exceeded its time limit";
     case CallErrorKind::kStackOverflow: return "the contract overflowed its stack";
     case CallErrorKind::kMemoryLimit: return "the contract exceeded its memory limit";
+    case CallErrorKind::kHostCallLimit:
+      return "the call exceeded its limit of " + std::to_string(kMaxHostCallsPerCall) + " host calls";
     case CallErrorKind::kHostError: {
       auto at = message.find(kHostErrorPrefix);
       std::string m = message.substr(at + kHostErrorPrefix.size());
@@ -157,6 +164,78 @@ Status link_trapping(wc::Linker& linker, wasmtime::Engine& engine, const std::st
   return {};
 }
 
+// A file descriptor closed when it goes out of scope.
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+std::string errno_text() { return std::strerror(errno); }
+
+enum class CacheRead { kMissing, kTooLarge, kRead, kFailed };
+
+// Reads at most `cap` bytes of a cached artifact: its size is checked on the
+// open descriptor before anything is read, so an oversized (or growing) file
+// never costs more than `cap` bytes of memory.
+CacheRead read_cache_file(const std::filesystem::path& path, std::uint64_t cap, Bytes& out, std::uint64_t& size) {
+  Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (f.fd < 0) return errno == ENOENT ? CacheRead::kMissing : CacheRead::kFailed;
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) return CacheRead::kFailed;
+  size = static_cast<std::uint64_t>(st.st_size);
+  if (size > cap) return CacheRead::kTooLarge;
+  out.resize(static_cast<std::size_t>(size));
+  std::size_t got = 0;
+  while (got < out.size()) {
+    const ssize_t n = ::read(f.fd, out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return CacheRead::kFailed;
+    got += static_cast<std::size_t>(n);
+  }
+  return CacheRead::kRead;
+}
+
+// Writes `data` to a temporary file of its own (random name, O_EXCL) beside
+// `path` and renames it over `path`: concurrent writers of one artifact never
+// share a file, and readers see a whole artifact or none.
+Status write_cache_file(const std::filesystem::path& path, ByteView data) {
+  T3N_ASSIGN_OR_RETURN(Bytes suffix, crypto::random_vector(8));
+  std::filesystem::path tmp = path;
+  tmp += "." + common::hex_encode(suffix) + ".tmp";
+  {
+    Fd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (f.fd < 0) return common::internal_error("cannot create " + tmp.filename().string() + ": " + errno_text());
+    std::size_t put = 0;
+    while (put < data.size()) {
+      const ssize_t n = ::write(f.fd, data.data() + put, data.size() - put);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const std::string why = errno_text();
+        ::unlink(tmp.c_str());
+        return common::internal_error("cannot write " + tmp.filename().string() + ": " + why);
+      }
+      put += static_cast<std::size_t>(n);
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = errno_text();
+    ::unlink(tmp.c_str());
+    return common::internal_error("cannot rename " + tmp.filename().string() + ": " + why);
+  }
+  return {};
+}
+
+// The cap on a cached artifact: Cranelift's output plus metadata stays well
+// under 32× the component's wasm size (js-greeter: 12.1 MB → 43.3 MB sealed,
+// 3.6×), and small components get a fixed floor.
+constexpr std::uint64_t kCacheCapFloor = 64ull << 20;
+constexpr std::uint64_t kCacheCapPerWasmByte = 32;
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -214,23 +293,33 @@ struct Runtime::Impl {
     std::optional<std::filesystem::path> path;
     Bytes aad = common::to_bytes(kCacheAad);
     common::append(aad, hash);
+    const std::string short_hash = common::hex_encode(hash).substr(0, 16);
+    const std::uint64_t cap = opts.max_cached_artifact_bytes != 0
+                                  ? opts.max_cached_artifact_bytes
+                                  : std::max<std::uint64_t>(kCacheCapFloor, kCacheCapPerWasmByte * bytes.size());
     if (opts.cache_dir && cache_key) {
       path = *opts.cache_dir / (common::hex_encode(hash) + ".cwasm");
-      std::ifstream in(*path, std::ios::binary);
-      if (in) {
-        std::stringstream ss;
-        ss << in.rdbuf();
-        const std::string sealed = ss.str();
-        auto plain = crypto::open_box(crypto::AeadAlg::kAes256Gcm, *cache_key, aad, common::as_bytes(sealed));
-        if (plain.ok()) {
-          auto c = wc::Component::deserialize(engine, wasmtime::Span<uint8_t>(plain->data(), plain->size()));
-          if (c) {
-            from_cache = true;
-            return c.unwrap();
+      Bytes sealed;
+      std::uint64_t size = 0;
+      switch (read_cache_file(*path, cap, sealed, size)) {
+        case CacheRead::kMissing: break;
+        case CacheRead::kFailed: opts.log.warn("compiled component {} could not be read, recompiling", short_hash); break;
+        case CacheRead::kTooLarge:
+          opts.log.warn("compiled component {} is {} bytes, above the cache cap of {} bytes; recompiling", short_hash, size, cap);
+          break;
+        case CacheRead::kRead: {
+          auto plain = crypto::open_box(crypto::AeadAlg::kAes256Gcm, *cache_key, aad, sealed);
+          if (plain.ok()) {
+            auto c = wc::Component::deserialize(engine, wasmtime::Span<uint8_t>(plain->data(), plain->size()));
+            if (c) {
+              from_cache = true;
+              return c.unwrap();
+            }
+            opts.log.warn("compiled component {} is stale, recompiling", short_hash);
+          } else {
+            opts.log.warn("compiled component {} failed authentication, recompiling", short_hash);
           }
-          opts.log.warn("compiled component {} is stale, recompiling", common::hex_encode(hash).substr(0, 16));
-        } else {
-          opts.log.warn("compiled component {} failed authentication, recompiling", common::hex_encode(hash).substr(0, 16));
+          break;
         }
       }
     }
@@ -241,17 +330,14 @@ struct Runtime::Impl {
       auto serialized = component.serialize();
       if (serialized) {
         auto sealed = crypto::seal_box(crypto::AeadAlg::kAes256Gcm, *cache_key, aad, serialized.ok());
-        if (sealed.ok()) {
+        if (sealed.ok() && sealed->size() > cap) {
+          opts.log.warn("compiled component {} is {} bytes, above the cache cap of {} bytes; not cached", short_hash,
+                        sealed->size(), cap);
+        } else if (sealed.ok()) {
           std::error_code ec;
           std::filesystem::create_directories(*opts.cache_dir, ec);
-          auto tmp = *path;
-          tmp += ".tmp";
-          {
-            std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-            out.write(reinterpret_cast<const char*>(sealed->data()), static_cast<std::streamsize>(sealed->size()));
-          }
-          std::filesystem::rename(tmp, *path, ec);
-          if (ec) opts.log.warn("could not write the compile cache: {}", ec.message());
+          if (Status w = write_cache_file(*path, *sealed); !w.ok())
+            opts.log.warn("could not write the compile cache: {}", w.message());
         }
       }
     }
@@ -266,6 +352,7 @@ Result<std::unique_ptr<Runtime>> Runtime::create(RuntimeOptions options, std::sh
   if (!hosts) return common::invalid_argument("runtime needs a host registry");
   if (options.cache_dir && !options.cache_secret)
     return common::invalid_argument("a compile cache directory needs a cache secret");
+  if (!options.clock) options.clock = steady_clock_ns;
   wasmtime::Config config;
   config.wasm_component_model(true);
   config.epoch_interruption(true);
@@ -366,8 +453,10 @@ Result<std::shared_ptr<const Contract>> Runtime::load(ByteView bytes, Manifest m
                                                  wasmtime::Span<wc::Val> args,
                                                  wasmtime::Span<wc::Val> results) -> wasmtime::Result<std::monostate> {
         auto* ctx = std::any_cast<CallContext*>(cx.get_data());
-        if (++ctx->host_calls > kMaxHostCallsPerCall)
+        if (++ctx->host_calls > kMaxHostCallsPerCall) {
+          ctx->host_call_limit_hit = true;  // classified by this flag, not by the trap's text
           return wasmtime::Error(std::string(kHostErrorPrefix) + "host call limit reached");
+        }
         ValArgs a = args;
         ValArgs r = results;
         Status s = callback(*ctx, a, r);
@@ -418,9 +507,11 @@ Result<std::shared_ptr<const Contract>> Runtime::load(ByteView bytes, Manifest m
 CallOutcome Runtime::call(const Contract& contract, std::string_view function, const Json& input, CallContext& ctx) {
   const auto& c = *contract.impl_;
   CallOutcome out;
-  const auto t0 = std::chrono::steady_clock::now();
+  const MonotonicClock& clock = impl_->opts.clock;
+  const std::uint64_t t0 = clock();
   auto finish = [&](CallOutcome o) {
-    o.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    const std::uint64_t t1 = clock();
+    o.elapsed = std::chrono::microseconds(t1 > t0 ? (t1 - t0) / 1000 : 0);
     return o;
   };
   auto fail = [&](CallErrorKind kind, std::string message) {
@@ -434,7 +525,10 @@ CallOutcome Runtime::call(const Contract& contract, std::string_view function, c
   if (fidx == c.functions.end()) return fail(CallErrorKind::kUnknownFunction, "the contract has no function '" + std::string(function) + "'");
   const Limits& limits = c.manifest.limits;
   ctx.manifest = &c.manifest;
-  ctx.started = t0;
+  ctx.clock = &clock;
+  ctx.started_ns = t0;
+  ctx.writes = WriteBudget(impl_->opts.write_limits);
+  ctx.host_call_limit_hit = false;
 
   wasmtime::Store store(impl_->engine);
   wasmtime::Store::Context cx = store.context();
@@ -442,7 +536,7 @@ CallOutcome Runtime::call(const Contract& contract, std::string_view function, c
 
   auto report_trap = [&](const wasmtime::Error& e) {
     const std::string message = e.message();
-    const CallErrorKind kind = classify(message);
+    const CallErrorKind kind = ctx.host_call_limit_hit ? CallErrorKind::kHostCallLimit : classify(message);
     impl_->opts.log.warn("contract {} function {} failed ({}): {} request_id={}",
                          common::hex_encode(c.hash).substr(0, 16), function, call_error_name(kind), message,
                          ctx.request_id);

@@ -33,6 +33,14 @@ struct RuntimeOptions {
   // derived from `cache_secret`, so the host cannot feed us native code.
   std::optional<std::filesystem::path> cache_dir;
   std::optional<SecretBytes> cache_secret;
+  // A cached artifact larger than this is not read (it is recompiled and
+  // rewritten); 0 = derived per component: max(64 MiB, 32 × its wasm size).
+  std::uint64_t max_cached_artifact_bytes = 0;
+  // What one call may write through all host interfaces together.
+  WriteLimits write_limits;
+  // Call elapsed time and `t3n:host/time` monotonic-ns; tests inject one.
+  // Deadlines use the epoch ticker on the real steady clock, never this.
+  MonotonicClock clock = steady_clock_ns;
   common::Logger log = common::Logger::to_stderr("runtime", common::LogLevel::kWarn);
 };
 
@@ -46,6 +54,7 @@ enum class CallErrorKind {
   kStackOverflow,
   kMemoryLimit,
   kHostError,
+  kHostCallLimit,  // more than kMaxHostCallsPerCall host calls
 };
 std::string_view call_error_name(CallErrorKind kind);
 
