@@ -13,13 +13,9 @@ Status record_caller(const NodeServices& s, store::Transaction& tx, const Caller
   T3N_ASSIGN_OR_RETURN(auto seen, replay.get(caller.request.replay_key));
   if (seen) return Status(ErrorCode::kUnauthenticated, "replayed request (already committed)");
   T3N_RETURN_IF_ERROR(replay.put(caller.request.replay_key, Bytes{}));
-  T3N_ASSIGN_OR_RETURN(auto existing, s.users.find(tx, caller.did()));
-  if (existing) {
-    if (*existing != user_id) return Status(ErrorCode::kConflict, "the caller's user was created concurrently");
-    return {};
-  }
-  T3N_ASSIGN_OR_RETURN(Bytes created, s.users.find_or_create(tx, caller.did(), &user_id));
-  (void)created;
+  // One read: the existing user, or `user_id` created now.
+  T3N_ASSIGN_OR_RETURN(Bytes id, s.users.find_or_create(tx, caller.did(), &user_id));
+  if (id != user_id) return Status(ErrorCode::kConflict, "the caller's user was created concurrently");
   return {};
 }
 

@@ -59,4 +59,13 @@ inline StoreOptions options_for(const std::filesystem::path& path) {
 inline std::string tid(char c = 'a') { return std::string(40, c); }
 inline std::string tenant_map(const std::string& tail, char c = 'a') { return "z:" + tid(c) + ":" + tail; }
 
+inline Bytes b(std::string_view s) { return common::to_bytes(s); }
+
+// Opens a store, failing the test (and returning null) if it cannot.
+inline std::unique_ptr<Store> must_open(StoreOptions o) {
+  auto s = Store::open(std::move(o));
+  EXPECT_TRUE(s.ok()) << s.status().to_string();
+  return s.ok() ? std::move(s).value() : nullptr;
+}
+
 }  // namespace t3n::store::testing

@@ -14,14 +14,6 @@ namespace {
 
 using namespace t3n::store::testing;
 
-Bytes b(std::string_view s) { return common::to_bytes(s); }
-
-std::unique_ptr<Store> must_open(StoreOptions o) {
-  auto s = Store::open(std::move(o));
-  EXPECT_TRUE(s.ok()) << s.status().to_string();
-  return s.ok() ? std::move(s).value() : nullptr;
-}
-
 void create(Store& s, const std::string& map, Visibility v = Visibility::kPrivate) {
   auto tx = s.begin(Principal::system());
   ASSERT_TRUE(tx.create_map({map, v, {1}, {}}).ok());
