@@ -266,3 +266,41 @@ pub unsafe extern "C" fn t3n_keccak256(data: *const u8, len: usize, digest: *mut
     digest.copy_from_slice(&Keccak256::digest(data));
     OK
 }
+
+/// `wasmtime_store_limiter` with `trap_on_grow_failure`: a refused
+/// `memory.grow` (or table growth) traps with "forcing trap when growing
+/// memory…" instead of returning -1, so the runtime can report the memory
+/// limit as the reason a call stopped. The C API has no such switch; its
+/// store keeps the limits in a public field, so they are replaced here after
+/// the C API has installed the limiter. Negative values mean "no limit".
+#[no_mangle]
+pub unsafe extern "C" fn t3n_store_limiter_trapping(
+    store: *mut wasmtime_c_api::wasmtime_store_t,
+    memory_size: i64,
+    table_elements: i64,
+    instances: i64,
+    tables: i64,
+    memories: i64,
+) -> i32 {
+    let Some(store) = store.as_mut() else { return INVALID };
+    wasmtime_c_api::wasmtime_store_limiter(store, memory_size, table_elements, instances, tables, memories);
+    let mut limits = wasmtime_c_api::wasmtime::StoreLimitsBuilder::new().trap_on_grow_failure(true);
+    if memory_size >= 0 {
+        limits = limits.memory_size(memory_size as usize);
+    }
+    if table_elements >= 0 {
+        limits = limits.table_elements(table_elements as usize);
+    }
+    if instances >= 0 {
+        limits = limits.instances(instances as usize);
+    }
+    if tables >= 0 {
+        limits = limits.tables(tables as usize);
+    }
+    if memories >= 0 {
+        limits = limits.memories(memories as usize);
+    }
+    let mut cx = wasmtime_c_api::wasmtime_store_context(store);
+    cx.data_mut().store_limits = limits.build();
+    OK
+}

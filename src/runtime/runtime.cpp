@@ -19,6 +19,11 @@
 #include "runtime/values.h"
 #include "runtime/wit_types.h"
 
+// native/src/lib.rs: wasmtime_store_limiter with trap_on_grow_failure.
+extern "C" int t3n_store_limiter_trapping(wasmtime_store_t* store, std::int64_t memory_size,
+                                          std::int64_t table_elements, std::int64_t instances, std::int64_t tables,
+                                          std::int64_t memories);
+
 namespace t3n::runtime {
 
 namespace wc = wasmtime::component;
@@ -74,7 +79,8 @@ CallErrorKind classify(const std::string& message) {
   if (message.find("all fuel consumed") != std::string::npos) return CallErrorKind::kOutOfFuel;
   if (message.find("wasm trap: interrupt") != std::string::npos) return CallErrorKind::kDeadlineExceeded;
   if (message.find("call stack exhausted") != std::string::npos) return CallErrorKind::kStackOverflow;
-  if (message.find("memory allocation") != std::string::npos || message.find("out of memory") != std::string::npos)
+  if (message.find("forcing trap when growing memory") != std::string::npos ||
+      message.find("memory allocation") != std::string::npos || message.find("out of memory") != std::string::npos)
     return CallErrorKind::kMemoryLimit;
   return CallErrorKind::kTrap;
 }
@@ -271,7 +277,11 @@ struct Runtime::Impl {
     if (!cx.set_fuel(limits.fuel)) return common::internal_error("fuel is not enabled");
     const std::uint64_t tick = std::max<std::uint64_t>(opts.epoch_tick_ms, 1);
     cx.set_epoch_deadline((limits.timeout_ms + tick - 1) / tick + 1);
-    store.limiter(static_cast<std::int64_t>(limits.memory_mib << 20), 200'000, 64, 64, 8);
+    // Refused growth traps (native/src/lib.rs) so the call reports
+    // memory_limit instead of whatever the contract does with a -1.
+    if (t3n_store_limiter_trapping(store.capi(), static_cast<std::int64_t>(limits.memory_mib << 20), 200'000, 64, 64,
+                                   8) != 0)
+      return common::internal_error("store limiter setup failed");
     wasmtime::WasiConfig wasi;
     wasi_config_set_stdout_custom(wasi.capi(), stdout_sink, &ctx, nullptr);
     wasi_config_set_stderr_custom(wasi.capi(), stderr_sink, &ctx, nullptr);

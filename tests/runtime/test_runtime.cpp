@@ -128,10 +128,9 @@ TEST_F(HostileTest, InfiniteLoopHitsTheDeadline) {
 }
 
 TEST_F(HostileTest, MemoryBombStopsAtTheLimit) {
-  // Growth past the manifest's limit is refused (memory.grow returns -1) and
-  // the bomb then aborts: the contract's own `unreachable`. Wasmtime 48's C
-  // API reports no refused growth with the pooling allocator, so this is
-  // `trap`, never `memory_limit` (README, "Known limits").
+  // Growth past the manifest's limit traps in the host (the contract never
+  // sees memory.grow return -1, so its own `unreachable` never runs) and the
+  // call reports memory_limit.
   auto bomb = [&](std::uint64_t mib) {
     Limits l;
     l.memory_mib = mib;
@@ -140,8 +139,8 @@ TEST_F(HostileTest, MemoryBombStopsAtTheLimit) {
     auto c = hostile(l);
     auto r = call(*c, "memory-bomb");
     EXPECT_FALSE(r.ok);
-    EXPECT_EQ(r.error, CallErrorKind::kTrap) << r.message;
-    EXPECT_NE(r.message.find("unreachable"), std::string::npos) << r.message;
+    EXPECT_EQ(r.error, CallErrorKind::kMemoryLimit) << r.message;
+    EXPECT_EQ(r.message.find("unreachable"), std::string::npos) << r.message;
     return r.fuel_consumed;
   };
   // It is the manifest's limit that stops it, not the pool's 256 MiB
@@ -166,9 +165,11 @@ TEST_F(HostileTest, HugeReturnIsBoundedByMemory) {
   Limits l;
   l.memory_mib = 16;
   auto c = hostile(l);
+  // malloc's growth is refused by the host: the call stops with
+  // memory_limit before any 64 MiB result reaches the host.
   auto r = call(*c, "huge-return", 64);
   ASSERT_FALSE(r.ok);
-  EXPECT_EQ(r.error, CallErrorKind::kContractError) << r.message;
+  EXPECT_EQ(r.error, CallErrorKind::kMemoryLimit) << r.message;
   auto small = call(*c, "huge-return", 1);
   ASSERT_TRUE(small.ok) << small.message;
   expect_still_serving();
