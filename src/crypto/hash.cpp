@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 
 #include "crypto/native.h"
@@ -125,6 +126,51 @@ Bytes hmac(HashAlg alg, ByteView key, ByteView data) {
   if (HMAC(md_for(alg), key.data(), static_cast<int>(key.size()), data.data(), data.size(), out.data(), &len) ==
       nullptr)
     fatal("HMAC");
+  return out;
+}
+
+struct HmacSha256::Impl {
+  detail::MdCtxPtr inner{EVP_MD_CTX_new()};  // SHA-256 state after K ^ ipad
+  detail::MdCtxPtr outer{EVP_MD_CTX_new()};  // SHA-256 state after K ^ opad
+  mutable std::mutex mu;                     // guards `work`
+  detail::MdCtxPtr work{EVP_MD_CTX_new()};
+};
+
+HmacSha256::HmacSha256(ByteView key) : impl_(std::make_unique<Impl>()) {
+  constexpr std::size_t kBlock = 64;
+  std::array<std::uint8_t, kBlock> k{};
+  if (key.size() > kBlock) {
+    const Digest32 d = sha256(key);
+    std::copy(d.begin(), d.end(), k.begin());
+  } else {
+    std::copy(key.begin(), key.end(), k.begin());
+  }
+  std::array<std::uint8_t, kBlock> pad{};
+  auto absorb = [&](EVP_MD_CTX* ctx, std::uint8_t x) {
+    for (std::size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ x;
+    if (!ctx || EVP_DigestInit_ex(ctx, md_sha256(), nullptr) != 1 || EVP_DigestUpdate(ctx, pad.data(), kBlock) != 1)
+      fatal("HMAC-SHA256 key setup");
+  };
+  absorb(impl_->inner.get(), 0x36);
+  absorb(impl_->outer.get(), 0x5c);
+  if (!impl_->work) fatal("HMAC-SHA256 key setup");
+  OPENSSL_cleanse(k.data(), k.size());
+  OPENSSL_cleanse(pad.data(), pad.size());
+}
+HmacSha256::HmacSha256(HmacSha256&&) noexcept = default;
+HmacSha256& HmacSha256::operator=(HmacSha256&&) noexcept = default;
+HmacSha256::~HmacSha256() = default;
+
+Digest32 HmacSha256::mac(ByteView data) const {
+  Digest32 inner_hash{};
+  Digest32 out{};
+  unsigned int len = 0;
+  std::lock_guard lock(impl_->mu);
+  EVP_MD_CTX* w = impl_->work.get();
+  if (EVP_MD_CTX_copy_ex(w, impl_->inner.get()) != 1 || EVP_DigestUpdate(w, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(w, inner_hash.data(), &len) != 1 || EVP_MD_CTX_copy_ex(w, impl_->outer.get()) != 1 ||
+      EVP_DigestUpdate(w, inner_hash.data(), inner_hash.size()) != 1 || EVP_DigestFinal_ex(w, out.data(), &len) != 1)
+    fatal("HMAC-SHA256");
   return out;
 }
 

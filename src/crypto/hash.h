@@ -35,6 +35,23 @@ Result<Bytes> digest_by_name(std::string_view name, ByteView data, std::size_t x
 Digest32 hmac_sha256(ByteView key, ByteView data);
 Bytes hmac(HashAlg alg, ByteView key, ByteView data);
 
+// HMAC-SHA256 under one key for many messages (RFC 2104): the padded key is
+// absorbed once, so each MAC is two compressions of the message, not a fetch
+// and key schedule like the one-shot call. Thread-safe; the key's state is
+// wiped when the object goes.
+class HmacSha256 {
+ public:
+  explicit HmacSha256(ByteView key);
+  HmacSha256(HmacSha256&&) noexcept;
+  HmacSha256& operator=(HmacSha256&&) noexcept;
+  ~HmacSha256();
+  Digest32 mac(ByteView data) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Incremental SHA-256 for streams (blobs, write-sets).
 class Sha256 {
  public:

@@ -111,13 +111,17 @@ Result<LedgerEntry> decode_entry(ByteView data) {
   return e;
 }
 
-Digest32 write_set_digest(ByteView key, const LedgerEntry& entry) {
+Digest32 write_set_digest(const crypto::HmacSha256& mac, const LedgerEntry& entry) {
   common::BinaryWriter w;
   encode_body(w, entry);
   Bytes body = w.take();
-  const Digest32 d = crypto::hmac_sha256(key, body);
+  const Digest32 d = mac.mac(body);
   common::secure_zero(body);
   return d;
+}
+
+Digest32 write_set_digest(ByteView key, const LedgerEntry& entry) {
+  return write_set_digest(crypto::HmacSha256(key), entry);
 }
 
 Bytes signature_payload(Seqno signature_seqno, Seqno tree_size, const Digest32& history_root,

@@ -74,6 +74,7 @@ Result<LedgerEntry> decode_entry(ByteView data);
 // of a private write-set. Every replica holding the ledger secret computes
 // the same digest; the receipt verifier needs only the digest itself.
 Digest32 write_set_digest(ByteView key, const LedgerEntry& entry);
+Digest32 write_set_digest(const crypto::HmacSha256& mac, const LedgerEntry& entry);
 
 // The bytes a signature entry's two signatures cover.
 Bytes signature_payload(Seqno signature_seqno, Seqno tree_size, const Digest32& history_root,

@@ -132,18 +132,20 @@ struct BytesLess {
 
 using MapData = std::map<Bytes, KeyHistory, BytesLess>;
 
+// The HMAC keys are kept keyed (crypto::HmacSha256): three MACs per private
+// write made the one-shot HMAC's per-call setup a visible share of a commit.
 struct EpochKeys {
-  SecretBytes entry_key;         // AES-256-GCM, ledger records at rest
-  SecretBytes evidence_key;      // HMAC-SHA256, commit evidence
-  SecretBytes write_set_key;     // HMAC-SHA256, write-set digests (published in receipts)
-  SecretBytes private_tree_key;  // HMAC-SHA256, key and value hashes of the private state tree
+  SecretBytes entry_key;                // AES-256-GCM, ledger records at rest
+  crypto::HmacSha256 evidence_mac;      // commit evidence
+  crypto::HmacSha256 write_set_mac;     // write-set digests (published in receipts)
+  crypto::HmacSha256 private_tree_mac;  // key and value hashes of the private state tree
 };
 
-Digest32 tagged_hmac(const SecretBytes& key, std::uint8_t tag, const Digest32& plain) {
+Digest32 tagged_hmac(const crypto::HmacSha256& mac, std::uint8_t tag, const Digest32& plain) {
   std::uint8_t buf[33];
   buf[0] = tag;
   std::copy(plain.begin(), plain.end(), buf + 1);
-  return crypto::hmac_sha256(key, buf);
+  return mac.mac(buf);
 }
 
 // A key whose older versions (or whose removal) may be dropped once no
@@ -300,12 +302,12 @@ struct Store::Impl {
   Status add_epoch(const LedgerSecret& s) {
     if (s.secret.size() < 32) return common::invalid_argument("ledger secret must be at least 32 bytes");
     if (keys.count(s.epoch) != 0) return common::invalid_argument("ledger secret epoch " + std::to_string(s.epoch) + " given twice");
-    EpochKeys k;
-    T3N_ASSIGN_OR_RETURN(k.entry_key, crypto::derive_key(s.secret, "store/ledger-entry", {}, 32));
-    T3N_ASSIGN_OR_RETURN(k.evidence_key, crypto::derive_key(s.secret, "store/commit-evidence", {}, 32));
-    T3N_ASSIGN_OR_RETURN(k.write_set_key, crypto::derive_key(s.secret, "store/write-set-digest", {}, 32));
-    T3N_ASSIGN_OR_RETURN(k.private_tree_key, crypto::derive_key(s.secret, "store/private-state-tree", {}, 32));
-    keys.emplace(s.epoch, std::move(k));
+    T3N_ASSIGN_OR_RETURN(SecretBytes entry_key, crypto::derive_key(s.secret, "store/ledger-entry", {}, 32));
+    T3N_ASSIGN_OR_RETURN(SecretBytes evidence_key, crypto::derive_key(s.secret, "store/commit-evidence", {}, 32));
+    T3N_ASSIGN_OR_RETURN(SecretBytes write_set_key, crypto::derive_key(s.secret, "store/write-set-digest", {}, 32));
+    T3N_ASSIGN_OR_RETURN(SecretBytes private_tree_key, crypto::derive_key(s.secret, "store/private-state-tree", {}, 32));
+    keys.emplace(s.epoch, EpochKeys{std::move(entry_key), crypto::HmacSha256(evidence_key),
+                                    crypto::HmacSha256(write_set_key), crypto::HmacSha256(private_tree_key)});
     return {};
   }
 
@@ -325,12 +327,12 @@ struct Store::Impl {
     T3N_ASSIGN_OR_RETURN(const EpochKeys* k, keys_for(e.key_epoch));
     Bytes msg = common::to_bytes("t3n/commit-evidence");
     common::append_u64_be(msg, e.seqno);
-    return crypto::hmac_sha256(k->evidence_key, msg);
+    return k->evidence_mac.mac(msg);
   }
 
   Result<Digest32> entry_write_set_digest(const LedgerEntry& e) const {
     T3N_ASSIGN_OR_RETURN(const EpochKeys* k, keys_for(e.key_epoch));
-    return write_set_digest(k->write_set_key, e);
+    return write_set_digest(k->write_set_mac, e);
   }
 
   Result<Digest32> leaf_for(const LedgerEntry& e) const {
@@ -426,10 +428,10 @@ struct Store::Impl {
   }
 
   Digest32 private_key_hash(const EpochKeys& k, std::string_view map, ByteView key) const {
-    return tagged_hmac(k.private_tree_key, kPrivateKeyTag, state_key_hash(map, key));
+    return tagged_hmac(k.private_tree_mac, kPrivateKeyTag, state_key_hash(map, key));
   }
   Digest32 private_value_hash(const EpochKeys& k, Seqno version, ByteView value) const {
-    return tagged_hmac(k.private_tree_key, kPrivateValueTag, state_value_hash(version, value));
+    return tagged_hmac(k.private_tree_mac, kPrivateValueTag, state_value_hash(version, value));
   }
 
   bool is_public_map(std::string_view map) const {

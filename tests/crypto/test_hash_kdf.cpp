@@ -61,6 +61,23 @@ TEST(Hmac, Rfc4231TestCase2) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(Hmac, KeyedObjectMatchesRfc4231AndIsReusable) {
+  // Case 2 (short key), then case 6 (131-byte key: hashed first) and an empty
+  // message, each MAC'd twice to show the keyed state is not consumed.
+  HmacSha256 jefe(common::as_bytes("Jefe"));
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(to_hex(jefe.mac(common::as_bytes("what do ya want for nothing?"))),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  const Bytes long_key(131, 0xaa);
+  HmacSha256 big(long_key);
+  const auto msg = common::as_bytes("Test Using Larger Than Block-Size Key - Hash Key First");
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(to_hex(big.mac(msg)), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(big.mac({}), hmac_sha256(long_key, {}));
+  const Bytes block_key(64, 0x11);  // exactly one block: used as is
+  EXPECT_EQ(HmacSha256(block_key).mac(msg), hmac_sha256(block_key, msg));
+}
+
 TEST(Hkdf, Rfc5869TestCase1) {
   Bytes ikm(22, 0x0b);
   Bytes salt = hex("000102030405060708090a0b0c");
