@@ -11,7 +11,7 @@ pub use wasmtime_c_api;
 
 use libcrux_ml_dsa::ml_dsa_65 as mldsa;
 use libcrux_ml_kem::mlkem768 as mlkem;
-use sha3::{Digest, Keccak256};
+use sha3::{Digest, Keccak256, Keccak512};
 use std::slice;
 
 pub const MLKEM768_EK_LEN: usize = 1184;
@@ -264,6 +264,16 @@ pub unsafe extern "C" fn t3n_keccak256(data: *const u8, len: usize, digest: *mut
         return INVALID;
     };
     digest.copy_from_slice(&Keccak256::digest(data));
+    OK
+}
+
+/// Keccak-512 (original Keccak padding): the T3N SDK's attestation binding.
+#[no_mangle]
+pub unsafe extern "C" fn t3n_keccak512(data: *const u8, len: usize, digest: *mut u8) -> i32 {
+    let (Some(data), Some(digest)) = (bytes(data, len), out(digest, 64)) else {
+        return INVALID;
+    };
+    digest.copy_from_slice(&Keccak512::digest(data));
     OK
 }
 

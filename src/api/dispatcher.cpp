@@ -19,70 +19,89 @@ bool showable(const std::string& s) {
 
 }  // namespace
 
-common::Json Dispatcher::handle_rpc(ByteView body, const identity::HeaderLookup& header, Transport transport) {
-  common::Json id = nullptr;
-  auto fail = [&](const RpcError& e) {
-    ++services_.metrics.rpc_errors;
-    return rpc_error_reply(id, e);
-  };
+common::Json Dispatcher::error_reply(const common::Json& id, const RpcError& e) {
+  ++services_.metrics.rpc_errors;
+  return rpc_error_reply(id, e);
+}
+
+std::variant<Dispatcher::Envelope, common::Json> Dispatcher::parse_envelope(ByteView body) {
+  Envelope env;
+  env.id = nullptr;
   auto req = common::parse_json(common::to_string(body), 64);
-  if (!req.ok()) return fail({-32700, "parse error: " + req.status().message(), "parse_error"});
-  if (!req->is_object()) return fail({-32600, "invalid request: expected a JSON-RPC 2.0 request object", "invalid_request"});
+  if (!req.ok()) return error_reply(nullptr, {-32700, "parse error: " + req.status().message(), "parse_error"});
+  if (!req->is_object()) return error_reply(nullptr, {-32600, "invalid request: expected a JSON-RPC 2.0 request object", "invalid_request"});
   if (auto idv = req->find("id"); idv != req->end()) {
     if (!(idv->is_string() || idv->is_number_integer() || idv->is_null()))
-      return fail({-32600, "invalid request: 'id' must be a string, an integer or null", "invalid_request"});
-    id = *idv;
+      return error_reply(nullptr, {-32600, "invalid request: 'id' must be a string, an integer or null", "invalid_request"});
+    env.id = *idv;
   }
   auto version = req->find("jsonrpc");
   if (version == req->end() || !version->is_string() || version->get<std::string>() != "2.0")
-    return fail({-32600, "invalid request: 'jsonrpc' must be \"2.0\"", "invalid_request"});
+    return error_reply(env.id, {-32600, "invalid request: 'jsonrpc' must be \"2.0\"", "invalid_request"});
   auto method_v = req->find("method");
   if (method_v == req->end() || !method_v->is_string())
-    return fail({-32600, "invalid request: 'method' must be a string", "invalid_request"});
-  const std::string name = method_v->get<std::string>();
+    return error_reply(env.id, {-32600, "invalid request: 'method' must be a string", "invalid_request"});
+  env.method = method_v->get<std::string>();
+  if (auto p = req->find("params"); p != req->end()) env.params = *p;
+  return env;
+}
+
+common::Json Dispatcher::handle_rpc(ByteView body, const identity::HeaderLookup& header, Transport transport) {
+  auto parsed = parse_envelope(body);
+  if (auto* reply = std::get_if<common::Json>(&parsed)) return std::move(*reply);
+  Envelope& env = std::get<Envelope>(parsed);
+  const common::Json& id = env.id;
+  const std::string& name = env.method;
   common::Json params = common::Json::object();
-  if (auto p = req->find("params"); p != req->end() && !p->is_null()) {
-    if (!p->is_object()) return fail({-32602, "params must be an object", "invalid_params"});
-    params = *p;
+  if (!env.params.is_null()) {
+    if (!env.params.is_object()) return error_reply(id, {-32602, "params must be an object", "invalid_params"});
+    params = env.params;
   }
   const RpcMethod* method = endpoints_.find_rpc(name);
   if (method == nullptr)
-    return fail({-32601, showable(name) ? "method not found: " + name : "method not found", "method_not_found"});
+    return error_reply(id, {-32601, showable(name) ? "method not found: " + name : "method not found", "method_not_found"});
   if (transport == Transport::kPlaintext && method->encrypted_only)
-    return fail({-32600, name + " is served only over an encrypted channel (OHTTP)", "encryption_required"});
+    return error_reply(id, {-32600, name + " is served only over an encrypted channel (OHTTP)", "encryption_required"});
   Caller caller;
   RpcContext ctx;
   ctx.transport = transport;
-  if (method->auth == AuthPolicy::kSession)
-    return fail(rpc_error_of(Status(ErrorCode::kUnimplemented, name + " needs a T3N session (not served yet)")));
+  if (method->auth == AuthPolicy::kSession || method->auth == AuthPolicy::kSessionAny)
+    return error_reply(id, rpc_error_of(Status(ErrorCode::kFailedPrecondition,
+                                               name + " is served on the T3N session channel (auth.handshake, Session-Id)")));
   if (method->auth != AuthPolicy::kNone) {
     auto who = identity::authenticate_request("POST", "/api/rpc", body, header, services_.info.audience,
                                               services_.replay, services_.clock());
     if (!who.ok()) {
       if (who.status().message().find("replayed") != std::string::npos) ++services_.metrics.replays_refused;
-      return fail(rpc_error_of(who.status()));
+      return error_reply(id, rpc_error_of(who.status()));
     }
     caller.request = std::move(*who);
     caller.is_operator = services_.info.operator_dids.count(caller.did()) != 0;
     if (method->auth == AuthPolicy::kOperator && !caller.is_operator)
-      return fail(rpc_error_of(common::permission_denied(name + " is for the node's operators")));
+      return error_reply(id, rpc_error_of(common::permission_denied(name + " is for the node's operators")));
     ctx.caller = &caller;
   }
+  return invoke(*method, params, ctx, id);
+}
+
+common::Json Dispatcher::invoke(const RpcMethod& method, const common::Json& params, RpcContext& ctx, const common::Json& id) {
   Bytes rid(8);
-  if (!crypto::random_bytes(rid).ok()) return fail(rpc_error_of(common::internal_error("no randomness")));
+  if (!crypto::random_bytes(rid).ok()) return error_reply(id, rpc_error_of(common::internal_error("no randomness")));
   ctx.request_id = common::hex_encode(rid);
   Result<common::Json> result = common::internal_error("unreachable");
   try {
-    result = method->handler(ctx, params);
+    result = method.handler(ctx, params);
   } catch (const std::exception& e) {
-    services_.log.error("rpc {} threw: {} request_id={}", name, e.what(), ctx.request_id);
+    services_.log.error("rpc {} threw: {} request_id={}", method.name, e.what(), ctx.request_id);
     result = common::internal_error("handler threw");
   }
   if (!result.ok()) {
     const RpcError e = rpc_error_of(result.status());
     if (e.code == -32603)
-      services_.log.error("rpc {} failed: {} request_id={}", name, result.status().to_string(), ctx.request_id);
-    return fail(e);
+      services_.log.error("rpc {} failed: {} request_id={}", method.name, result.status().to_string(), ctx.request_id);
+    common::Json reply = error_reply(id, e);
+    reply["error"]["data"]["request_id"] = ctx.request_id;
+    return reply;
   }
   return {{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(*result)}};
 }

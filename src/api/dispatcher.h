@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <variant>
 
 #include "api/endpoints.h"
 #include "api/services.h"
@@ -19,6 +20,20 @@ class Dispatcher {
 
   // A JSON-RPC request body (signed headers in `header`) → the reply object.
   common::Json handle_rpc(ByteView body, const identity::HeaderLookup& header, Transport transport);
+
+  // The parts of a JSON-RPC 2.0 request, checked (params not yet).
+  struct Envelope {
+    common::Json id;
+    std::string method;
+    common::Json params;  // as sent: object, string (session-encrypted) or null
+  };
+  // kInvalidArgument-like failures come back as the error reply to send.
+  std::variant<Envelope, common::Json> parse_envelope(ByteView body);
+  // Runs `method` with `params` (an object) for an already authenticated
+  // context; maps errors; the reply object.
+  common::Json invoke(const RpcMethod& method, const common::Json& params, RpcContext& ctx, const common::Json& id);
+  const RpcMethod* find(std::string_view name) const { return endpoints_.find_rpc(name); }
+  common::Json error_reply(const common::Json& id, const RpcError& e);
   // An HTTP request → a REST route (404/405 otherwise).
   HttpResponse handle_http(const HttpRequest& request);
 

@@ -7,9 +7,14 @@ std::string_view auth_policy_name(AuthPolicy p) {
     case AuthPolicy::kNone: return "none";
     case AuthPolicy::kDidSigned: return "did-signed";
     case AuthPolicy::kSession: return "session";
+    case AuthPolicy::kSessionAny: return "session-any";
     case AuthPolicy::kOperator: return "operator";
   }
   return "unknown";
+}
+
+std::string Caller::authenticator() const {
+  return is_session() ? session_authenticator : identity::authenticator_of(request.did);
 }
 
 namespace {
@@ -101,7 +106,8 @@ RpcError rpc_error_of(const Status& s) {
 common::Json rpc_error_reply(const common::Json& id, const RpcError& e) {
   return {{"jsonrpc", "2.0"},
           {"id", id},
-          {"error", {{"code", e.code}, {"message", e.message}, {"data", {{"code", e.data_code}}}}}};
+          // data.detail is what the T3N SDK shows and matches on ("Unauthorized…").
+          {"error", {{"code", e.code}, {"message", e.message}, {"data", {{"code", e.data_code}, {"detail", e.message}}}}}};
 }
 
 std::string dump_json(const common::Json& j) { return j.dump(-1, ' ', false, common::Json::error_handler_t::replace); }

@@ -24,24 +24,35 @@ namespace t3n::api {
 enum class AuthPolicy {
   kNone,       // anyone
   kDidSigned,  // a DID-signed request (identity/request_auth.h)
-  kSession,    // a T3N session (the session channel; not served yet)
-  kOperator,   // a DID-signed request by a DID in the node's operator list
+  kSession,     // a T3N session that has logged in (the session channel only)
+  kSessionAny,  // any T3N session, logged in or not (the auth.* methods)
+  kOperator,    // a DID-signed request by a DID in the node's operator list
 };
 std::string_view auth_policy_name(AuthPolicy p);
 
 enum class Transport { kOhttp, kPlaintext, kSession };
 
-// Who sent an authenticated request.
+// Who sent an authenticated request: a DID-signed request (OHTTP, dev
+// plaintext) or a logged-in T3N session. Both resolve to a user through the
+// same identity map key (identity::authenticator_of), so one wallet is one
+// user whichever client it uses.
 struct Caller {
-  identity::AuthenticatedRequest request;
+  identity::AuthenticatedRequest request;  // DID-signed requests only
   bool is_operator = false;
-  const std::string& did() const { return request.did.did; }
+  std::string session_did;            // set for a session caller: did:t3n:…
+  std::string session_authenticator;  // the identity-map key the session logged in with
+  bool is_session() const { return !session_did.empty(); }
+  const std::string& did() const { return is_session() ? session_did : request.did.did; }
+  std::string authenticator() const;
 };
 
 struct RpcContext {
-  const Caller* caller = nullptr;  // set unless the method's policy is kNone
+  const Caller* caller = nullptr;  // set unless the method's policy is kNone / kSessionAny
   Transport transport = Transport::kOhttp;
   std::string request_id;
+  const std::string* session_id = nullptr;  // the session channel's Session-Id
+  const std::string* blob = nullptr;        // multipart `blob` part (session channel), public bytes
+  std::vector<std::pair<std::string, std::string>>* response_headers = nullptr;  // session channel: e.g. Set-Cookie
 };
 
 // Typed params: a struct with `static Result<P> parse(const common::Json&)`
@@ -66,6 +77,7 @@ struct RpcMethod {
   bool encrypted_only = true;  // refused over plaintext even in dev mode
   bool writes = false;
   std::function<Result<common::Json>(RpcContext&, const common::Json& params)> handler;
+  bool session_plaintext = false;  // on the session channel, params and result in the clear (token.get-usage)
 };
 
 struct RestRoute {

@@ -9,19 +9,33 @@ namespace t3n::api {
 Status ensure_api_tables(store::Store& store) { return store::ensure_tables(store, kReplayTable); }
 
 Status record_caller(const NodeServices& s, store::Transaction& tx, const Caller& caller, const Bytes& user_id) {
-  auto replay = kReplayTable.in(tx);
-  T3N_ASSIGN_OR_RETURN(auto seen, replay.get(caller.request.replay_key));
-  if (seen) return Status(ErrorCode::kUnauthenticated, "replayed request (already committed)");
-  T3N_RETURN_IF_ERROR(replay.put(caller.request.replay_key, Bytes{}));
+  // A session's messages are single-use by its nonce memory (sessions.h);
+  // a DID-signed request's replay entry commits with its writes.
+  if (!caller.is_session()) {
+    auto replay = kReplayTable.in(tx);
+    T3N_ASSIGN_OR_RETURN(auto seen, replay.get(caller.request.replay_key));
+    if (seen) return Status(ErrorCode::kUnauthenticated, "replayed request (already committed)");
+    T3N_RETURN_IF_ERROR(replay.put(caller.request.replay_key, Bytes{}));
+  }
+  // A session logged in as an existing user (its did:t3n).
+  if (caller.is_session()) {
+    T3N_ASSIGN_OR_RETURN(auto row, identity::kUsersTable.in(tx).get(user_id));
+    if (!row) return Status(ErrorCode::kUnauthenticated, "Unauthorized: the session's user does not exist");
+    return {};
+  }
   // One read: the existing user, or `user_id` created now.
-  T3N_ASSIGN_OR_RETURN(Bytes id, s.users.find_or_create(tx, caller.did(), &user_id));
+  T3N_ASSIGN_OR_RETURN(Bytes id, s.users.find_or_create(tx, caller.authenticator(), &user_id));
   if (id != user_id) return Status(ErrorCode::kConflict, "the caller's user was created concurrently");
   return {};
 }
 
 Result<std::optional<Bytes>> find_user(const NodeServices& s, const Caller& caller) {
+  if (caller.is_session()) {
+    T3N_ASSIGN_OR_RETURN(Bytes id, identity::parse_t3n_did(caller.session_did));
+    return std::optional<Bytes>(std::move(id));
+  }
   auto tx = s.store.begin(store::Principal::system());
-  return s.users.find(tx, caller.did());
+  return s.users.find(tx, caller.authenticator());
 }
 
 namespace {

@@ -6,9 +6,16 @@ namespace t3n::api {
 
 void register_node_routes(EndpointRegistry& r, NodeServices& s) {
   r.rest({"GET", "/status", AuthPolicy::kNone, [&s](const HttpRequest&) {
-            return json_response({{"node_id", s.info.node_id}, {"version", T3N_VERSION}, {"raft_role", "leader"},
-                                  {"seqno", s.store.last_seqno()}, {"measurement", "simulated"}, {"tee", s.info.tee},
-                                  {"dev", s.info.dev}, {"audience", s.info.audience}});
+            // status/encaps_key/cookie_signer/dkg_attestation: the T3N SDK's shape.
+            common::Json st = {{"status", "Ready"}, {"node_id", s.info.node_id}, {"version", T3N_VERSION},
+                               {"raft_role", "leader"}, {"seqno", s.store.last_seqno()}, {"measurement", "simulated"},
+                               {"tee", s.info.tee}, {"dev", s.info.dev}, {"audience", s.info.audience}, {"metering", "off"}};
+            if (s.sessions != nullptr) {
+              st["encaps_key"] = common::base64_encode(s.sessions->kem.encapsulation_key);
+              st["cookie_signer"] = s.sessions->cookie_signer;
+              st["dkg_attestation"] = s.sessions->dkg_attestation;
+            }
+            return json_response(st);
           }});
   r.rest({"GET", "/api/trust-manifest", AuthPolicy::kNone, [&s](const HttpRequest&) {
             common::Json configs = common::Json::array();

@@ -15,6 +15,10 @@ void register_identity_endpoints(EndpointRegistry& r, NodeServices& s);   // rpc
 void register_node_routes(EndpointRegistry& r, NodeServices& s);         // rest_node.cpp
 void register_state_routes(EndpointRegistry& r, NodeServices& s);         // rest_state.cpp
 void register_attestation_routes(EndpointRegistry& r, NodeServices& s);   // rest_attestation.cpp
+void register_sdk_routes(EndpointRegistry& r, NodeServices& s);           // rest_sdk.cpp
+// auth.authenticate, auth.add-authenticator, token.get-usage, audit.get-mine
+// (session_auth.cpp); served on the session channel only.
+void register_session_endpoints(EndpointRegistry& r, NodeServices& s);
 // The transports in front of the dispatcher: POST /api/ohttp and, in dev
 // plaintext mode, POST /api/rpc (transport_ohttp.cpp).
 void register_transports(EndpointRegistry& r, NodeServices& s, Dispatcher& d);

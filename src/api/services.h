@@ -11,6 +11,9 @@
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "api/ohttp.h"
+#include "api/sessions.h"
+#include "crypto/mlkem.h"
+#include "crypto/secp256k1.h"
 #include "attest/collateral_cache.h"
 #include "attest/verification_cache.h"
 #include "cas/blob_store.h"
@@ -35,6 +38,18 @@ struct NodeInfo {
   std::set<std::string> operator_dids;  // canonical DIDs allowed operator endpoints
 };
 
+// The session channel's keys and table (T3N-CLIENT-PROTOCOL.md).
+struct SessionServices {
+  SessionTable& table;
+  const crypto::MlKem768KeyPair& kem;    // the node's session key (bound into its attestation)
+  const crypto::Secp256k1Signer& signer;
+  const SecretBytes& cookie_secret;      // secp256k1 secret of the session-cookie key
+  std::string cookie_signer;             // its address, 0x + 40 hex (in /status)
+  std::uint64_t cookie_lifetime_s = 7 * 24 * 3600;
+  std::vector<std::string> siwe_domains;  // allowed SIWE domains; empty = any
+  common::Json dkg_attestation;           // /status's dkg_attestation
+};
+
 struct NodeServices {
   NodeInfo info;
   store::Store& store;
@@ -54,6 +69,7 @@ struct NodeServices {
   std::function<HttpServerStats()> http_stats;  // set once the server exists
   common::ClockMs clock;
   common::Logger log;
+  SessionServices* sessions = nullptr;  // null: no session channel (unit tests)
 };
 
 }  // namespace t3n::api

@@ -5,6 +5,7 @@
 
 #include "api/bhttp.h"
 #include "api/routes.h"
+#include "api/session_auth.h"
 #include "common/encoding.h"
 
 namespace t3n::api {
@@ -48,8 +49,13 @@ void register_transports(EndpointRegistry& r, NodeServices& s, Dispatcher& d) {
             return HttpResponse{200, std::string(kOhttpResponseMediaType), common::to_string(*out), {}};
           }});
   r.rest({"POST", "/api/rpc", AuthPolicy::kNone, [&s, &d](const HttpRequest& req) {
+            // The T3N session channel (the SDK): handshake or Session-Id.
+            // Without dev plaintext, every /api/rpc request is a session request
+            // (so a missing Session-Id is the SDK's "Unauthorized").
+            if (s.sessions != nullptr && (is_session_request(req) || !s.info.dev_plaintext))
+              return handle_session_request(s, d, req);
             if (!s.info.dev_plaintext)
-              return json_response(rpc_error_reply(nullptr, {-32600, "plaintext /api/rpc is disabled: use the OHTTP gateway at /api/ohttp",
+              return json_response(rpc_error_reply(nullptr, {-32600, "plaintext /api/rpc is disabled: use the OHTTP gateway at /api/ohttp or a T3N session (auth.handshake)",
                                                              "plaintext_disabled"}),
                                    403);
             return json_response(d.handle_rpc(common::as_bytes(req.body), [&req](std::string_view n) { return req.header(n); },
@@ -65,6 +71,8 @@ void register_all_endpoints(EndpointRegistry& r, NodeServices& s, Dispatcher& d)
   register_node_routes(r, s);
   register_state_routes(r, s);
   register_attestation_routes(r, s);
+  register_sdk_routes(r, s);
+  if (s.sessions != nullptr) register_session_endpoints(r, s);
   register_transports(r, s, d);
 }
 

@@ -44,6 +44,28 @@ ReportData node_key_binding(ByteView ed25519_public_key, ByteView mldsa65_public
   return out;
 }
 
+Bytes node_attestation_message(ByteView mlkem768_encaps_key, const std::vector<std::string>& sorted_peer_ids,
+                               const ReportData& key_binding) {
+  Bytes msg(mlkem768_encaps_key.begin(), mlkem768_encaps_key.end());
+  for (const auto& id : sorted_peer_ids) common::append(msg, common::as_bytes(id));
+  common::append(msg, key_binding);
+  return msg;
+}
+
+ReportData report_data_of_message(ByteView attestation_message) {
+  const auto digest = crypto::keccak512(attestation_message);
+  ReportData out{};
+  std::copy(digest.begin(), digest.end(), out.begin());
+  return out;
+}
+
+std::string libp2p_peer_id(ByteView ed25519_public_key) {
+  // multihash(identity, 36) of protobuf PublicKey{Type: Ed25519, Data: key}.
+  Bytes mh = {0x00, 0x24, 0x08, 0x01, 0x12, 0x20};
+  common::append(mh, ed25519_public_key);
+  return common::base58btc_encode(mh);
+}
+
 Result<std::int64_t> policy_evidence_age(const common::ConfigTable& t, const std::string& key, std::int64_t fallback) {
   T3N_ASSIGN_OR_RETURN(auto age, t.get_uint_or(key, static_cast<std::uint64_t>(fallback)));
   if (age == 0 || age > 366ull * 24 * 3600) return common::invalid_argument(key + " must be between 1 and one year");

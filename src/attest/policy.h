@@ -29,6 +29,19 @@ using ReportData = std::array<std::uint8_t, 64>;
 // a client signs against and encrypts to.
 ReportData node_key_binding(ByteView ed25519_public_key, ByteView mldsa65_public_key, ByteView ohttp_key_configs);
 
+// The T3N SDK's attestation message (its `dkg_attestation.attestation_msg`):
+// the ML-KEM-768 session key (1184 B) ‖ the sorted peer ids (UTF-8, as
+// written), to which the node appends its node_key_binding (64 B) so that one
+// REPORTDATA vouches for every key: REPORTDATA = Keccak-512(message). The SDK
+// checks the prefix and the Keccak; `t3n attest verify-node` checks the whole.
+Bytes node_attestation_message(ByteView mlkem768_encaps_key, const std::vector<std::string>& sorted_peer_ids,
+                               const ReportData& key_binding);
+ReportData report_data_of_message(ByteView attestation_message);
+
+// A libp2p peer id (base58btc of the identity multihash of the protobuf
+// Ed25519 public key: "12D3KooW…"), the form the SDK's peer_ids take.
+std::string libp2p_peer_id(ByteView ed25519_public_key);
+
 struct TdxPolicy {
   // Allowed values (lowercase hex, 96 digits); an empty list allows any value.
   std::vector<std::string> mrtd;

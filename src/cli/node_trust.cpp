@@ -1,11 +1,14 @@
 #include "cli/node_trust.h"
 
+#include <algorithm>
+
 #include <cstdio>
 
 #include "attest/policy.h"
 #include "attest/tdx_verify.h"
 #include "cli/private_file.h"
 #include "common/encoding.h"
+#include "crypto/mlkem.h"
 #include "common/files.h"
 #include "crypto/hash.h"
 #include "crypto/mldsa.h"
@@ -20,6 +23,7 @@ struct BoundKeys {
   Bytes ed25519;
   Bytes mldsa65;
   Bytes ohttp_keys;
+  Bytes mlkem768;  // the session key the T3N SDK encrypts to
   std::vector<api::OhttpKeyConfig> configs;
 };
 
@@ -54,8 +58,27 @@ Result<BoundKeys> bound_keys(const Json& att) {
   T3N_ASSIGN_OR_RETURN(k.mldsa65, field("mldsa65_public_key"));
   if (k.ed25519.size() != 32) return common::verification_failed("the bound Ed25519 key is not 32 bytes");
   if (k.mldsa65.size() != crypto::kMlDsa65PublicKeySize) return common::verification_failed("the bound ML-DSA-65 key has the wrong size");
+  T3N_ASSIGN_OR_RETURN(k.mlkem768, field("mlkem768_encaps_key"));
+  if (k.mlkem768.size() != crypto::kMlKem768EncapsulationKeySize)
+    return common::verification_failed("the bound ML-KEM-768 session key has the wrong size");
   T3N_ASSIGN_OR_RETURN(k.configs, usable_configs(k.ohttp_keys));
-  if (common::hex_encode(attest::node_key_binding(k.ed25519, k.mldsa65, k.ohttp_keys)) != string_field(att, "report_data"))
+  // REPORTDATA = Keccak-512(attestation_msg), and attestation_msg is
+  // exactly session key ‖ sorted peer ids ‖ binding of the other keys.
+  std::vector<std::string> peers;
+  if (!binds.contains("peer_ids") || !binds["peer_ids"].is_array() || binds["peer_ids"].empty())
+    return common::verification_failed("the node's attestation lacks binds.peer_ids");
+  for (const auto& p : binds["peer_ids"]) {
+    if (!p.is_string() || p.get<std::string>().empty() || p.get<std::string>().size() > 128)
+      return common::verification_failed("the node's binds.peer_ids holds a malformed peer id");
+    peers.push_back(p.get<std::string>());
+  }
+  if (!std::is_sorted(peers.begin(), peers.end())) return common::verification_failed("binds.peer_ids is not sorted");
+  const Bytes message =
+      attest::node_attestation_message(k.mlkem768, peers, attest::node_key_binding(k.ed25519, k.mldsa65, k.ohttp_keys));
+  auto claimed = common::base64_decode(string_field(att, "attestation_msg"));
+  if (!claimed.ok() || *claimed != message)
+    return common::verification_failed("the attestation message does not match the keys it claims to bind");
+  if (common::hex_encode(attest::report_data_of_message(message)) != string_field(att, "report_data"))
     return common::verification_failed("attestation report data does not match the keys it claims to bind");
   return k;
 }

@@ -83,6 +83,12 @@ Digest32 keccak256(ByteView data) {
   return out;
 }
 
+Digest64 keccak512(ByteView data) {
+  Digest64 out{};
+  if (t3n_keccak512(data.data(), data.size(), out.data()) != 0) fatal("keccak512");
+  return out;
+}
+
 Bytes hash(HashAlg alg, ByteView data) {
   switch (alg) {
     case HashAlg::kSha256: { auto d = sha256(data); return {d.begin(), d.end()}; }

@@ -26,6 +26,7 @@ Bytes shake128(ByteView data, std::size_t out_len);
 Bytes shake256(ByteView data, std::size_t out_len);
 // Keccak-256 with the original padding (Ethereum), not SHA3-256.
 Digest32 keccak256(ByteView data);
+Digest64 keccak512(ByteView data);
 Bytes hash(HashAlg alg, ByteView data);
 
 // Any digest OpenSSL knows by name ("SHA2-512/224", "SHA3-384", "SHAKE-128", …).

@@ -21,4 +21,5 @@ int t3n_mldsa65_sign_internal(const std::uint8_t* sk, const std::uint8_t* mprime
 int t3n_mldsa65_verify_internal(const std::uint8_t* pk, const std::uint8_t* mprime, std::size_t mprime_len,
                                 const std::uint8_t* sig);
 int t3n_keccak256(const std::uint8_t* data, std::size_t len, std::uint8_t* digest32);
+int t3n_keccak512(const std::uint8_t* data, std::size_t len, std::uint8_t* digest64);
 }

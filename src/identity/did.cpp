@@ -73,6 +73,12 @@ Result<std::string> did_key_of(KeyType type, ByteView pk) {
   return "did:key:" + common::multibase_encode(common::Multibase::kBase58btc, mc);
 }
 
+std::string eth_authenticator(ByteView address20) { return "eth:0x" + common::hex_encode(address20); }
+
+std::string authenticator_of(const ParsedDid& did) {
+  return did.type == KeyType::kEthereumAddress ? eth_authenticator(did.key) : did.did;
+}
+
 std::string did_pkh_of(ByteView address20, std::uint64_t chain_id) {
   return "did:pkh:eip155:" + std::to_string(chain_id) + ":0x" + common::hex_encode(address20);
 }

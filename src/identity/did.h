@@ -25,6 +25,12 @@ Result<ParsedDid> parse_did(std::string_view did);
 
 // did:key text of a public key (Ed25519 32 bytes; EC keys 33-byte compressed).
 Result<std::string> did_key_of(KeyType type, ByteView public_key);
+// The identity-map key of a DID: "eth:0x<40 lower-case hex>" for an
+// Ethereum account (any chain: one wallet is one user, as the SDK's eth:
+// authenticator), the canonical DID text otherwise.
+std::string authenticator_of(const ParsedDid& did);
+std::string eth_authenticator(ByteView address20);
+
 // did:pkh:eip155:1:0x… (lower case) of a 20-byte address.
 std::string did_pkh_of(ByteView address20, std::uint64_t chain_id = 1);
 

@@ -35,6 +35,19 @@ Result<std::optional<Bytes>> UserDirectory::find(store::Transaction& tx, const s
   return kAuthenticatorIndex.in(tx).get(index_of(authenticator));
 }
 
+Status UserDirectory::link(store::Transaction& tx, const std::string& authenticator, const Bytes& user) const {
+  const Bytes idx = index_of(authenticator);
+  auto index = kAuthenticatorIndex.in(tx);
+  T3N_ASSIGN_OR_RETURN(auto existing, index.get(idx));
+  if (existing) {
+    if (*existing == user) return {};
+    return Status(ErrorCode::kAlreadyExists, "the authenticator belongs to another user");
+  }
+  T3N_ASSIGN_OR_RETURN(auto row, kUsersTable.in(tx).get(user));
+  if (!row) return common::not_found("no such user");
+  return index.put(idx, user);
+}
+
 Result<Bytes> UserDirectory::new_user_id() { return crypto::random_vector(20); }
 
 Result<Bytes> UserDirectory::find_or_create(store::Transaction& tx, const std::string& authenticator,

@@ -42,6 +42,9 @@ class UserDirectory {
   // transaction (or continue_as_system'd).
   Result<Bytes> find_or_create(store::Transaction& tx, const std::string& authenticator,
                                const Bytes* proposed = nullptr) const;
+  // Links a further authenticator to the existing user `user` in `tx`.
+  // kAlreadyExists if it already belongs to another user (a no-op if to this one).
+  Status link(store::Transaction& tx, const std::string& authenticator, const Bytes& user) const;
   // A fresh random user id (20 bytes).
   static Result<Bytes> new_user_id();
 

@@ -260,6 +260,11 @@ int main(int argc, char** argv) {
   dev->add_option("--signature-interval-ms", dev_config.signature_interval_ms,
                   "Sign unsigned entries at least this often (0 = every 100 entries only)")
       ->capture_default_str();
+  dev->add_option("--session-max", dev_config.session_limits.max_sessions,
+                  "Most T3N sessions held at once; the least recently used goes first (sessions.max_sessions)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  dev->add_option("--siwe-domain", dev_config.siwe_domains, "A SIWE domain accepted for Ethereum logins (repeatable; none = any)");
   dev->add_option("--pcs", dev_config.pcs_url, "PCS/PCCS base URL for TDX collateral the node lacks (attestation.pcs_url)");
   auto* start = app.add_subcommand("start", "Run a node from a configuration file");
   std::string config_path;

@@ -13,6 +13,10 @@
 #include "api/ohttp.h"
 #include "api/routes.h"
 #include "api/services.h"
+#include "api/sessions.h"
+#include "attest/policy.h"
+#include "crypto/mlkem.h"
+#include "crypto/secp256k1.h"
 #include "attest/collateral_cache.h"
 #include "attest/tdx_sim.h"
 #include "attest/verification_cache.h"
@@ -41,7 +45,7 @@ namespace {
 // PKI, so it verifies only for a client that pins the simulated root
 // explicitly, and proves nothing about hardware.
 Result<Json> simulated_attestation(ByteView platform_seed, ByteView ed25519_public_key, ByteView mldsa65_public_key,
-                                   const Bytes& ohttp) {
+                                   const Bytes& ohttp, ByteView mlkem_encaps_key) {
   attest::SimulatedTdxPlatformOptions options;
   options.not_before = 1735689600;  // 2025-01-01: fixed, so a dev node's test anchor is stable
   options.not_after = 2366841600;   // 2045-01-01
@@ -49,7 +53,12 @@ Result<Json> simulated_attestation(ByteView platform_seed, ByteView ed25519_publ
   attest::SimulatedTd td;
   const auto mrtd = crypto::sha384(common::as_bytes("t3n simulated TD: t3nd " T3N_VERSION));
   std::copy(mrtd.begin(), mrtd.end(), td.mr_td.begin());
-  const auto report_data = attest::node_key_binding(ed25519_public_key, mldsa65_public_key, ohttp);
+  // One REPORTDATA for every key: Keccak-512 of the SDK's attestation
+  // message, which ends with the binding of the other node keys.
+  const std::vector<std::string> peers{attest::libp2p_peer_id(ed25519_public_key)};
+  const Bytes message = attest::node_attestation_message(
+      mlkem_encaps_key, peers, attest::node_key_binding(ed25519_public_key, mldsa65_public_key, ohttp));
+  const auto report_data = attest::report_data_of_message(message);
   T3N_ASSIGN_OR_RETURN(Bytes quote, platform.quote(td, report_data));
   Json crls = Json::array();
   for (const auto& crl : platform.crls_der()) crls.push_back(common::base64_encode(crl));
@@ -60,7 +69,10 @@ Result<Json> simulated_attestation(ByteView platform_seed, ByteView ed25519_publ
               {"report_data", common::hex_encode(report_data)},
               {"binds", {{"ed25519_public_key", common::base64url_encode(ed25519_public_key)},
                          {"mldsa65_public_key", common::base64url_encode(mldsa65_public_key)},
-                         {"ohttp_keys", common::base64url_encode(ohttp)}}},
+                         {"ohttp_keys", common::base64url_encode(ohttp)},
+                         {"mlkem768_encaps_key", common::base64url_encode(mlkem_encaps_key)},
+                         {"peer_ids", peers}}},
+              {"attestation_msg", common::base64_encode(message)},
               {"simulated_root_ca_sha256", platform.root_ca_sha256()},
               {"collateral", {{"tcb_info", col.tcb_info_json}, {"qe_identity", col.qe_identity_json},
                               {"tcb_signing_chain", col.tcb_signing_chain_pem}, {"crls", crls}}},
@@ -89,6 +101,11 @@ struct Node::Impl {
   Json attestation_doc;
   std::map<std::string, std::string> node_config_kv;
   std::unique_ptr<api::NodeServices> services;
+  crypto::MlKem768KeyPair session_kem;
+  std::optional<crypto::Secp256k1Signer> cookie_signer;
+  SecretBytes cookie_secret;
+  std::unique_ptr<api::SessionTable> sessions;
+  std::unique_ptr<api::SessionServices> session_services;
   api::EndpointRegistry endpoints;
   std::unique_ptr<api::Dispatcher> dispatcher;
   std::unique_ptr<api::HttpServer> server;
@@ -110,6 +127,7 @@ struct Node::Impl {
       if (config.signature_interval_ms > 0) {
         if (auto signed_at = store->sign_now(); !signed_at.ok()) log.warn("signature entry failed: {}", signed_at.status().to_string());
       }
+      sessions->prune();
       if (auto pruned = api::prune_replay_entries(*services); !pruned.ok() && pruned.status().code() != ErrorCode::kConflict)
         log.warn("pruning replay entries failed: {}", pruned.status().to_string());
       lock.lock();
@@ -197,9 +215,29 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   impl->collateral = std::make_unique<attest::TdxCollateralCache>(impl->config.data_dir / "collateral", impl->config.pcs_url,
                                                                   log.with("component", "collateral"), impl->clock);
   impl->node_config_kv = {{"node_id", impl->config.node_id}, {"version", T3N_VERSION}, {"tee", "simulated"}};
+  // The session channel's keys: ML-KEM-768 (bound into the attestation) and
+  // the secp256k1 key that signs session cookies.
+  T3N_ASSIGN_OR_RETURN(impl->session_kem, crypto::mlkem768_keygen_derand(key("node/session-mlkem768", 64)));
+  T3N_ASSIGN_OR_RETURN(auto signer, crypto::Secp256k1Signer::create());
+  impl->cookie_signer.emplace(std::move(signer));
+  impl->cookie_secret = key("node/session-cookie-secp256k1", 32);
+  T3N_ASSIGN_OR_RETURN(Bytes cookie_pub, impl->cookie_signer->public_key(impl->cookie_secret));
+  T3N_ASSIGN_OR_RETURN(Bytes cookie_addr, crypto::eth_address(cookie_pub));
   T3N_ASSIGN_OR_RETURN(impl->attestation_doc,
                        simulated_attestation(key("node/simulated-tdx-platform", 32), impl->signing->ed25519.public_key(),
-                                             impl->signing->mldsa.public_key, api::encode_key_configs(impl->gateway->key_configs())));
+                                             impl->signing->mldsa.public_key, api::encode_key_configs(impl->gateway->key_configs()),
+                                             impl->session_kem.encapsulation_key));
+  impl->sessions = std::make_unique<api::SessionTable>(impl->config.session_limits, impl->clock);
+  {
+    const Json& att = impl->attestation_doc;
+    Json peers = att["binds"]["peer_ids"];
+    Json quotes = Json::object();
+    for (const auto& p : peers) quotes[p.get<std::string>()] = att["evidence"];
+    impl->session_services.reset(new api::SessionServices{  // NOLINT(cppcoreguidelines-owning-memory): aggregate of references
+        *impl->sessions, impl->session_kem, *impl->cookie_signer, impl->cookie_secret, "0x" + common::hex_encode(cookie_addr),
+        impl->config.session_cookie_lifetime_s, impl->config.siwe_domains,
+        Json{{"peer_ids", peers}, {"quotes", quotes}, {"attestation_msg", att["attestation_msg"]}, {"simulated", true}}});
+  }
 
   api::NodeInfo info;
   info.node_id = impl->config.node_id;
@@ -213,7 +251,8 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   impl->services.reset(new api::NodeServices{std::move(info), *impl->store, *impl->cas, *impl->runtime, *impl->registry,  // NOLINT(cppcoreguidelines-owning-memory): aggregate of references
                                              *impl->users, *impl->user_keys, impl->replay, *impl->collateral,
                                              impl->attestation_cache, *impl->signing, *impl->gateway, impl->attestation_doc,
-                                             impl->node_config_kv, impl->metrics, {}, impl->clock, log});
+                                             impl->node_config_kv, impl->metrics, {}, impl->clock, log,
+                                             impl->session_services.get()});
   impl->dispatcher = std::make_unique<api::Dispatcher>(impl->endpoints, *impl->services);
   api::register_all_endpoints(impl->endpoints, *impl->services, *impl->dispatcher);
 
@@ -264,7 +303,9 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   T3N_ASSIGN_OR_RETURN(auto cfg, common::ConfigTable::parse_file(path));
   T3N_RETURN_IF_ERROR(cfg.reject_unknown_keys({"node.id", "node.data_dir", "node.dev", "api.host", "api.port",
                                                "api.dev_plaintext", "api.max_body_bytes", "api.workers", "api.operators",
-                                               "cas.ipfs_api", "attestation.pcs_url"}));
+                                               "cas.ipfs_api", "attestation.pcs_url", "sessions.absolute_seconds",
+                                               "sessions.idle_seconds", "sessions.max_sessions",
+                                               "sessions.cookie_lifetime_seconds", "sessions.siwe_domains"}));
   NodeConfig c;
   T3N_ASSIGN_OR_RETURN(c.node_id, cfg.get_string_or("node.id", c.node_id));
   T3N_ASSIGN_OR_RETURN(std::string dir, cfg.get_string_or("node.data_dir", c.data_dir.string()));
@@ -281,6 +322,20 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   c.worker_threads = static_cast<int>(workers);
   if (cfg.contains("api.operators")) {
     T3N_ASSIGN_OR_RETURN(c.operators, cfg.get_string_list("api.operators"));
+  }
+  {
+    T3N_ASSIGN_OR_RETURN(std::uint64_t abs_s, cfg.get_uint_or("sessions.absolute_seconds", c.session_limits.absolute_ms / 1000));
+    T3N_ASSIGN_OR_RETURN(std::uint64_t idle_s, cfg.get_uint_or("sessions.idle_seconds", c.session_limits.idle_ms / 1000));
+    T3N_ASSIGN_OR_RETURN(std::uint64_t max_s, cfg.get_uint_or("sessions.max_sessions", c.session_limits.max_sessions));
+    T3N_ASSIGN_OR_RETURN(c.session_cookie_lifetime_s, cfg.get_uint_or("sessions.cookie_lifetime_seconds", c.session_cookie_lifetime_s));
+    if (abs_s == 0 || idle_s == 0 || max_s == 0 || abs_s > 30ull * 24 * 3600 || c.session_cookie_lifetime_s == 0)
+      return common::invalid_argument(path.string() + ": sessions.* limits must be positive (absolute ≤ 30 days)");
+    c.session_limits.absolute_ms = abs_s * 1000;
+    c.session_limits.idle_ms = idle_s * 1000;
+    c.session_limits.max_sessions = max_s;
+    if (cfg.contains("sessions.siwe_domains")) {
+      T3N_ASSIGN_OR_RETURN(c.siwe_domains, cfg.get_string_list("sessions.siwe_domains"));
+    }
   }
   T3N_ASSIGN_OR_RETURN(c.ipfs_api, cfg.get_string_or("cas.ipfs_api", ""));
   T3N_ASSIGN_OR_RETURN(c.pcs_url, cfg.get_string_or("attestation.pcs_url", ""));

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "api/sessions.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/status.h"
@@ -31,6 +32,11 @@ struct NodeConfig {
   std::uint64_t signature_interval_ms = 1000;
   // DIDs (did:key / did:pkh) allowed the operator endpoints (api.operators).
   std::vector<std::string> operators;
+  // The T3N session channel (sessions.*): expiry, bounds, cookie lifetime,
+  // and the SIWE domains accepted (empty = any; sessions.siwe_domains).
+  api::SessionLimits session_limits;
+  std::uint64_t session_cookie_lifetime_s = 7 * 24 * 3600;
+  std::vector<std::string> siwe_domains;
 };
 
 // Reads node.toml (see config/node.example.toml).

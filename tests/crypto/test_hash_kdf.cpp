@@ -61,6 +61,14 @@ TEST(Hmac, Rfc4231TestCase2) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(Keccak, Keccak512OfEmptyAndAbc) {
+  // Original Keccak padding (not SHA3-512): the values Ethereum tooling gives.
+  EXPECT_EQ(to_hex(keccak512({})),
+            "0eab42de4c3ceb9235fc91acffe746b29c29a8c366b7c60e4e67c466f36a4304c00fa9caf9d87976ba469bcbe06713b435f091ef2769fb160cdab33d3670680e");
+  EXPECT_EQ(to_hex(keccak512(common::as_bytes("abc"))),
+            "18587dc2ea106b9a1563e32b3312421ca164c7f1f07bc922a9c83d77cea3a1e5d0c69910739025372dc14ac9642629379540c17e2a65b19d77aa511a9d00bb96");
+}
+
 TEST(Hmac, KeyedObjectMatchesRfc4231AndIsReusable) {
   // Case 2 (short key), then case 6 (131-byte key: hashed first) and an empty
   // message, each MAC'd twice to show the keyed state is not consumed.

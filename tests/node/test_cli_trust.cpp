@@ -19,6 +19,7 @@
 #include "api/ohttp.h"
 #include "attest/policy.h"
 #include "common/encoding.h"
+#include "crypto/mlkem.h"
 #include "common/files.h"
 #include "crypto/ed25519.h"
 #include "crypto/hpke.h"
@@ -112,7 +113,10 @@ class SelfMadeNode {
     ed_pub_ = crypto::Ed25519PrivateKey::generate()->public_key();
     mldsa_pub_ = crypto::mldsa65_keygen()->public_key;
     const Bytes ohttp = api::encode_key_configs(gateway_->key_configs());
-    auto rd = attest::node_key_binding(ed_pub_, mldsa_pub_, ohttp);
+    const Bytes mlkem = crypto::mlkem768_keygen()->encapsulation_key;
+    const std::vector<std::string> peers{attest::libp2p_peer_id(ed_pub_)};
+    const Bytes message = attest::node_attestation_message(mlkem, peers, attest::node_key_binding(ed_pub_, mldsa_pub_, ohttp));
+    auto rd = attest::report_data_of_message(message);
     if (!options.consistent_binding) rd[0] ^= 1;
     Bytes fake_root(32);
     (void)crypto::random_bytes(fake_root);
@@ -123,7 +127,10 @@ class SelfMadeNode {
                    {"report_data", common::hex_encode(rd)},
                    {"binds", {{"ed25519_public_key", b64url(ed_pub_)},
                               {"mldsa65_public_key", b64url(mldsa_pub_)},
-                              {"ohttp_keys", b64url(ohttp)}}},
+                              {"ohttp_keys", b64url(ohttp)},
+                              {"mlkem768_encaps_key", b64url(mlkem)},
+                              {"peer_ids", peers}}},
+                   {"attestation_msg", common::base64_encode(message)},
                    {"simulated_root_ca_sha256", root_}};
     server_.http.Get("/api/attestation", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(attestation.dump(), "application/json");

@@ -186,8 +186,11 @@ TEST_F(NodeE2E, AuthenticationReplayAndTampering) {
     EXPECT_EQ(r3->status, 413);
   }
   auto r4 = raw.Post("/api/rpc", body, "application/json");
-  EXPECT_EQ(r4->status, 403);  // plaintext RPC is off outside --dev-plaintext
-  EXPECT_NE(r4->body.find("use the OHTTP gateway"), std::string::npos);
+  // Plaintext RPC is off outside --dev-plaintext: /api/rpc is the session
+  // channel, which wants a Session-Id (the SDK's "Unauthorized").
+  EXPECT_EQ(r4->status, 401);
+  EXPECT_NE(r4->body.find("Unauthorized: no Session-Id"), std::string::npos);
+  EXPECT_NE(r4->body.find("OHTTP gateway"), std::string::npos);
   // Malformed JSON-RPC inside a valid envelope gets a JSON-RPC parse error.
   auto bad_json_headers = alice->sign("POST", "/api/rpc", common::as_bytes("{oops"), api::unix_ms_now(), *audience);
   auto bad = client.ohttp({"POST", "https", "t3n", "/api/rpc", *bad_json_headers, common::to_bytes("{oops"), {}});

@@ -1,0 +1,263 @@
+#include "api/session_auth.h"
+
+#include "api/execution.h"
+#include "api/routes.h"
+#include "common/encoding.h"
+#include "crypto/hash.h"
+#include "crypto/random.h"
+#include "identity/did.h"
+#include "identity/siwe.h"
+
+namespace t3n::api {
+
+namespace {
+
+using common::Json;
+
+// The auth.* messages are the SDK state machine's, read field by field.
+struct RawParams {
+  Json j;
+  static Result<RawParams> parse(const Json& j) { return RawParams{j}; }
+};
+
+std::string string_of(const Json& j, const char* field) {
+  auto it = j.find(field);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// "eth:0x" + 40 hex (any case) → the canonical lower-case authenticator and its address.
+Result<std::pair<std::string, Bytes>> parse_eth_authenticator(const std::string& text) {
+  if (text.size() != 46 || text.rfind("eth:0x", 0) != 0)
+    return common::invalid_argument("authenticator must be eth:0x followed by 40 hex digits");
+  std::string hex = text.substr(6);
+  for (char& c : hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto addr = common::hex_decode_canonical(hex, 20);
+  if (!addr.ok()) return common::invalid_argument("authenticator must be eth:0x followed by 40 hex digits");
+  return std::make_pair(identity::eth_authenticator(*addr), std::move(*addr));
+}
+
+// The user of `authenticator`, created (id `proposed` or random) if new, in
+// its own committed transaction: a login is a state change.
+Result<Bytes> login_user(NodeServices& s, const std::string& authenticator, const std::optional<Bytes>& proposed) {
+  for (int attempt = 0;; ++attempt) {
+    auto tx = s.store.begin(store::Principal::system());
+    T3N_ASSIGN_OR_RETURN(auto existing, s.users.find(tx, authenticator));
+    if (existing) return *existing;
+    Bytes id;
+    if (proposed) {
+      id = *proposed;
+    } else {
+      T3N_ASSIGN_OR_RETURN(id, identity::UserDirectory::new_user_id());
+    }
+    T3N_ASSIGN_OR_RETURN(Bytes user, s.users.find_or_create(tx, authenticator, &id));
+    auto committed = s.store.commit(tx);
+    if (committed.ok()) {
+      ++s.metrics.commits;
+      return user;
+    }
+    if (committed.status().code() != ErrorCode::kConflict || attempt + 1 >= kMaxConflictRetries) return committed.status();
+  }
+}
+
+Status link_authenticator(NodeServices& s, const std::string& authenticator, const Bytes& user) {
+  for (int attempt = 0;; ++attempt) {
+    auto tx = s.store.begin(store::Principal::system());
+    Status linked = s.users.link(tx, authenticator, user);
+    if (linked.code() == ErrorCode::kAlreadyExists)
+      return Status(ErrorCode::kAlreadyExists, "eth_auth_map_conflict: the wallet belongs to another DID");
+    T3N_RETURN_IF_ERROR(linked);
+    auto committed = s.store.commit(tx);
+    if (committed.ok()) return {};
+    if (committed.status().code() != ErrorCode::kConflict || attempt + 1 >= kMaxConflictRetries) return committed.status();
+  }
+}
+
+std::string auth_hash_of(const NodeServices& s, const SessionLogin& login) {
+  // Names the login without revealing it (the cookie is readable by the client).
+  const auto mac = crypto::HmacSha256(s.sessions->cookie_secret).mac(common::as_bytes("t3n/cookie-auth/v1:" + login.authenticator));
+  return common::hex_encode(mac);
+}
+
+class SessionLogins {
+ public:
+  explicit SessionLogins(NodeServices& s) : s_(s), ss_(*s.sessions) {}
+
+  Result<Json> authenticate(RpcContext& ctx, const Json& m, bool adding) {
+    const std::string eth = string_of(m, "eth_auth_action");
+    if (!eth.empty()) return eth_step(ctx, m, eth, adding);
+    if (!string_of(m, "email_auth_action").empty() || !string_of(m, "oidc_auth_action").empty())
+      return Status(ErrorCode::kUnimplemented, "e-mail OTP and OpenID Connect logins are not served by this node yet");
+    return common::invalid_argument("unknown authentication message (no eth_auth_action)");
+  }
+
+ private:
+  Result<Json> eth_step(RpcContext& ctx, const Json& m, const std::string& action, bool adding) {
+    const std::string& sid = *ctx.session_id;
+    const std::string start = adding ? "AddAuthenticator" : "SetAuthenticator";
+    const std::string verify = adding ? "VerifyAddSignature" : "VerifyChallengeSignature";
+    if (action == start) {
+      T3N_ASSIGN_OR_RETURN(auto who, parse_eth_authenticator(string_of(m, "authenticator")));
+      bool derived = false;
+      if (auto d = m.find("eth_derived"); d != m.end()) {
+        if (!d->is_boolean()) return common::invalid_argument("'eth_derived' must be a boolean");
+        derived = d->get<bool>();
+      }
+      T3N_ASSIGN_OR_RETURN(Bytes challenge, crypto::random_vector(32));
+      T3N_RETURN_IF_ERROR(ss_.table.with_state(sid, [&](SessionState& st) {
+        if (adding && !st.login) return Status(ErrorCode::kUnauthenticated, "Unauthorized: log in before adding an authenticator");
+        st.pending = PendingLogin{adding ? PendingLogin::Kind::kEthAdd : PendingLogin::Kind::kEth, challenge, who.first,
+                                  derived, {}, {}, s_.clock()};
+        return Status{};
+      }));
+      return Json{{"host_to_guest", "PeerRequest"}, {"eth_auth_action", "SignChallenge"},
+                  {"challenge", common::base64_encode(challenge)}};
+    }
+    if (action != verify) return common::invalid_argument("unexpected eth_auth_action for this step");
+    // The challenge is single use: taken out of the session before checking.
+    PendingLogin pending;
+    std::optional<SessionLogin> current;
+    T3N_RETURN_IF_ERROR(ss_.table.with_state(sid, [&](SessionState& st) {
+      pending = std::move(st.pending);
+      st.pending = {};
+      current = st.login;
+      return Status{};
+    }));
+    const auto want = adding ? PendingLogin::Kind::kEthAdd : PendingLogin::Kind::kEth;
+    if (pending.kind != want) return Status(ErrorCode::kFailedPrecondition, "no_challenge: ask for a challenge first");
+    if (s_.clock() > pending.started_ms + kSiweChallengeLifetimeMs)
+      return Status(ErrorCode::kUnauthenticated, "the challenge expired: ask for a new one");
+    const std::string message = string_of(m, "message");
+    auto signature = common::base64_decode(string_of(m, "signature"));
+    if (!signature.ok() || signature->size() != 65) return common::invalid_argument("'signature' must be 65 bytes of base64");
+    identity::SiweExpectations expect;
+    expect.address = "0x" + pending.authenticator.substr(6);
+    expect.nonce = "0x" + common::hex_encode(pending.challenge);
+    expect.now_unix = static_cast<std::int64_t>(s_.clock() / 1000);
+    expect.allowed_domains = ss_.siwe_domains;
+    T3N_RETURN_IF_ERROR(identity::verify_siwe(message, *signature, expect).status());
+    SessionLogin login;
+    if (adding) {
+      if (!current) return Status(ErrorCode::kUnauthenticated, "Unauthorized: the session is not logged in");
+      T3N_ASSIGN_OR_RETURN(Bytes user, identity::parse_t3n_did(current->did));
+      T3N_RETURN_IF_ERROR(link_authenticator(s_, pending.authenticator, user));
+      login = *current;
+    } else {
+      std::optional<Bytes> proposed;
+      if (pending.eth_derived) {
+        T3N_ASSIGN_OR_RETURN(Bytes addr, common::hex_decode_canonical(pending.authenticator.substr(6), 20));
+        proposed = std::move(addr);
+      }
+      T3N_ASSIGN_OR_RETURN(Bytes user, login_user(s_, pending.authenticator, proposed));
+      login = SessionLogin{identity::t3n_did(user), pending.authenticator};
+      T3N_RETURN_IF_ERROR(ss_.table.with_state(sid, [&](SessionState& st) {
+        st.login = login;
+        return Status{};
+      }));
+    }
+    if (ctx.response_headers != nullptr) {
+      T3N_ASSIGN_OR_RETURN(std::string cookie, make_session_cookie(s_, login));
+      ctx.response_headers->emplace_back(
+          "Set-Cookie", "t3n_session=" + cookie + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(ss_.cookie_lifetime_s));
+    }
+    return Json{{"host_to_guest", "PeerRequest"}, {"eth_auth_action", "Finish"}, {"did", login.did}};
+  }
+
+  NodeServices& s_;
+  SessionServices& ss_;
+};
+
+struct UsageParams {
+  std::uint64_t limit = 50;
+  static Result<UsageParams> parse(const Json& j) {
+    UsageParams p;
+    if (auto l = j.find("limit"); l != j.end() && !l->is_null()) {
+      if (!l->is_number_unsigned() || l->get<std::uint64_t>() == 0 || l->get<std::uint64_t>() > 1000)
+        return common::invalid_argument("'limit': expected an integer 1..1000");
+      p.limit = l->get<std::uint64_t>();
+    }
+    if (auto a = j.find("after_seq"); a != j.end() && !a->is_null() && !a->is_number_unsigned())
+      return common::invalid_argument("'after_seq': expected a non-negative integer");
+    if (auto k = j.find("kinds"); k != j.end() && !k->is_null() && !k->is_array())
+      return common::invalid_argument("'kinds': expected a list of strings");
+    return p;
+  }
+};
+
+struct AuditParams {
+  static Result<AuditParams> parse(const Json& j) {
+    if (auto p = j.find("pii_did"); p != j.end() && !p->is_null()) {
+      if (!p->is_string() || !identity::parse_t3n_did(p->get<std::string>()).ok())
+        return common::invalid_argument("'pii_did': expected a did:t3n");
+    }
+    if (auto l = j.find("limit"); l != j.end() && !l->is_null() && !l->is_number_unsigned())
+      return common::invalid_argument("'limit': expected a non-negative integer");
+    if (auto c = j.find("cursor"); c != j.end() && !c->is_null() && !c->is_string())
+      return common::invalid_argument("'cursor': expected a string");
+    return AuditParams{};
+  }
+};
+
+}  // namespace
+
+Result<std::string> make_session_cookie(const NodeServices& s, const SessionLogin& login) {
+  const std::uint64_t now = s.clock() / 1000;
+  const Json payload = {{"did", login.did},
+                        {"auth_hash", auth_hash_of(s, login)},
+                        {"iat", now},
+                        {"exp", now + s.sessions->cookie_lifetime_s}};
+  const std::string text = payload.dump();
+  const auto digest = crypto::keccak256(common::as_bytes(text));
+  T3N_ASSIGN_OR_RETURN(Bytes sig, crypto::eth_personal_sign(s.sessions->signer, s.sessions->cookie_secret, digest));
+  return common::base64url_encode(common::as_bytes(text)) + "." + common::base64url_encode(sig);
+}
+
+Result<SessionLogin> verify_session_cookie(const NodeServices& s, std::string_view cookie) {
+  const auto dot = cookie.find('.');
+  if (dot == std::string_view::npos || cookie.size() > 4096) return common::invalid_argument("malformed session cookie");
+  auto payload = common::base64url_decode(cookie.substr(0, dot));
+  auto sig = common::base64url_decode(cookie.substr(dot + 1));
+  if (!payload.ok() || !sig.ok() || sig->size() != 65) return common::invalid_argument("malformed session cookie");
+  const auto digest = crypto::keccak256(*payload);
+  T3N_ASSIGN_OR_RETURN(Bytes signer, crypto::eth_recover_personal_signer(digest, *sig));
+  if ("0x" + common::hex_encode(signer) != s.sessions->cookie_signer)
+    return Status(ErrorCode::kUnauthenticated, "the session cookie is not signed by this node");
+  auto j = common::parse_json(common::to_string(*payload), 4);
+  if (!j.ok() || !j->is_object()) return common::invalid_argument("malformed session cookie payload");
+  const std::string did = string_of(*j, "did");
+  auto exp = j->find("exp");
+  if (exp == j->end() || !exp->is_number_unsigned() || exp->get<std::uint64_t>() <= s.clock() / 1000)
+    return Status(ErrorCode::kUnauthenticated, "the session cookie expired");
+  T3N_ASSIGN_OR_RETURN(Bytes user, identity::parse_t3n_did(did));
+  auto tx = s.store.begin(store::Principal::system());
+  T3N_ASSIGN_OR_RETURN(auto row, identity::kUsersTable.in(tx).get(user));
+  if (!row) return Status(ErrorCode::kUnauthenticated, "the session cookie names no user");
+  return SessionLogin{did, "cookie:" + string_of(*j, "auth_hash")};
+}
+
+void register_session_endpoints(EndpointRegistry& r, NodeServices& s) {
+  r.rpc<RawParams>("auth.authenticate", AuthPolicy::kSessionAny, true,
+                   [&s](RpcContext& ctx, const RawParams& p) { return SessionLogins(s).authenticate(ctx, p.j, false); });
+  r.rpc<RawParams>("auth.add-authenticator", AuthPolicy::kSessionAny, true,
+                   [&s](RpcContext& ctx, const RawParams& p) { return SessionLogins(s).authenticate(ctx, p.j, true); });
+  // Metering is off on this node (the tenancy-and-metering issue brings
+  // balances): the honest answer is a zero balance and no entries.
+  RpcMethod usage;
+  usage.name = "token.get-usage";
+  usage.auth = AuthPolicy::kSession;
+  usage.session_plaintext = true;
+  usage.handler = [](RpcContext&, const Json& params) -> Result<Json> {
+    T3N_RETURN_IF_ERROR(UsageParams::parse(params).status());
+    return Json{{"balance",
+                 {{"available", 0}, {"reserved", 0}, {"last_settled_seq_no", 0}, {"version", 0}, {"credit_exhausted", false}}},
+                {"entries", Json::array()},
+                {"next_cursor", nullptr},
+                {"metering", "off"}};
+  };
+  r.add(std::move(usage));
+  // Audit events arrive with the accounts issue: an empty, well-formed page.
+  r.rpc<AuditParams>("audit.get-mine", AuthPolicy::kSession, false, [](RpcContext&, const AuditParams&) -> Result<Json> {
+    return Json{{"batches", Json::array()}, {"next_cursor", nullptr}};
+  });
+}
+
+}  // namespace t3n::api

@@ -1,0 +1,222 @@
+// The official T3N SDK (@terminal3/t3n-sdk, pinned in package.json) against
+// a real `t3nd dev`: handshake, Ethereum (SIWE) login, encrypted execute of
+// the example counter, usage, audit, add-authenticator and its conflict,
+// cookie resume, replay and cross-session refusals, expired sessions.
+//   node --test tests/compat/sdk.test.mjs     (T3ND=path/to/t3nd, CONTRACTS=dir)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  T3nClient, loadWasmComponent, metamask_sign, createEthAuthInput, clearKeyCache,
+} from '@terminal3/t3n-sdk';
+import * as wasmSession from '@terminal3/t3n-sdk/wasm/generated/session.js';
+import { ethers } from 'ethers';
+
+const T3ND = process.env.T3ND;
+const CONTRACTS = process.env.CONTRACTS;
+let node, url, dir, wasm;
+
+// Starts t3nd dev on a free port; resolves with its URL from --ready-fd.
+function startNode(extra = [], name = 'data') {
+  return new Promise((resolve, reject) => {
+    const child = spawn(T3ND, ['--ready-fd', '3', 'dev', '--port', '0', '--data', join(dir, name),
+      '--contracts', CONTRACTS, ...extra], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    child.stdio[3].on('data', (d) => { out += d; });
+    child.stdio[3].on('end', () => (out.trim() ? resolve({ child, url: out.trim() }) : reject(new Error('t3nd did not start: ' + err))));
+    child.on('error', reject);
+  });
+}
+
+function client(wallet, extra = {}) {
+  const addr = wallet.address.toLowerCase();
+  return new T3nClient({ baseUrl: url, wasmComponent: wasm, handlers: { EthSign: metamask_sign(addr, undefined, wallet.privateKey) }, ...extra });
+}
+
+async function loggedIn(wallet) {
+  const c = client(wallet);
+  await c.handshake();
+  const did = await c.authenticate(createEthAuthInput(wallet.address.toLowerCase()));
+  return { c, did: did.toString() };
+}
+
+// Raw JSON-RPC over the session channel, for what the SDK never sends.
+async function rawRpc(sessionId, method, params) {
+  const res = await fetch(url + '/api/rpc', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(sessionId ? { 'Session-Id': sessionId } : {}) },
+    body: JSON.stringify({ jsonrpc: '2.0', id: crypto.randomUUID(), method, params }),
+  });
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}
+
+before(async () => {
+  assert.ok(T3ND && CONTRACTS, 'set T3ND and CONTRACTS');
+  dir = mkdtempSync(join(tmpdir(), 't3n-compat-'));
+  ({ child: node, url } = await startNode());
+  wasm = await loadWasmComponent();
+});
+
+after(() => {
+  node?.kill('SIGTERM');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('/status has the SDK shape and a bound attestation message', async () => {
+  const st = await (await fetch(url + '/status')).json();
+  assert.equal(st.status, 'Ready');
+  assert.equal(Buffer.from(st.encaps_key, 'base64').length, 1184);
+  assert.match(st.cookie_signer, /^0x[0-9a-f]{40}$/);
+  assert.equal(st.metering, 'off');
+  const att = st.dkg_attestation;
+  assert.equal(att.simulated, true);
+  const msg = Buffer.from(att.attestation_msg, 'base64');
+  // attestation_msg starts with the encaps key followed by the sorted peer ids.
+  const prefix = Buffer.concat([Buffer.from(st.encaps_key, 'base64'), Buffer.from(att.peer_ids.join(''))]);
+  assert.ok(msg.subarray(0, prefix.length).equals(prefix));
+  assert.equal(msg.length, prefix.length + 64);
+  assert.deepEqual(Object.keys(att.quotes), att.peer_ids);
+  const healthz = await fetch(url + '/healthz');
+  assert.equal(healthz.status, 200);
+});
+
+test('handshake, Ethereum login and execute of the counter; state visible to the next call', async () => {
+  const wallet = ethers.Wallet.createRandom();
+  const { c, did } = await loggedIn(wallet);
+  assert.match(did, /^did:t3n:[0-9a-f]{40}$/);
+  const first = JSON.parse(await c.execute({ script_name: 'counter', function_name: 'increment', input: 5 }));
+  const second = await c.executeAndDecode({ script_name: 'counter', script_version: '1.0.0', function_name: 'increment', input: 2 });
+  assert.equal(second, first + 2);
+  const current = await (await fetch(url + '/api/contracts/current?name=counter')).json();
+  assert.equal(current.current_version, '1.0.0');
+  assert.equal((await fetch(url + '/api/contracts/current?name=no-such')).status, 404);
+});
+
+test('getUsage answers the honest zero balance; getAuditEvents an empty page', async () => {
+  const { c } = await loggedIn(ethers.Wallet.createRandom());
+  const usage = await c.getUsage({ limit: 10 });
+  assert.equal(usage.balance.available, 0);
+  assert.deepEqual(usage.entries, []);
+  const audit = await c.getAuditEvents({ limit: 5 });
+  assert.deepEqual(audit.batches, []);
+});
+
+test('the same wallet is the same DID in a new session; eth_derived DID is the address', async () => {
+  const wallet = ethers.Wallet.createRandom();
+  const a = await loggedIn(wallet);
+  const b = await loggedIn(wallet);
+  assert.equal(a.did, b.did);
+  const other = ethers.Wallet.createRandom();
+  const c = client(other);
+  await c.handshake();
+  const derived = (await c.authenticate(createEthAuthInput(other.address.toLowerCase(), { ethDerived: true }))).toString();
+  assert.equal(derived, 'did:t3n:' + other.address.toLowerCase().slice(2));
+});
+
+test('addAuthMethod links a second wallet; a wallet of another DID is refused', async () => {
+  const w1 = ethers.Wallet.createRandom();
+  const w2 = ethers.Wallet.createRandom();
+  const { c, did } = await loggedIn(w1);
+  c.config.handlers.EthSign = metamask_sign(w2.address.toLowerCase(), undefined, w2.privateKey);
+  await c.addAuthMethod(createEthAuthInput(w2.address.toLowerCase()));
+  assert.equal((await loggedIn(w2)).did, did);  // w2 now logs in as w1's DID
+  const w3 = ethers.Wallet.createRandom();
+  await loggedIn(w3);  // w3 belongs to its own DID
+  c.config.handlers.EthSign = metamask_sign(w3.address.toLowerCase(), undefined, w3.privateKey);
+  await assert.rejects(c.addAuthMethod(createEthAuthInput(w3.address.toLowerCase())), /eth_auth_map_conflict/);
+});
+
+test('the login cookie validates with the SDK and resumes a session without logging in', async () => {
+  const wallet = ethers.Wallet.createRandom();
+  const { c, did } = await loggedIn(wallet);
+  const setCookie = c.getLastSetCookie();
+  assert.match(setCookie, /^t3n_session=/);
+  const value = setCookie.split(';')[0].slice('t3n_session='.length);
+  const st = await (await fetch(url + '/status')).json();
+  const signer = ethers.getBytes(st.cookie_signer);
+  const v = wasmSession.cookie.validate(value, signer, BigInt(Math.floor(Date.now() / 1000)));
+  assert.equal(v.authenticated, true);
+  assert.equal(v.did, did);
+  // Another key's signature does not validate.
+  const forged = wasmSession.cookie.validate(value, new Uint8Array(20), BigInt(Math.floor(Date.now() / 1000)));
+  assert.equal(forged.authenticated, false);
+  const resumed = client(wallet, { headers: { Cookie: 't3n_session=' + value } });
+  await resumed.handshake();
+  const n = await resumed.executeAndDecode({ script_name: 'counter', function_name: 'increment', input: 1 });
+  assert.equal(typeof n, 'number');
+});
+
+test('unknown sessions, missing logins, replays and other sessions\' ciphertexts are Unauthorized', async () => {
+  const none = await rawRpc('00000000-0000-4000-8000-000000000000', 'action.execute', 'AAAA');
+  assert.match(none.body.error.data.detail, /^Unauthorized/);
+  const noSession = await rawRpc(null, 'token.get-usage', {});
+  assert.match(noSession.body.error.data.detail, /^Unauthorized/);
+  // Capture one encrypted request of a real session (the SDK's own fetch).
+  const { c } = await loggedIn(ethers.Wallet.createRandom());
+  const sent = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (u, init) => {
+    if (String(u).endsWith('/api/rpc')) sent.push({ headers: init.headers, body: init.body });
+    return realFetch(u, init);
+  };
+  try {
+    await c.execute({ script_name: 'counter', function_name: 'increment', input: 1 });
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  const captured = sent.at(-1);
+  const sid = captured.headers['Session-Id'];
+  const replay = await realFetch(url + '/api/rpc', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Session-Id': sid }, body: captured.body });
+  const replayBody = await replay.json();
+  assert.match(replayBody.error.data.detail, /Unauthorized: replayed/);
+  // The same ciphertext under a second session does not decrypt.
+  const { c: c2 } = await loggedIn(ethers.Wallet.createRandom());
+  const sent2 = [];
+  globalThis.fetch = async (u, init) => { if (String(u).endsWith('/api/rpc')) sent2.push(init.headers); return realFetch(u, init); };
+  try { await c2.getUsage(); } finally { globalThis.fetch = realFetch; }
+  const sid2 = sent2.at(-1)['Session-Id'];
+  const cross = await realFetch(url + '/api/rpc', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Session-Id': sid2 }, body: captured.body });
+  assert.match((await cross.json()).error.data.detail, /Unauthorized: the request does not decrypt/);
+  // A session that has not logged in cannot execute.
+  // (The SDK itself refuses to send before login, so ask raw.)
+  const anon = client(ethers.Wallet.createRandom());
+  let anonSid = null;
+  globalThis.fetch = async (u, init) => {
+    const res = await realFetch(u, init);
+    if (String(u).endsWith('/api/rpc')) anonSid = res.headers.get('session-id');
+    return res;
+  };
+  try { await anon.handshake(); } finally { globalThis.fetch = realFetch; }
+  assert.ok(anonSid);
+  const anonUsage = await rawRpc(anonSid, 'token.get-usage', {});
+  assert.match(anonUsage.body.error.data.detail, /^Unauthorized: the session is not logged in/);
+});
+
+test('a session the node dropped answers Unauthorized and the SDK recovers by logging in again', async () => {
+  // A second node that holds one session: a second handshake evicts the
+  // first (the same refusal an expired session gets; expiry itself is
+  // tested with an injected clock in tests/api/test_sessions.cpp).
+  const small = await startNode(['--session-max', '1'], 'small');
+  const saved = url;
+  url = small.url;
+  clearKeyCache();
+  try {
+    const wallet = ethers.Wallet.createRandom();
+    const { c } = await loggedIn(wallet);
+    await c.executeAndDecode({ script_name: 'counter', function_name: 'increment', input: 1 });
+    await loggedIn(ethers.Wallet.createRandom());  // evicts c's session
+    await assert.rejects(c.executeAndDecode({ script_name: 'counter', function_name: 'increment', input: 1 }),
+      (e) => /Unauthorized/.test(e.message));
+    // A T3nClient whose session is gone starts over: handshake and log in again.
+    const again = (await loggedIn(wallet)).c;
+    assert.equal(typeof (await again.executeAndDecode({ script_name: 'counter', function_name: 'increment', input: 1 })), 'number');
+  } finally {
+    small.child.kill('SIGTERM');
+    url = saved;
+    clearKeyCache();
+  }
+});
