@@ -1,7 +1,11 @@
 // Load generator: end-to-end contract calls against a running node on
 // loopback — OHTTP (X-Wing) + DID-signed JSON-RPC + one kv write + commit per
-// call — and the plaintext dev path for comparison. Writes
-// <out>/load-ohttp.json and <out>/load-plaintext.json in the TARGETS.md shape.
+// call; the T3N session channel (one handshake and SIWE login per client,
+// then AES-256-GCM action.execute); and the plaintext dev path. Writes
+// <out>/load-{ohttp,session,plaintext}.json in the TARGETS.md shape, with
+// the node's CPU per call: the process's CPU time minus the client threads'
+// own (each client reads its thread CPU clock), so it is comparable between
+// modes on a shared machine.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -11,9 +15,18 @@
 #include <thread>
 #include <vector>
 
+#include <httplib.h>
+#include <sys/resource.h>
+#include <time.h>
+
 #include "api/client.h"
+#include "api/sessions.h"
 #include "bench_util.h"
 #include "common/encoding.h"
+#include "crypto/mlkem.h"
+#include "crypto/random.h"
+#include "crypto/secp256k1.h"
+#include "identity/siwe.h"
 #include "node/node.h"
 
 using namespace t3n;
@@ -26,6 +39,7 @@ struct Outcome {
   std::string name;
   std::uint64_t requests = 0, errors = 0;
   double seconds = 0;
+  double node_cpu_us_per_call = 0;
   std::vector<double> latencies_ms;
 };
 
@@ -37,10 +51,109 @@ Json report(Outcome& o) {
   };
   return {{"name", o.name}, {"requests", o.requests}, {"seconds", o.seconds},
           {"throughput_rps", static_cast<double>(o.requests) / o.seconds}, {"p50_ms", pct(0.50)}, {"p99_ms", pct(0.99)},
-          {"errors", o.errors}};
+          {"errors", o.errors}, {"node_cpu_us_per_call", o.node_cpu_us_per_call}};
 }
 
-Outcome drive(const std::string& url, const std::string& name, bool plaintext, int clients, double seconds,
+double process_cpu_s() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double thread_cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+std::string iso_utc(std::int64_t unix_s) {
+  const time_t t = unix_s;
+  tm g{};
+  gmtime_r(&t, &g);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &g);
+  return buf;
+}
+
+// The SDK's side of the session channel, for the benchmark: handshake, SIWE
+// login with a fresh wallet, then sealed calls.
+class SessionCaller {
+ public:
+  explicit SessionCaller(const std::string& url) : http_(url) {
+    http_.set_keep_alive(true);
+    http_.set_tcp_nodelay(true);
+  }
+
+  bool open() {
+    auto st = http_.Get("/status");
+    if (!st || st->status != 200) return false;
+    auto ek = common::base64_decode(Json::parse(st->body)["encaps_key"].get<std::string>());
+    if (!ek.ok()) return false;
+    auto enc = crypto::mlkem768_encapsulate(*ek);
+    if (!enc.ok()) return false;
+    Json ct = Json::array();
+    for (auto b : enc->ciphertext) ct.push_back(b);
+    const Json hs = {{"guest_to_host", "PeerReply"}, {"handshake_action", "SetCiphertext"}, {"ciphertext", ct}, {"cookie_value", nullptr}};
+    auto res = http_.Post("/api/rpc", Json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "auth.handshake"}, {"params", hs.dump()}}.dump(),
+                          "application/json");
+    if (!res || res->status != 200) return false;
+    sid_ = res->get_header_value("Session-Id");
+    auto keys = api::derive_session_keys(enc->shared_secret);
+    if (!keys.ok()) return false;
+    keys_ = std::move(*keys);
+    // Log in with a fresh wallet (SIWE).
+    auto signer = crypto::Secp256k1Signer::create();
+    auto secret = crypto::random_secret(32);
+    if (!signer.ok() || !secret.ok()) return false;
+    auto addr = crypto::eth_address(*signer->public_key(*secret));
+    const std::string address = "0x" + common::hex_encode(*addr);
+    auto c = call("auth.authenticate", {{"guest_to_host", "PeerReply"}, {"authenticator", "eth:" + address},
+                                        {"eth_auth_action", "SetAuthenticator"}, {"eth_derived", false}});
+    if (!c || !c->contains("challenge")) return false;
+    auto challenge = common::base64_decode((*c)["challenge"].get<std::string>());
+    identity::SiweMessage m;
+    m.domain = "localhost";
+    m.address = address;
+    m.uri = "https://t3n.io";
+    m.version = "1";
+    m.chain_id = 1;
+    m.nonce = "0x" + common::hex_encode(*challenge);
+    const auto now = static_cast<std::int64_t>(std::time(nullptr));
+    m.issued_at = iso_utc(now);
+    m.expiration_time = iso_utc(now + 300);
+    const std::string text = identity::format_siwe(m);
+    auto sig = crypto::eth_personal_sign(*signer, *secret, common::as_bytes(text));
+    auto fin = call("auth.authenticate", {{"guest_to_host", "PeerReply"}, {"eth_auth_action", "VerifyChallengeSignature"},
+                                          {"message", text}, {"signature", common::base64_encode(*sig)}});
+    return fin && fin->contains("did");
+  }
+
+  // A sealed call; the decrypted result, or nothing on any error.
+  std::optional<Json> call(const std::string& method, const Json& params) {
+    auto sealed = api::session_seal(keys_.c2s, common::as_bytes(params.dump()));
+    if (!sealed.ok()) return std::nullopt;
+    const std::string body = Json{{"jsonrpc", "2.0"}, {"id", ++id_}, {"method", method}, {"params", common::base64_encode(*sealed)}}.dump();
+    auto res = http_.Post("/api/rpc", httplib::Headers{{"Session-Id", sid_}}, body, "application/json");
+    if (!res || res->status != 200) return std::nullopt;
+    Json reply = Json::parse(res->body, nullptr, false);
+    if (!reply.is_object() || !reply.contains("result") || !reply["result"].is_string()) return std::nullopt;
+    auto raw = common::base64_decode(reply["result"].get<std::string>());
+    if (!raw.ok()) return std::nullopt;
+    auto plain = api::session_open(keys_.s2c, *raw);
+    if (!plain.ok()) return std::nullopt;
+    return Json::parse(common::to_string(*plain), nullptr, false);
+  }
+
+ private:
+  httplib::Client http_;
+  std::string sid_;
+  api::SessionKeyPair keys_;
+  int id_ = 1;
+};
+
+enum class Mode { kOhttp, kSession, kPlaintext };
+
+Outcome drive(const std::string& url, const std::string& name, Mode mode, int clients, double seconds,
               const std::vector<std::string>& scripts) {
   Outcome out;
   out.name = name;
@@ -48,34 +161,56 @@ Outcome drive(const std::string& url, const std::string& name, bool plaintext, i
   std::vector<std::vector<double>> lat(static_cast<std::size_t>(clients));
   std::vector<std::uint64_t> ok(static_cast<std::size_t>(clients)), err(static_cast<std::size_t>(clients));
   std::vector<std::thread> threads;
-  const auto t0 = Clock::now();
+  std::vector<double> client_cpu(static_cast<std::size_t>(clients));
+  std::atomic<int> ready{0};
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
+      const double cpu0 = thread_cpu_s();
       api::NodeClient client(url);
       auto signer = bench::must(api::RequestSigner::generate(identity::KeyType::kEd25519));
+      SessionCaller session(url);
+      if (mode == Mode::kSession && !session.open()) {
+        std::fprintf(stderr, "session handshake/login failed\n");
+        std::exit(1);
+      }
       const Json params = {{"script_name", scripts[static_cast<std::size_t>(c)]}, {"function_name", "increment"}, {"input", 1}};
+      client_cpu[static_cast<std::size_t>(c)] -= thread_cpu_s() - cpu0;  // setup is not measured
+      ++ready;
       while (!stop.load()) {
         const auto s = Clock::now();
-        auto r = client.rpc("action.execute", params, &signer, plaintext);
+        bool ok_call = false;
+        if (mode == Mode::kSession) {
+          ok_call = session.call("action.execute", params).has_value();
+        } else {
+          ok_call = client.rpc("action.execute", params, &signer, mode == Mode::kPlaintext).ok();
+        }
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - s).count();
-        if (r.ok()) {
+        if (ok_call) {
           ++ok[static_cast<std::size_t>(c)];
           lat[static_cast<std::size_t>(c)].push_back(ms);
         } else {
           ++err[static_cast<std::size_t>(c)];
         }
       }
+      client_cpu[static_cast<std::size_t>(c)] += thread_cpu_s() - cpu0;
     });
   }
+  while (ready.load() < clients) std::this_thread::yield();
+  const auto t0 = Clock::now();
+  const double cpu_start = process_cpu_s();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop = true;
   for (auto& t : threads) t.join();
   out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  double clients_cpu = 0;
+  for (double v : client_cpu) clients_cpu += v;
+  const double node_cpu = process_cpu_s() - cpu_start - clients_cpu;
   for (int c = 0; c < clients; ++c) {
     out.requests += ok[static_cast<std::size_t>(c)];
     out.errors += err[static_cast<std::size_t>(c)];
     out.latencies_ms.insert(out.latencies_ms.end(), lat[static_cast<std::size_t>(c)].begin(), lat[static_cast<std::size_t>(c)].end());
   }
+  out.node_cpu_us_per_call = out.requests > 0 ? node_cpu * 1e6 / static_cast<double>(out.requests) : 0;
   return out;
 }
 
@@ -115,15 +250,24 @@ int main(int argc, char** argv) {
 
   std::printf("load: %d clients, %.1f s per run, %u cores\n", clients, seconds, std::thread::hardware_concurrency());
   std::filesystem::create_directories(out_dir);
-  for (bool plaintext : {false, true}) {
-    Outcome o = drive(url, plaintext ? "plaintext JSON-RPC (dev), DID auth, 1 kv write"
-                                     : "OHTTP X-Wing + DID auth + 1 kv write + commit",
-                      plaintext, clients, seconds, scripts);
+  struct Run {
+    Mode mode;
+    const char* file;
+    const char* name;
+  };
+  const Run runs[] = {{Mode::kOhttp, "/load-ohttp.json", "OHTTP X-Wing + DID auth + 1 kv write + commit"},
+                      {Mode::kSession, "/load-session.json", "T3N session (AES-GCM, SIWE login) + 1 kv write + commit"},
+                      {Mode::kPlaintext, "/load-plaintext.json", "plaintext JSON-RPC (dev), DID auth, 1 kv write"}};
+  double ohttp_cpu = 0;
+  for (const Run& run : runs) {
+    Outcome o = drive(url, run.name, run.mode, clients, seconds, scripts);
     Json j = report(o);
-    std::ofstream(out_dir + (plaintext ? "/load-plaintext.json" : "/load-ohttp.json")) << j.dump(2);
-    std::printf("%-48s %8.0f calls/s  p50 %6.2f ms  p99 %6.2f ms  errors %llu\n", o.name.c_str(),
+    if (run.mode == Mode::kOhttp) ohttp_cpu = o.node_cpu_us_per_call;
+    if (run.mode == Mode::kSession && ohttp_cpu > 0) j["node_cpu_ratio_to_ohttp"] = o.node_cpu_us_per_call / ohttp_cpu;
+    std::ofstream(out_dir + run.file) << j.dump(2);
+    std::printf("%-58s %8.0f calls/s  p50 %6.2f ms  p99 %6.2f ms  node CPU %6.1f us/call  errors %llu\n", o.name.c_str(),
                 j["throughput_rps"].get<double>(), j["p50_ms"].get<double>(), j["p99_ms"].get<double>(),
-                static_cast<unsigned long long>(o.errors));
+                o.node_cpu_us_per_call, static_cast<unsigned long long>(o.errors));
   }
   node->stop();
   server.join();

@@ -66,10 +66,16 @@ def main(d):
         elif "throughput_rps" in data:
             verdict = ""
             if f.stem == "load-ohttp":
-                ok = data["throughput_rps"] >= 5000 and data["p50_ms"] <= 2.0
-                verdict = ("meets" if ok else "MISSES") + " >= 5,000 calls/s, p50 <= 2 ms"
+                ok = data["throughput_rps"] >= 3000
+                verdict = ("meets" if ok else "MISSES") + " >= 3,000 calls/s"
+            if f.stem == "load-session" and "node_cpu_ratio_to_ohttp" in data:
+                r = data["node_cpu_ratio_to_ohttp"]
+                cpu = data.get("node_cpu_us_per_call", 0)
+                verdict = (("meets" if r <= 0.6 else "MISSES") + f" node CPU <= 0.6x OHTTP ({r:.2f}); "
+                           + ("meets" if cpu <= 100 else "MISSES") + " <= 100 us/call")
+            cpu = f' node CPU {data["node_cpu_us_per_call"]:.0f} us/call' if "node_cpu_us_per_call" in data else ""
             rows.append((f.stem, data["name"], f'{data["throughput_rps"]:.0f} calls/s p50 {data["p50_ms"]:.2f} ms '
-                         f'p99 {data["p99_ms"]:.2f} ms errors {data["errors"]}', verdict))
+                         f'p99 {data["p99_ms"]:.2f} ms errors {data["errors"]}{cpu}', verdict))
     w = [max(len(r[i]) for r in rows) if rows else 0 for i in range(4)]
     for r in rows:
         print("  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())
