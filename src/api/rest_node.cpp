@@ -50,6 +50,18 @@ void register_node_routes(EndpointRegistry& r, NodeServices& s) {
             out += render_gauge("t3n_ledger_seqno", "Last committed sequence number.", static_cast<double>(s.store.last_seqno()));
             out += render_gauge("t3n_replay_window_entries", "Nonces remembered in the freshness window.",
                                 static_cast<double>(s.replay.size()));
+            if (s.sessions != nullptr) {
+              const SessionStats st = s.sessions->table.stats();
+              out += render_gauge("t3n_sessions_open", "T3N sessions held.", static_cast<double>(st.open));
+              out += "# HELP t3n_session_handshakes_total T3N session handshakes.\n# TYPE t3n_session_handshakes_total counter\n";
+              out += "t3n_session_handshakes_total " + std::to_string(st.handshakes) + "\n";
+              out += "# HELP t3n_sessions_evicted_total Sessions dropped to stay within sessions.max_sessions.\n"
+                     "# TYPE t3n_sessions_evicted_total counter\n";
+              out += "t3n_sessions_evicted_total " + std::to_string(st.evicted) + "\n";
+              out += "# HELP t3n_session_refused_total Session messages refused, by reason.\n# TYPE t3n_session_refused_total counter\n";
+              for (const auto& [reason, n] : st.refused)
+                out += "t3n_session_refused_total{reason=\"" + reason + "\"} " + std::to_string(n) + "\n";
+            }
             if (s.http_stats) {
               const HttpServerStats h = s.http_stats();
               out += render_gauge("t3n_http_connections_open", "Open HTTP connections.", static_cast<double>(h.connections_open));

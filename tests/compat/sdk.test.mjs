@@ -194,6 +194,11 @@ test('unknown sessions, missing logins, replays and other sessions\' ciphertexts
   assert.ok(anonSid);
   const anonUsage = await rawRpc(anonSid, 'token.get-usage', {});
   assert.match(anonUsage.body.error.data.detail, /^Unauthorized: the session is not logged in/);
+  // The refusals are counted by reason.
+  const metrics = await (await realFetch(url + '/metrics')).text();
+  assert.match(metrics, /t3n_session_refused_total\{reason="replayed"\} [1-9]/);
+  assert.match(metrics, /t3n_session_refused_total\{reason="undecryptable"\} [1-9]/);
+  assert.match(metrics, /t3n_sessions_open [1-9]/);
 });
 
 test('a session the node dropped answers Unauthorized and the SDK recovers by logging in again', async () => {
