@@ -223,8 +223,10 @@ int serve(NodeConfig config, const common::Logger& log, const std::string& contr
                   "  build/bin/t3n --node %s keygen\n"
                   "  build/bin/t3n --node %s call counter increment --input 5\n"
                   "  build/bin/t3n --node %s call greeter greet --input '\"ada\"'\n"
-                  "  build/bin/t3n --node %s attest verify-node   # DCAP over the simulated quote: proves nothing about hardware\n\n",
-                  url.c_str(), url.c_str(), url.c_str(), url.c_str(), url.c_str());
+                  "  build/bin/t3n --node %s attest verify-node   # DCAP over the simulated quote: proves nothing about hardware\n\n"
+                  "Or with the official T3N SDK (@terminal3/t3n-sdk: handshake, Ethereum login, execute):\n"
+                  "  (cd tests/compat && npm ci && node hello.mjs %s)\n\n",
+                  url.c_str(), url.c_str(), url.c_str(), url.c_str(), url.c_str(), url.c_str());
     }
     std::fflush(stdout);
   });
