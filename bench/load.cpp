@@ -15,18 +15,14 @@
 #include <thread>
 #include <vector>
 
-#include <httplib.h>
 #include <sys/resource.h>
 #include <time.h>
 
 #include "api/client.h"
-#include "api/sessions.h"
+#include "api/session_client.h"
 #include "bench_util.h"
 #include "common/encoding.h"
-#include "crypto/mlkem.h"
 #include "crypto/random.h"
-#include "crypto/secp256k1.h"
-#include "identity/siwe.h"
 #include "node/node.h"
 
 using namespace t3n;
@@ -66,91 +62,6 @@ double thread_cpu_s() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-std::string iso_utc(std::int64_t unix_s) {
-  const time_t t = unix_s;
-  tm g{};
-  gmtime_r(&t, &g);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &g);
-  return buf;
-}
-
-// The SDK's side of the session channel, for the benchmark: handshake, SIWE
-// login with a fresh wallet, then sealed calls.
-class SessionCaller {
- public:
-  explicit SessionCaller(const std::string& url) : http_(url) {
-    http_.set_keep_alive(true);
-    http_.set_tcp_nodelay(true);
-  }
-
-  bool open() {
-    auto st = http_.Get("/status");
-    if (!st || st->status != 200) return false;
-    auto ek = common::base64_decode(Json::parse(st->body)["encaps_key"].get<std::string>());
-    if (!ek.ok()) return false;
-    auto enc = crypto::mlkem768_encapsulate(*ek);
-    if (!enc.ok()) return false;
-    Json ct = Json::array();
-    for (auto b : enc->ciphertext) ct.push_back(b);
-    const Json hs = {{"guest_to_host", "PeerReply"}, {"handshake_action", "SetCiphertext"}, {"ciphertext", ct}, {"cookie_value", nullptr}};
-    auto res = http_.Post("/api/rpc", Json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "auth.handshake"}, {"params", hs.dump()}}.dump(),
-                          "application/json");
-    if (!res || res->status != 200) return false;
-    sid_ = res->get_header_value("Session-Id");
-    auto keys = api::derive_session_keys(enc->shared_secret);
-    if (!keys.ok()) return false;
-    keys_ = std::move(*keys);
-    // Log in with a fresh wallet (SIWE).
-    auto signer = crypto::Secp256k1Signer::create();
-    auto secret = crypto::random_secret(32);
-    if (!signer.ok() || !secret.ok()) return false;
-    auto addr = crypto::eth_address(*signer->public_key(*secret));
-    const std::string address = "0x" + common::hex_encode(*addr);
-    auto c = call("auth.authenticate", {{"guest_to_host", "PeerReply"}, {"authenticator", "eth:" + address},
-                                        {"eth_auth_action", "SetAuthenticator"}, {"eth_derived", false}});
-    if (!c || !c->contains("challenge")) return false;
-    auto challenge = common::base64_decode((*c)["challenge"].get<std::string>());
-    identity::SiweMessage m;
-    m.domain = "localhost";
-    m.address = address;
-    m.uri = "https://t3n.io";
-    m.version = "1";
-    m.chain_id = 1;
-    m.nonce = "0x" + common::hex_encode(*challenge);
-    const auto now = static_cast<std::int64_t>(std::time(nullptr));
-    m.issued_at = iso_utc(now);
-    m.expiration_time = iso_utc(now + 300);
-    const std::string text = identity::format_siwe(m);
-    auto sig = crypto::eth_personal_sign(*signer, *secret, common::as_bytes(text));
-    auto fin = call("auth.authenticate", {{"guest_to_host", "PeerReply"}, {"eth_auth_action", "VerifyChallengeSignature"},
-                                          {"message", text}, {"signature", common::base64_encode(*sig)}});
-    return fin && fin->contains("did");
-  }
-
-  // A sealed call; the decrypted result, or nothing on any error.
-  std::optional<Json> call(const std::string& method, const Json& params) {
-    auto sealed = api::session_seal(keys_.c2s, common::as_bytes(params.dump()));
-    if (!sealed.ok()) return std::nullopt;
-    const std::string body = Json{{"jsonrpc", "2.0"}, {"id", ++id_}, {"method", method}, {"params", common::base64_encode(*sealed)}}.dump();
-    auto res = http_.Post("/api/rpc", httplib::Headers{{"Session-Id", sid_}}, body, "application/json");
-    if (!res || res->status != 200) return std::nullopt;
-    Json reply = Json::parse(res->body, nullptr, false);
-    if (!reply.is_object() || !reply.contains("result") || !reply["result"].is_string()) return std::nullopt;
-    auto raw = common::base64_decode(reply["result"].get<std::string>());
-    if (!raw.ok()) return std::nullopt;
-    auto plain = api::session_open(keys_.s2c, *raw);
-    if (!plain.ok()) return std::nullopt;
-    return Json::parse(common::to_string(*plain), nullptr, false);
-  }
-
- private:
-  httplib::Client http_;
-  std::string sid_;
-  api::SessionKeyPair keys_;
-  int id_ = 1;
-};
-
 enum class Mode { kOhttp, kSession, kPlaintext };
 
 Outcome drive(const std::string& url, const std::string& name, Mode mode, int clients, double seconds,
@@ -168,10 +79,13 @@ Outcome drive(const std::string& url, const std::string& name, Mode mode, int cl
       const double cpu0 = thread_cpu_s();
       api::NodeClient client(url);
       auto signer = bench::must(api::RequestSigner::generate(identity::KeyType::kEd25519));
-      SessionCaller session(url);
-      if (mode == Mode::kSession && !session.open()) {
-        std::fprintf(stderr, "session handshake/login failed\n");
-        std::exit(1);
+      api::SessionClient session(url);
+      if (mode == Mode::kSession) {
+        auto wallet = bench::must(crypto::random_secret(32));
+        if (!session.handshake().ok() || !session.login_ethereum(wallet).ok()) {
+          std::fprintf(stderr, "session handshake/login failed\n");
+          std::exit(1);
+        }
       }
       const Json params = {{"script_name", scripts[static_cast<std::size_t>(c)]}, {"function_name", "increment"}, {"input", 1}};
       client_cpu[static_cast<std::size_t>(c)] -= thread_cpu_s() - cpu0;  // setup is not measured
@@ -180,7 +94,7 @@ Outcome drive(const std::string& url, const std::string& name, Mode mode, int cl
         const auto s = Clock::now();
         bool ok_call = false;
         if (mode == Mode::kSession) {
-          ok_call = session.call("action.execute", params).has_value();
+          ok_call = session.call("action.execute", params).ok();
         } else {
           ok_call = client.rpc("action.execute", params, &signer, mode == Mode::kPlaintext).ok();
         }

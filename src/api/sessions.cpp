@@ -9,7 +9,6 @@ namespace t3n::api {
 
 namespace {
 constexpr std::size_t kNonceSize = 12;
-constexpr std::size_t kTagSize = 16;
 }  // namespace
 
 std::string_view session_refusal_name(SessionRefusal r) {
@@ -21,46 +20,6 @@ std::string_view session_refusal_name(SessionRefusal r) {
     case SessionRefusal::kExhausted: return "exhausted";
   }
   return "unknown_session";
-}
-
-Result<Bytes> session_seal(ByteView key, ByteView plaintext) {
-  T3N_ASSIGN_OR_RETURN(Bytes nonce, crypto::random_vector(kNonceSize));
-  T3N_ASSIGN_OR_RETURN(Bytes ct, crypto::aead_seal(crypto::AeadAlg::kAes256Gcm, key, nonce, {}, plaintext));
-  common::append(nonce, ct);
-  return nonce;
-}
-
-Result<Bytes> session_open(ByteView key, ByteView sealed) {
-  if (sealed.size() < kNonceSize + kTagSize) return common::verification_failed("sealed message too short");
-  return crypto::aead_open(crypto::AeadAlg::kAes256Gcm, key, sealed.subspan(0, kNonceSize), {}, sealed.subspan(kNonceSize));
-}
-
-Result<SessionKeyPair> derive_session_keys(ByteView shared_secret) {
-  SessionKeyPair k;
-  T3N_ASSIGN_OR_RETURN(k.c2s, crypto::hkdf(crypto::HashAlg::kSha256, {}, shared_secret, common::as_bytes("t3-session-v1-c2s"), 32));
-  T3N_ASSIGN_OR_RETURN(k.s2c, crypto::hkdf(crypto::HashAlg::kSha256, {}, shared_secret, common::as_bytes("t3-session-v1-s2c"), 32));
-  return k;
-}
-
-Result<std::string> random_uuid_v4() {
-  T3N_ASSIGN_OR_RETURN(Bytes b, crypto::random_vector(16));
-  b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);
-  const std::string h = common::hex_encode(b);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
-}
-
-bool is_uuid_v4(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
-  }
-  return s[14] == '4' && (s[19] == '8' || s[19] == '9' || s[19] == 'a' || s[19] == 'b');
 }
 
 Status SessionTable::refuse(SessionRefusal r, std::string_view why) {

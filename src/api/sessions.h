@@ -20,6 +20,7 @@
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "api/session_client.h"
 
 namespace t3n::api {
 
@@ -103,18 +104,5 @@ class SessionTable {
   std::map<std::string, Session> sessions_;
   SessionStats stats_;
 };
-
-// seal(k, m) of the protocol: AES-256-GCM, random 12-byte nonce, no AAD,
-// nonce ‖ ciphertext ‖ tag. Exposed for tests and the benchmark client.
-Result<Bytes> session_seal(ByteView key, ByteView plaintext);
-Result<Bytes> session_open(ByteView key, ByteView sealed);
-struct SessionKeyPair {
-  SecretBytes c2s;
-  SecretBytes s2c;
-};
-Result<SessionKeyPair> derive_session_keys(ByteView shared_secret);
-// A random UUID v4 (RFC 9562) from the CSPRNG, lower-case.
-Result<std::string> random_uuid_v4();
-bool is_uuid_v4(std::string_view s);
 
 }  // namespace t3n::api
