@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "identity/email_otp.h"
 #include "identity/request_auth.h"
 #include "identity/user_data.h"
 #include "identity/users.h"
@@ -48,6 +49,7 @@ struct SessionServices {
   std::uint64_t cookie_lifetime_s = 7 * 24 * 3600;
   std::vector<std::string> siwe_domains;  // allowed SIWE domains; empty = any
   common::Json dkg_attestation;           // /status's dkg_attestation
+  identity::EmailOtp* email_otp = nullptr;  // e-mail OTP logins (null: not offered)
 };
 
 struct NodeServices {

@@ -85,8 +85,10 @@ class SessionLogins {
   Result<Json> authenticate(RpcContext& ctx, const Json& m, bool adding) {
     const std::string eth = string_of(m, "eth_auth_action");
     if (!eth.empty()) return eth_step(ctx, m, eth, adding);
-    if (!string_of(m, "email_auth_action").empty() || !string_of(m, "oidc_auth_action").empty())
-      return Status(ErrorCode::kUnimplemented, "e-mail OTP and OpenID Connect logins are not served by this node yet");
+    const std::string email = string_of(m, "email_auth_action");
+    if (!email.empty() && !adding) return email_step(ctx, m, email);
+    if (!string_of(m, "oidc_auth_action").empty())
+      return Status(ErrorCode::kUnimplemented, "OpenID Connect logins are not served by this node yet");
     return common::invalid_argument("unknown authentication message (no eth_auth_action)");
   }
 
@@ -154,12 +156,38 @@ class SessionLogins {
         return Status{};
       }));
     }
-    if (ctx.response_headers != nullptr) {
-      T3N_ASSIGN_OR_RETURN(std::string cookie, make_session_cookie(s_, login));
-      ctx.response_headers->emplace_back(
-          "Set-Cookie", "t3n_session=" + cookie + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(ss_.cookie_lifetime_s));
-    }
+    T3N_RETURN_IF_ERROR(set_cookie(ctx, login));
     return Json{{"host_to_guest", "PeerRequest"}, {"eth_auth_action", "Finish"}, {"did", login.did}};
+  }
+
+  Result<Json> email_step(RpcContext& ctx, const Json& m, const std::string& action) {
+    if (ss_.email_otp == nullptr) return Status(ErrorCode::kUnimplemented, "e-mail logins are not configured on this node");
+    const std::string& sid = *ctx.session_id;
+    if (action == "InitEmailOtp") {
+      T3N_ASSIGN_OR_RETURN(std::string address, identity::canonical_email(string_of(m, "email")));
+      T3N_RETURN_IF_ERROR(ss_.email_otp->send(sid, address));
+      return Json{{"host_to_guest", "PeerRequest"}, {"email_auth_action", "OtpSent"}};
+    }
+    if (action != "SubmitOtpCode") return common::invalid_argument("unexpected email_auth_action for this step");
+    T3N_ASSIGN_OR_RETURN(std::string address, ss_.email_otp->verify(sid, string_of(m, "code")));
+    // The same authenticator an OIDC login proving this address will use.
+    const std::string authenticator = "email:" + address;
+    T3N_ASSIGN_OR_RETURN(Bytes user, login_user(s_, authenticator, std::nullopt));
+    SessionLogin login{identity::t3n_did(user), authenticator};
+    T3N_RETURN_IF_ERROR(ss_.table.with_state(sid, [&](SessionState& st) {
+      st.login = login;
+      return Status{};
+    }));
+    T3N_RETURN_IF_ERROR(set_cookie(ctx, login));
+    return Json{{"host_to_guest", "PeerRequest"}, {"email_auth_action", "Finish"}, {"did", login.did}};
+  }
+
+  Status set_cookie(RpcContext& ctx, const SessionLogin& login) {
+    if (ctx.response_headers == nullptr) return {};
+    T3N_ASSIGN_OR_RETURN(std::string cookie, make_session_cookie(s_, login));
+    ctx.response_headers->emplace_back(
+        "Set-Cookie", "t3n_session=" + cookie + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(ss_.cookie_lifetime_s));
+    return {};
   }
 
   NodeServices& s_;

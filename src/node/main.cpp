@@ -267,6 +267,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   dev->add_option("--siwe-domain", dev_config.siwe_domains, "A SIWE domain accepted for Ethereum logins (repeatable; none = any)");
+  dev->add_option("--smtp-url", dev_config.smtp_url,
+                  "Deliver e-mail login codes over SMTP (smtp://host:port, smtps://…); default: the dev mailbox file");
+  dev->add_option("--smtp-from", dev_config.smtp_from, "Sender address of login codes")->capture_default_str();
   dev->add_option("--pcs", dev_config.pcs_url, "PCS/PCCS base URL for TDX collateral the node lacks (attestation.pcs_url)");
   auto* start = app.add_subcommand("start", "Run a node from a configuration file");
   std::string config_path;

@@ -27,6 +27,8 @@
 #include "crypto/kdf.h"
 #include "host/host.h"
 #include "identity/delegation.h"
+#include "identity/email_otp.h"
+#include "identity/mailer.h"
 #include "identity/request_auth.h"
 #include "identity/user_data.h"
 #include "identity/users.h"
@@ -106,6 +108,8 @@ struct Node::Impl {
   SecretBytes cookie_secret;
   std::unique_ptr<api::SessionTable> sessions;
   std::unique_ptr<api::SessionServices> session_services;
+  std::unique_ptr<identity::Mailer> mailer;
+  std::unique_ptr<identity::EmailOtp> email_otp;
   api::EndpointRegistry endpoints;
   std::unique_ptr<api::Dispatcher> dispatcher;
   std::unique_ptr<api::HttpServer> server;
@@ -228,6 +232,16 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
                                              impl->signing->mldsa.public_key, api::encode_key_configs(impl->gateway->key_configs()),
                                              impl->session_kem.encapsulation_key));
   impl->sessions = std::make_unique<api::SessionTable>(impl->config.session_limits, impl->clock);
+  if (!impl->config.smtp_url.empty()) {
+    identity::SmtpConfig smtp{impl->config.smtp_url, impl->config.smtp_starttls, impl->config.smtp_username,
+                              impl->config.smtp_password, impl->config.smtp_from, impl->config.smtp_ca_file};
+    T3N_ASSIGN_OR_RETURN(impl->mailer, identity::make_smtp_mailer(std::move(smtp)));
+  } else if (impl->config.dev) {
+    const auto mailbox = impl->config.data_dir / "dev-mailbox.txt";
+    impl->mailer = identity::make_dev_mailbox(mailbox);
+    log.warn("e-mail login codes go to the dev mailbox {} (no smtp.url configured)", mailbox.string());
+  }
+  if (impl->mailer) impl->email_otp = std::make_unique<identity::EmailOtp>(identity::OtpPolicy{}, impl->clock, *impl->mailer);
   {
     const Json& att = impl->attestation_doc;
     Json peers = att["binds"]["peer_ids"];
@@ -236,7 +250,8 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
     impl->session_services.reset(new api::SessionServices{  // NOLINT(cppcoreguidelines-owning-memory): aggregate of references
         *impl->sessions, impl->session_kem, *impl->cookie_signer, impl->cookie_secret, "0x" + common::hex_encode(cookie_addr),
         impl->config.session_cookie_lifetime_s, impl->config.siwe_domains,
-        Json{{"peer_ids", peers}, {"quotes", quotes}, {"attestation_msg", att["attestation_msg"]}, {"simulated", true}}});
+        Json{{"peer_ids", peers}, {"quotes", quotes}, {"attestation_msg", att["attestation_msg"]}, {"simulated", true}},
+        impl->email_otp.get()});
   }
 
   api::NodeInfo info;
@@ -305,7 +320,9 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
                                                "api.dev_plaintext", "api.max_body_bytes", "api.workers", "api.operators",
                                                "cas.ipfs_api", "attestation.pcs_url", "sessions.absolute_seconds",
                                                "sessions.idle_seconds", "sessions.max_sessions",
-                                               "sessions.cookie_lifetime_seconds", "sessions.siwe_domains"}));
+                                               "sessions.cookie_lifetime_seconds", "sessions.siwe_domains", "smtp.url",
+                                               "smtp.starttls", "smtp.username", "smtp.password", "smtp.from",
+                                               "smtp.ca_file"}));
   NodeConfig c;
   T3N_ASSIGN_OR_RETURN(c.node_id, cfg.get_string_or("node.id", c.node_id));
   T3N_ASSIGN_OR_RETURN(std::string dir, cfg.get_string_or("node.data_dir", c.data_dir.string()));
@@ -337,6 +354,12 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
       T3N_ASSIGN_OR_RETURN(c.siwe_domains, cfg.get_string_list("sessions.siwe_domains"));
     }
   }
+  T3N_ASSIGN_OR_RETURN(c.smtp_url, cfg.get_string_or("smtp.url", ""));
+  T3N_ASSIGN_OR_RETURN(c.smtp_starttls, cfg.get_bool_or("smtp.starttls", false));
+  T3N_ASSIGN_OR_RETURN(c.smtp_username, cfg.get_string_or("smtp.username", ""));
+  T3N_ASSIGN_OR_RETURN(c.smtp_password, cfg.get_string_or("smtp.password", ""));
+  T3N_ASSIGN_OR_RETURN(c.smtp_from, cfg.get_string_or("smtp.from", c.smtp_from));
+  T3N_ASSIGN_OR_RETURN(c.smtp_ca_file, cfg.get_string_or("smtp.ca_file", ""));
   T3N_ASSIGN_OR_RETURN(c.ipfs_api, cfg.get_string_or("cas.ipfs_api", ""));
   T3N_ASSIGN_OR_RETURN(c.pcs_url, cfg.get_string_or("attestation.pcs_url", ""));
   if (c.dev_plaintext && !c.dev) return common::invalid_argument(path.string() + ": api.dev_plaintext needs node.dev = true");

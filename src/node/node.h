@@ -37,6 +37,14 @@ struct NodeConfig {
   api::SessionLimits session_limits;
   std::uint64_t session_cookie_lifetime_s = 7 * 24 * 3600;
   std::vector<std::string> siwe_domains;
+  // E-mail OTP delivery (smtp.*). Without smtp.url a dev node writes codes
+  // to <data_dir>/dev-mailbox.txt; a production node offers no e-mail login.
+  std::string smtp_url;
+  bool smtp_starttls = false;
+  std::string smtp_username;
+  std::string smtp_password;
+  std::string smtp_from = "no-reply@t3n.local";
+  std::string smtp_ca_file;
 };
 
 // Reads node.toml (see config/node.example.toml).

@@ -9,15 +9,56 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import {
-  T3nClient, loadWasmComponent, metamask_sign, createEthAuthInput, clearKeyCache,
+  T3nClient, loadWasmComponent, metamask_sign, createEthAuthInput, createEmailOtpAuthInput, clearKeyCache,
+  OtpRateLimitedError,
 } from '@terminal3/t3n-sdk';
 import * as wasmSession from '@terminal3/t3n-sdk/wasm/generated/session.js';
 import { ethers } from 'ethers';
 
 const T3ND = process.env.T3ND;
 const CONTRACTS = process.env.CONTRACTS;
-let node, url, dir, wasm;
+let node, url, dir, wasm, smtp;
+
+// The outside world's mail server, as a stand-in on 127.0.0.1: enough SMTP
+// (RFC 5321) for libcurl to deliver; each message's text is queued.
+function startSmtpSink() {
+  const mails = [];
+  const waiters = [];
+  const server = createServer((sock) => {
+    let buf = '', inData = false, data = '';
+    sock.write('220 sink ESMTP\r\n');
+    sock.on('data', (chunk) => {
+      buf += chunk.toString('utf8');
+      let i;
+      while ((i = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (inData) {
+          if (line === '.') {
+            inData = false;
+            mails.push(data);
+            data = '';
+            while (waiters.length && mails.length) waiters.shift()(mails.shift());
+            sock.write('250 queued\r\n');
+          } else data += line + '\n';
+          continue;
+        }
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO' || verb === 'HELO') sock.write('250 sink\r\n');
+        else if (verb === 'DATA') { inData = true; sock.write('354 go ahead\r\n'); }
+        else if (verb === 'QUIT') { sock.end('221 bye\r\n'); }
+        else sock.write('250 ok\r\n');
+      }
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    port: server.address().port,
+    close: () => server.close(),
+    next: () => (mails.length ? Promise.resolve(mails.shift()) : new Promise((r) => waiters.push(r))),
+  })));
+}
 
 // Starts t3nd dev on a free port; resolves with its URL from --ready-fd.
 function startNode(extra = [], name = 'data') {
@@ -57,12 +98,14 @@ async function rawRpc(sessionId, method, params) {
 before(async () => {
   assert.ok(T3ND && CONTRACTS, 'set T3ND and CONTRACTS');
   dir = mkdtempSync(join(tmpdir(), 't3n-compat-'));
-  ({ child: node, url } = await startNode());
+  smtp = await startSmtpSink();
+  ({ child: node, url } = await startNode(['--smtp-url', `smtp://127.0.0.1:${smtp.port}`, '--smtp-from', 'codes@t3n.test']));
   wasm = await loadWasmComponent();
 });
 
 after(() => {
   node?.kill('SIGTERM');
+  smtp?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -94,6 +137,40 @@ test('handshake, Ethereum login and execute of the counter; state visible to the
   const current = await (await fetch(url + '/api/contracts/current?name=counter')).json();
   assert.equal(current.current_version, '1.0.0');
   assert.equal((await fetch(url + '/api/contracts/current?name=no-such')).status, 404);
+});
+
+test('e-mail OTP login: the code arrives over SMTP; a second request is rate limited', async () => {
+  const email = `Ada.${Date.now()}@Example.com`;
+  const c = client(ethers.Wallet.createRandom());
+  await c.handshake();
+  let mail;
+  const did = (await c.authenticate(createEmailOtpAuthInput({
+    email,
+    getOtpCode: async () => {
+      mail = await smtp.next();
+      return mail.match(/code is (\d{6})/)[1];
+    },
+  }))).toString();
+  assert.match(did, /^did:t3n:[0-9a-f]{40}$/);
+  assert.match(mail, new RegExp('^To: ' + email.toLowerCase(), 'm'));
+  assert.match(mail, /^From: codes@t3n.test/m);
+  assert.equal(typeof (await c.executeAndDecode({ script_name: 'counter', function_name: 'increment', input: 1 })), 'number');
+  // Within the cooldown the SDK gets its typed OtpRateLimited error.
+  const again = client(ethers.Wallet.createRandom());
+  await again.handshake();
+  await assert.rejects(again.authenticate(createEmailOtpAuthInput({ email, getOtpCode: async () => '000000' })),
+    (e) => e instanceof OtpRateLimitedError && e.reason === 'cooldown_active' && e.retryAfterSecs > 0);
+  // A wrong code is refused (another address, its own fresh code).
+  const wrong = client(ethers.Wallet.createRandom());
+  await wrong.handshake();
+  await assert.rejects(wrong.authenticate(createEmailOtpAuthInput({
+    email: `eve.${Date.now()}@example.com`,
+    getOtpCode: async () => {
+      const m = await smtp.next();
+      const code = m.match(/code is (\d{6})/)[1];
+      return code === '123456' ? '654321' : '123456';
+    },
+  })), /wrong code/);
 });
 
 test('getUsage answers the honest zero balance; getAuditEvents an empty page', async () => {
