@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "api/endpoints.h"
 #include "api/services.h"
@@ -23,6 +24,24 @@ inline constexpr store::TableDef<store::BytesCodec, store::BytesCodec> kReplayTa
 Status ensure_api_tables(store::Store& store);
 
 inline constexpr int kMaxConflictRetries = 3;
+
+// Runs body(tx) in a fresh system transaction and commits it if it wrote
+// anything; reruns the whole body on an OCC conflict, up to
+// kMaxConflictRetries times. body returns Status or Result<T>.
+template <class Body>
+auto in_system_transaction(NodeServices& s, Body&& body) -> std::invoke_result_t<Body&, store::Transaction&> {
+  for (int attempt = 0;; ++attempt) {
+    auto tx = s.store.begin(store::Principal::system());
+    auto out = body(tx);
+    if (!out.ok() || !tx.has_writes()) return out;
+    auto committed = s.store.commit(tx);
+    if (committed.ok()) {
+      ++s.metrics.commits;
+      return out;
+    }
+    if (committed.status().code() != ErrorCode::kConflict || attempt + 1 >= kMaxConflictRetries) return committed.status();
+  }
+}
 
 // Inside a transaction about to commit for `caller`: refuses a request whose
 // replay entry is already committed, records it otherwise, and creates the
@@ -58,8 +77,11 @@ using BeforeCommit = std::function<void(int attempt)>;
 // action.execute: resolve, authorise (own data or a delegation grant),
 // run in a fresh sandbox, commit on `ok` (with the caller's records),
 // retry on conflict, never commit on err/trap/timeout.
+// `blob`: the file uploaded with the request (session multipart), which the
+// contract may persist through t3n:host/stash.
 Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, const ExecuteParams& params,
-                                      const std::string& request_id, const BeforeCommit& before_commit = {});
+                                      const std::string& request_id, const BeforeCommit& before_commit = {},
+                                      const std::optional<runtime::CallContext::AttachedBlob>& blob = std::nullopt);
 
 // Removes replay entries whose window has passed (bounded work per call).
 Result<std::size_t> prune_replay_entries(NodeServices& s, std::uint32_t limit = 10'000);

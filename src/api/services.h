@@ -21,6 +21,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "identity/email_otp.h"
+#include "identity/oidc.h"
 #include "identity/request_auth.h"
 #include "identity/user_data.h"
 #include "identity/users.h"
@@ -37,6 +38,7 @@ struct NodeInfo {
   std::string tee = "simulated";
   std::string audience;                 // identity::audience_of(the node's Ed25519 key)
   std::set<std::string> operator_dids;  // canonical DIDs allowed operator endpoints
+  std::set<std::string> cors_origins;   // browser origins allowed CORS (api.cors_origins); none = no CORS
 };
 
 // The session channel's keys and table (T3N-CLIENT-PROTOCOL.md).
@@ -50,6 +52,7 @@ struct SessionServices {
   std::vector<std::string> siwe_domains;  // allowed SIWE domains; empty = any
   common::Json dkg_attestation;           // /status's dkg_attestation
   identity::EmailOtp* email_otp = nullptr;  // e-mail OTP logins (null: not offered)
+  identity::OidcVerifier* oidc = nullptr;    // OpenID Connect logins (null: not offered)
 };
 
 struct NodeServices {

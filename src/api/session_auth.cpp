@@ -36,13 +36,26 @@ Result<std::pair<std::string, Bytes>> parse_eth_authenticator(const std::string&
   return std::make_pair(identity::eth_authenticator(*addr), std::move(*addr));
 }
 
-// The user of `authenticator`, created (id `proposed` or random) if new, in
-// its own committed transaction: a login is a state change.
-Result<Bytes> login_user(NodeServices& s, const std::string& authenticator, const std::optional<Bytes>& proposed) {
-  for (int attempt = 0;; ++attempt) {
-    auto tx = s.store.begin(store::Principal::system());
-    T3N_ASSIGN_OR_RETURN(auto existing, s.users.find(tx, authenticator));
-    if (existing) return *existing;
+// The user of `authenticator` (or, failing that, of `also`), created with id
+// `proposed` (or a random one) if neither is known, in its own committed
+// transaction: a login is a state change. `also` is linked to the user when
+// free (an OIDC login proving an e-mail joins that e-mail's DID).
+Result<Bytes> login_user(NodeServices& s, const std::string& authenticator, const std::optional<Bytes>& proposed,
+                         const std::optional<std::string>& also = std::nullopt) {
+  return in_system_transaction(s, [&](store::Transaction& tx) -> Result<Bytes> {
+    T3N_ASSIGN_OR_RETURN(auto primary, s.users.find(tx, authenticator));
+    std::optional<Bytes> secondary;
+    if (also) {
+      T3N_ASSIGN_OR_RETURN(secondary, s.users.find(tx, *also));
+    }
+    if (primary) {
+      if (also && !secondary) T3N_RETURN_IF_ERROR(s.users.link(tx, *also, *primary));
+      return *primary;
+    }
+    if (secondary) {
+      T3N_RETURN_IF_ERROR(s.users.link(tx, authenticator, *secondary));
+      return *secondary;
+    }
     Bytes id;
     if (proposed) {
       id = *proposed;
@@ -50,26 +63,18 @@ Result<Bytes> login_user(NodeServices& s, const std::string& authenticator, cons
       T3N_ASSIGN_OR_RETURN(id, identity::UserDirectory::new_user_id());
     }
     T3N_ASSIGN_OR_RETURN(Bytes user, s.users.find_or_create(tx, authenticator, &id));
-    auto committed = s.store.commit(tx);
-    if (committed.ok()) {
-      ++s.metrics.commits;
-      return user;
-    }
-    if (committed.status().code() != ErrorCode::kConflict || attempt + 1 >= kMaxConflictRetries) return committed.status();
-  }
+    if (also) T3N_RETURN_IF_ERROR(s.users.link(tx, *also, user));
+    return user;
+  });
 }
 
 Status link_authenticator(NodeServices& s, const std::string& authenticator, const Bytes& user) {
-  for (int attempt = 0;; ++attempt) {
-    auto tx = s.store.begin(store::Principal::system());
+  return in_system_transaction(s, [&](store::Transaction& tx) -> Status {
     Status linked = s.users.link(tx, authenticator, user);
     if (linked.code() == ErrorCode::kAlreadyExists)
       return Status(ErrorCode::kAlreadyExists, "eth_auth_map_conflict: the wallet belongs to another DID");
-    T3N_RETURN_IF_ERROR(linked);
-    auto committed = s.store.commit(tx);
-    if (committed.ok()) return {};
-    if (committed.status().code() != ErrorCode::kConflict || attempt + 1 >= kMaxConflictRetries) return committed.status();
-  }
+    return linked;
+  });
 }
 
 std::string auth_hash_of(const NodeServices& s, const SessionLogin& login) {
@@ -87,8 +92,8 @@ class SessionLogins {
     if (!eth.empty()) return eth_step(ctx, m, eth, adding);
     const std::string email = string_of(m, "email_auth_action");
     if (!email.empty() && !adding) return email_step(ctx, m, email);
-    if (!string_of(m, "oidc_auth_action").empty())
-      return Status(ErrorCode::kUnimplemented, "OpenID Connect logins are not served by this node yet");
+    const std::string oidc = string_of(m, "oidc_auth_action");
+    if (!oidc.empty() && !adding) return oidc_step(ctx, m, oidc);
     return common::invalid_argument("unknown authentication message (no eth_auth_action)");
   }
 
@@ -180,6 +185,53 @@ class SessionLogins {
     }));
     T3N_RETURN_IF_ERROR(set_cookie(ctx, login));
     return Json{{"host_to_guest", "PeerRequest"}, {"email_auth_action", "Finish"}, {"did", login.did}};
+  }
+
+  Result<Json> oidc_step(RpcContext& ctx, const Json& m, const std::string& action) {
+    if (ss_.oidc == nullptr || ss_.oidc->provider_names().empty())
+      return Status(ErrorCode::kUnimplemented, "OpenID Connect logins are not configured on this node");
+    const std::string& sid = *ctx.session_id;
+    if (action == "InitOidcAuth") {
+      const std::string name = string_of(m, "provider");
+      if (ss_.oidc->provider(name) == nullptr) {
+        std::string offered;
+        for (const auto& n : ss_.oidc->provider_names()) offered += (offered.empty() ? "" : ", ") + n;
+        return common::invalid_argument("unknown OIDC provider; this node offers: " + offered);
+      }
+      T3N_ASSIGN_OR_RETURN(Bytes raw, crypto::random_vector(32));
+      const std::string nonce = common::base64url_encode(raw);
+      T3N_RETURN_IF_ERROR(ss_.table.with_state(sid, [&](SessionState& st) {
+        st.pending = PendingLogin{PendingLogin::Kind::kOidc, {}, {}, false, name, nonce, s_.clock()};
+        return Status{};
+      }));
+      return Json{{"host_to_guest", "PeerRequest"}, {"oidc_auth_action", "SubmitIdToken"}, {"nonce", nonce}};
+    }
+    if (action != "SubmitIdToken") return common::invalid_argument("unexpected oidc_auth_action for this step");
+    // The nonce is single use: taken out of the session before checking.
+    PendingLogin pending;
+    T3N_RETURN_IF_ERROR(ss_.table.with_state(sid, [&](SessionState& st) {
+      pending = std::move(st.pending);
+      st.pending = {};
+      return Status{};
+    }));
+    if (pending.kind != PendingLogin::Kind::kOidc) return Status(ErrorCode::kFailedPrecondition, "no_nonce: start with InitOidcAuth");
+    if (s_.clock() > pending.started_ms + kOidcNonceLifetimeMs)
+      return Status(ErrorCode::kUnauthenticated, "the OIDC nonce expired: start again");
+    const identity::OidcProvider* provider = ss_.oidc->provider(pending.oidc_provider);
+    if (provider == nullptr) return Status(ErrorCode::kFailedPrecondition, "the OIDC provider is no longer configured");
+    T3N_ASSIGN_OR_RETURN(auto claims, ss_.oidc->verify(*provider, string_of(m, "id_token"), pending.oidc_nonce,
+                                                       static_cast<std::int64_t>(pending.started_ms / 1000)));
+    const std::string authenticator = "oidc:" + claims.issuer + "|" + claims.subject;
+    std::optional<std::string> email;
+    if (claims.verified_email) email = "email:" + *claims.verified_email;
+    T3N_ASSIGN_OR_RETURN(Bytes user, login_user(s_, authenticator, std::nullopt, email));
+    SessionLogin login{identity::t3n_did(user), authenticator};
+    T3N_RETURN_IF_ERROR(ss_.table.with_state(sid, [&](SessionState& st) {
+      st.login = login;
+      return Status{};
+    }));
+    T3N_RETURN_IF_ERROR(set_cookie(ctx, login));
+    return Json{{"host_to_guest", "PeerRequest"}, {"oidc_auth_action", "Finish"}, {"did", login.did}};
   }
 
   Status set_cookie(RpcContext& ctx, const SessionLogin& login) {

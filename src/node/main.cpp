@@ -25,6 +25,7 @@
 namespace {
 
 using namespace t3n;
+using t3n::node::parse_oidc_provider_spec;
 using t3n::node::load_node_config;
 using t3n::node::Node;
 using t3n::node::NodeConfig;
@@ -202,6 +203,7 @@ int serve(NodeConfig config, const common::Logger& log, const std::string& contr
     const std::vector<Example> examples = {
         {"counter", "counter.wasm", {{"host_capabilities", {"kv_store", "logging", "tenant_context"}}}, {"counter"}},
         {"greeter", "js-greeter.wasm", {{"host_capabilities", {"kv_store", "tenant_context"}}}, {"greetings"}},
+        {"attachments", "attachments.wasm", {{"host_capabilities", {"stash"}}, {"stash", true}}, {}},
     };
     for (const auto& ex : examples) {
       auto bytes = read_file(contracts_dir + "/" + ex.file);
@@ -259,6 +261,8 @@ int main(int argc, char** argv) {
   dev->add_option("--contracts", contracts_dir, "Directory of example contracts to deploy (build/contracts)");
   dev->add_flag("--dev-plaintext", dev_config.dev_plaintext, "Also serve plaintext /api/rpc (debugging only)");
   dev->add_option("--operator", dev_config.operators, "A DID allowed the operator endpoints (repeatable)");
+  dev->add_option("--cors-origin", dev_config.cors_origins,
+                  "A browser origin allowed CORS, e.g. http://localhost:5173 (repeatable; none = no CORS)");
   dev->add_option("--signature-interval-ms", dev_config.signature_interval_ms,
                   "Sign unsigned entries at least this often (0 = every 100 entries only)")
       ->capture_default_str();
@@ -270,6 +274,9 @@ int main(int argc, char** argv) {
   dev->add_option("--smtp-url", dev_config.smtp_url,
                   "Deliver e-mail login codes over SMTP (smtp://host:port, smtps://…); default: the dev mailbox file");
   dev->add_option("--smtp-from", dev_config.smtp_from, "Sender address of login codes")->capture_default_str();
+  std::vector<std::string> oidc_specs;
+  dev->add_option("--oidc", oidc_specs,
+                  "An OpenID Connect provider: name=…,issuer=…,jwks_url=https://…,client_id=…[,ca_file=…] (repeatable)");
   dev->add_option("--pcs", dev_config.pcs_url, "PCS/PCCS base URL for TDX collateral the node lacks (attestation.pcs_url)");
   auto* start = app.add_subcommand("start", "Run a node from a configuration file");
   std::string config_path;
@@ -299,6 +306,14 @@ int main(int argc, char** argv) {
   if (dev->parsed()) {
     if (run_self_test(log) != 0) return 1;
     dev_config.data_dir = data_dir;
+    for (const auto& spec : oidc_specs) {
+      auto provider = parse_oidc_provider_spec(spec);
+      if (!provider.ok()) {
+        std::fprintf(stderr, "error: %s\n", provider.status().message().c_str());
+        return 2;
+      }
+      dev_config.oidc_providers.push_back(std::move(*provider));
+    }
     if (contracts_dir.empty()) {
       // Next to the binary when built in the tree: build/bin/t3nd → build/contracts.
       std::error_code ec;

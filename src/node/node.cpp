@@ -28,6 +28,7 @@
 #include "host/host.h"
 #include "identity/delegation.h"
 #include "identity/email_otp.h"
+#include "identity/oidc.h"
 #include "identity/mailer.h"
 #include "identity/request_auth.h"
 #include "identity/user_data.h"
@@ -37,6 +38,21 @@
 #include "store/store.h"
 
 namespace t3n::node {
+
+namespace {
+// An origin as browsers send it: http(s)://host[:port], no path, no slash.
+bool valid_origin(std::string_view o) {
+  const auto sep = o.find("://");
+  if (sep == std::string_view::npos) return false;
+  const auto scheme = o.substr(0, sep);
+  if (scheme != "https" && scheme != "http") return false;
+  const auto rest = o.substr(sep + 3);
+  if (rest.empty() || rest.size() > 253) return false;
+  for (char c : rest)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']')) return false;
+  return true;
+}
+}  // namespace
 
 using common::Json;
 
@@ -110,6 +126,7 @@ struct Node::Impl {
   std::unique_ptr<api::SessionServices> session_services;
   std::unique_ptr<identity::Mailer> mailer;
   std::unique_ptr<identity::EmailOtp> email_otp;
+  std::unique_ptr<identity::OidcVerifier> oidc;
   api::EndpointRegistry endpoints;
   std::unique_ptr<api::Dispatcher> dispatcher;
   std::unique_ptr<api::HttpServer> server;
@@ -202,7 +219,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   ro.cache_dir = impl->config.data_dir / "compiled";
   ro.cache_secret = key("node/compile-cache", 32);
   ro.log = log.with("component", "runtime");
-  T3N_ASSIGN_OR_RETURN(impl->runtime, runtime::Runtime::create(std::move(ro), host::core_registry()));
+  T3N_ASSIGN_OR_RETURN(impl->runtime, runtime::Runtime::create(std::move(ro), host::core_registry(impl->cas.get())));
   {
     std::vector<api::OhttpGateway::Key> keys;
     T3N_ASSIGN_OR_RETURN(auto xwing, crypto::HpkePrivateKey::derive(crypto::HpkeKem::kXWing, key("node/ohttp-xwing", 32)));
@@ -242,6 +259,10 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
     log.warn("e-mail login codes go to the dev mailbox {} (no smtp.url configured)", mailbox.string());
   }
   if (impl->mailer) impl->email_otp = std::make_unique<identity::EmailOtp>(identity::OtpPolicy{}, impl->clock, *impl->mailer);
+  if (!impl->config.oidc_providers.empty()) {
+    for (const auto& p : impl->config.oidc_providers) T3N_RETURN_IF_ERROR(identity::validate_provider(p));
+    impl->oidc = std::make_unique<identity::OidcVerifier>(impl->config.oidc_providers, impl->clock);
+  }
   {
     const Json& att = impl->attestation_doc;
     Json peers = att["binds"]["peer_ids"];
@@ -251,7 +272,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
         *impl->sessions, impl->session_kem, *impl->cookie_signer, impl->cookie_secret, "0x" + common::hex_encode(cookie_addr),
         impl->config.session_cookie_lifetime_s, impl->config.siwe_domains,
         Json{{"peer_ids", peers}, {"quotes", quotes}, {"attestation_msg", att["attestation_msg"]}, {"simulated", true}},
-        impl->email_otp.get()});
+        impl->email_otp.get(), impl->oidc.get()});
   }
 
   api::NodeInfo info;
@@ -262,6 +283,11 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   for (const auto& did : impl->config.operators) {
     T3N_ASSIGN_OR_RETURN(auto parsed, identity::parse_did(did));
     info.operator_dids.insert(parsed.did);
+  }
+  for (const auto& origin : impl->config.cors_origins) {
+    if (!valid_origin(origin))
+      return common::invalid_argument("api.cors_origins: '" + origin + "' is not an origin (scheme://host[:port])");
+    info.cors_origins.insert(origin);
   }
   impl->services.reset(new api::NodeServices{std::move(info), *impl->store, *impl->cas, *impl->runtime, *impl->registry,  // NOLINT(cppcoreguidelines-owning-memory): aggregate of references
                                              *impl->users, *impl->user_keys, impl->replay, *impl->collateral,
@@ -316,13 +342,28 @@ void Node::stop() {
 
 Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   T3N_ASSIGN_OR_RETURN(auto cfg, common::ConfigTable::parse_file(path));
-  T3N_RETURN_IF_ERROR(cfg.reject_unknown_keys({"node.id", "node.data_dir", "node.dev", "api.host", "api.port",
-                                               "api.dev_plaintext", "api.max_body_bytes", "api.workers", "api.operators",
+  // [oidc.<name>] tables: their keys are known by shape.
+  std::vector<std::string> oidc_keys;
+  std::vector<std::string> oidc_names;
+  for (const auto& key : cfg.leaf_keys()) {
+    if (key.rfind("oidc.", 0) != 0) continue;
+    const auto dot = key.find('.', 5);
+    if (dot == std::string::npos) continue;
+    const std::string field = key.substr(dot + 1);
+    if (field != "issuer" && field != "jwks_url" && field != "client_ids" && field != "ca_file") continue;
+    oidc_keys.push_back(key);
+    const std::string name = key.substr(5, dot - 5);
+    if (std::find(oidc_names.begin(), oidc_names.end(), name) == oidc_names.end()) oidc_names.push_back(name);
+  }
+  std::vector<std::string_view> known = {"node.id", "node.data_dir", "node.dev", "api.host", "api.port",
+                                               "api.dev_plaintext", "api.max_body_bytes", "api.workers", "api.operators", "api.cors_origins",
                                                "cas.ipfs_api", "attestation.pcs_url", "sessions.absolute_seconds",
                                                "sessions.idle_seconds", "sessions.max_sessions",
                                                "sessions.cookie_lifetime_seconds", "sessions.siwe_domains", "smtp.url",
                                                "smtp.starttls", "smtp.username", "smtp.password", "smtp.from",
-                                               "smtp.ca_file"}));
+                                               "smtp.ca_file"};
+  for (const auto& k : oidc_keys) known.push_back(k);
+  T3N_RETURN_IF_ERROR(cfg.reject_unknown_keys(known));
   NodeConfig c;
   T3N_ASSIGN_OR_RETURN(c.node_id, cfg.get_string_or("node.id", c.node_id));
   T3N_ASSIGN_OR_RETURN(std::string dir, cfg.get_string_or("node.data_dir", c.data_dir.string()));
@@ -337,6 +378,9 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   c.max_body_bytes = body;
   T3N_ASSIGN_OR_RETURN(std::uint64_t workers, cfg.get_uint_or("api.workers", 0));
   c.worker_threads = static_cast<int>(workers);
+  if (cfg.contains("api.cors_origins")) {
+    T3N_ASSIGN_OR_RETURN(c.cors_origins, cfg.get_string_list("api.cors_origins"));
+  }
   if (cfg.contains("api.operators")) {
     T3N_ASSIGN_OR_RETURN(c.operators, cfg.get_string_list("api.operators"));
   }
@@ -360,6 +404,19 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   T3N_ASSIGN_OR_RETURN(c.smtp_password, cfg.get_string_or("smtp.password", ""));
   T3N_ASSIGN_OR_RETURN(c.smtp_from, cfg.get_string_or("smtp.from", c.smtp_from));
   T3N_ASSIGN_OR_RETURN(c.smtp_ca_file, cfg.get_string_or("smtp.ca_file", ""));
+  for (const auto& name : oidc_names) {
+    identity::OidcProvider p;
+    p.name = name;
+    const std::string base = "oidc." + name + ".";
+    T3N_ASSIGN_OR_RETURN(p.issuer, cfg.get_string_or(base + "issuer", ""));
+    T3N_ASSIGN_OR_RETURN(p.jwks_url, cfg.get_string_or(base + "jwks_url", ""));
+    T3N_ASSIGN_OR_RETURN(p.ca_file, cfg.get_string_or(base + "ca_file", ""));
+    if (cfg.contains(base + "client_ids")) {
+      T3N_ASSIGN_OR_RETURN(p.client_ids, cfg.get_string_list(base + "client_ids"));
+    }
+    if (Status ok = identity::validate_provider(p); !ok.ok()) return common::invalid_argument(path.string() + ": " + ok.message());
+    c.oidc_providers.push_back(std::move(p));
+  }
   T3N_ASSIGN_OR_RETURN(c.ipfs_api, cfg.get_string_or("cas.ipfs_api", ""));
   T3N_ASSIGN_OR_RETURN(c.pcs_url, cfg.get_string_or("attestation.pcs_url", ""));
   if (c.dev_plaintext && !c.dev) return common::invalid_argument(path.string() + ": api.dev_plaintext needs node.dev = true");
@@ -367,6 +424,30 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
     if (!identity::parse_did(did).ok())
       return common::invalid_argument(path.string() + ": key 'api.operators': not a did:key or did:pkh");
   return c;
+}
+
+Result<identity::OidcProvider> parse_oidc_provider_spec(std::string_view spec) {
+  identity::OidcProvider p;
+  std::size_t pos = 0;
+  while (pos <= spec.size()) {
+    const auto comma = spec.find(',', pos);
+    const std::string_view item = spec.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    const auto eq = item.find('=');
+    if (eq == std::string_view::npos)
+      return common::invalid_argument("--oidc: expected key=value items (name, issuer, jwks_url, client_id, ca_file)");
+    const std::string_view k = item.substr(0, eq);
+    std::string v(item.substr(eq + 1));
+    if (k == "name") p.name = std::move(v);
+    else if (k == "issuer") p.issuer = std::move(v);
+    else if (k == "jwks_url") p.jwks_url = std::move(v);
+    else if (k == "client_id") p.client_ids.push_back(std::move(v));
+    else if (k == "ca_file") p.ca_file = std::move(v);
+    else return common::invalid_argument("--oidc: unknown item '" + std::string(k) + "'");
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  T3N_RETURN_IF_ERROR(identity::validate_provider(p));
+  return p;
 }
 
 }  // namespace t3n::node

@@ -11,6 +11,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/status.h"
+#include "identity/oidc.h"
 
 namespace t3n::node {
 
@@ -32,6 +33,8 @@ struct NodeConfig {
   std::uint64_t signature_interval_ms = 1000;
   // DIDs (did:key / did:pkh) allowed the operator endpoints (api.operators).
   std::vector<std::string> operators;
+  // Browser origins ("https://app.example.com") allowed CORS (api.cors_origins).
+  std::vector<std::string> cors_origins;
   // The T3N session channel (sessions.*): expiry, bounds, cookie lifetime,
   // and the SIWE domains accepted (empty = any; sessions.siwe_domains).
   api::SessionLimits session_limits;
@@ -45,7 +48,14 @@ struct NodeConfig {
   std::string smtp_password;
   std::string smtp_from = "no-reply@t3n.local";
   std::string smtp_ca_file;
+  // OpenID Connect providers ([oidc.<name>] issuer, jwks_url, client_ids,
+  // ca_file); none = no OIDC login.
+  std::vector<identity::OidcProvider> oidc_providers;
 };
+
+// "name=google,issuer=https://…,jwks_url=https://…,client_id=…[,client_id=…][,ca_file=…]"
+// (t3nd dev --oidc) → a provider, checked like the config file's.
+Result<identity::OidcProvider> parse_oidc_provider_spec(std::string_view spec);
 
 // Reads node.toml (see config/node.example.toml).
 Result<NodeConfig> load_node_config(const std::filesystem::path& path);

@@ -1,0 +1,71 @@
+// node.toml loading: the shipped example loads; [oidc.<name>] tables become
+// providers; bad providers and typos are errors that say what is wrong;
+// t3nd dev's --oidc spec parses the same way.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "node/node.h"
+#include "store/store_test_util.h"
+
+namespace t3n::node {
+namespace {
+
+Result<NodeConfig> load_text(const store::testing::TempDir& dir, const std::string& text) {
+  const auto path = dir.path() / "node.toml";
+  std::ofstream(path) << text;
+  return load_node_config(path);
+}
+
+TEST(NodeConfig, TheShippedExampleLoads) {
+  auto c = load_node_config(std::string(T3N_SOURCE_DIR) + "/config/node.example.toml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_TRUE(c->oidc_providers.empty());
+  EXPECT_EQ(c->session_limits.max_sessions, 100000u);
+}
+
+TEST(NodeConfig, OidcTablesBecomeProviders) {
+  store::testing::TempDir dir;
+  auto c = load_text(dir, R"(
+[oidc.google]
+issuer = "https://accounts.google.com"
+jwks_url = "https://www.googleapis.com/oauth2/v3/certs"
+client_ids = ["a.apps.googleusercontent.com", "b"]
+[oidc.corp]
+issuer = "https://login.corp.example"
+jwks_url = "https://login.corp.example/jwks"
+client_ids = ["t3n"]
+ca_file = "/etc/corp-ca.pem"
+)");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ(c->oidc_providers.size(), 2u);
+  const auto& g = c->oidc_providers[0].name == "google" ? c->oidc_providers[0] : c->oidc_providers[1];
+  EXPECT_EQ(g.issuer, "https://accounts.google.com");
+  EXPECT_EQ(g.client_ids.size(), 2u);
+}
+
+TEST(NodeConfig, BadProvidersAndTyposSayWhatIsWrong) {
+  store::testing::TempDir dir;
+  auto http = load_text(dir, "[oidc.g]\nissuer = \"https://i\"\njwks_url = \"http://i/jwks\"\nclient_ids = [\"c\"]\n");
+  ASSERT_FALSE(http.ok());
+  EXPECT_NE(http.status().message().find("https://"), std::string::npos) << http.status().message();
+  auto typo = load_text(dir, "[oidc.g]\nissuer = \"https://i\"\njwks_uri = \"https://i/jwks\"\nclient_ids = [\"c\"]\n");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("jwks_uri"), std::string::npos) << typo.status().message();
+  auto no_client = load_text(dir, "[oidc.g]\nissuer = \"https://i\"\njwks_url = \"https://i/jwks\"\n");
+  EXPECT_FALSE(no_client.ok());
+}
+
+TEST(NodeConfig, DevOidcSpecParses) {
+  auto p = parse_oidc_provider_spec("name=google,issuer=https://i,jwks_url=https://i/jwks,client_id=a,client_id=b,ca_file=/x.pem");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->name, "google");
+  EXPECT_EQ(p->client_ids, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(p->ca_file, "/x.pem");
+  EXPECT_FALSE(parse_oidc_provider_spec("name=g,issuer=https://i,jwks_url=https://i/jwks").ok());
+  EXPECT_FALSE(parse_oidc_provider_spec("name=g,colour=blue").ok());
+  EXPECT_FALSE(parse_oidc_provider_spec("garbage").ok());
+}
+
+}  // namespace
+}  // namespace t3n::node
