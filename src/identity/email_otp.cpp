@@ -57,6 +57,7 @@ Status EmailOtp::send(const std::string& flow, const std::string& address) {
   {
     std::lock_guard lock(mu_);
     const std::uint64_t now = clock_();
+    prune_locked(now);
     AddressState& a = addresses_[address];
     if (a.last_sent_ms != 0 && now < a.last_sent_ms + policy_.cooldown_ms)
       return rate_limited("cooldown_active", a.last_sent_ms + policy_.cooldown_ms - now);
@@ -79,6 +80,22 @@ Status EmailOtp::send(const std::string& flow, const std::string& address) {
     pending_.erase(flow);
   }
   return sent;
+}
+
+void EmailOtp::prune_locked(std::uint64_t now) {
+  // Bounded memory under a flood of addresses or flows: forget what can no
+  // longer matter, at most once a minute and only past a size.
+  if (pending_.size() + addresses_.size() < kPruneAbove || now < next_prune_ms_) return;
+  next_prune_ms_ = now + 60 * 1000;
+  std::erase_if(pending_, [&](const auto& kv) { return now >= kv.second.expires_ms; });
+  std::erase_if(addresses_, [&](const auto& kv) {
+    return now >= kv.second.window_start_ms + policy_.cap_window_ms && now >= kv.second.last_sent_ms + policy_.cooldown_ms;
+  });
+}
+
+std::size_t EmailOtp::tracked() const {
+  std::lock_guard lock(mu_);
+  return pending_.size() + addresses_.size();
 }
 
 Result<std::string> EmailOtp::verify(const std::string& flow, std::string_view code) {

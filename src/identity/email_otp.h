@@ -43,6 +43,9 @@ class EmailOtp {
   // The address `code` proves for `flow`; the code is used up on success,
   // and after max_attempts wrong tries. kUnauthenticated otherwise.
   Result<std::string> verify(const std::string& flow, std::string_view code);
+  // Pending codes plus addresses with rate-limit state (memory bound checks).
+  std::size_t tracked() const;
+  static constexpr std::size_t kPruneAbove = 10'000;
 
  private:
   struct Pending {
@@ -57,12 +60,14 @@ class EmailOtp {
     std::uint32_t sent_in_window = 0;
   };
   crypto::Digest32 mac_of(const std::string& flow, std::string_view code) const;
+  void prune_locked(std::uint64_t now);
 
   OtpPolicy policy_;
   common::ClockMs clock_;
   Mailer& mailer_;
   crypto::HmacSha256 mac_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  std::uint64_t next_prune_ms_ = 0;
   std::map<std::string, Pending> pending_;        // by flow
   std::map<std::string, AddressState> addresses_;  // by canonical address
 };
