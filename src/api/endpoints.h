@@ -52,6 +52,7 @@ struct RpcContext {
   std::string request_id;
   const std::string* session_id = nullptr;  // the session channel's Session-Id
   const std::string* blob = nullptr;        // multipart `blob` part (session channel), public bytes
+  const std::string* blob_media_type = nullptr;  // its Content-Type, if the part had one
   std::vector<std::pair<std::string, std::string>>* response_headers = nullptr;  // session channel: e.g. Set-Cookie
 };
 
@@ -82,7 +83,7 @@ struct RpcMethod {
 
 struct RestRoute {
   std::string method;  // GET / POST
-  std::string path;
+  std::string path;    // exact, or a prefix ending in "/*" (e.g. "/api/did/*"): the handler reads the rest
   AuthPolicy auth = AuthPolicy::kNone;
   std::function<HttpResponse(const HttpRequest&)> handler;
 };
@@ -108,6 +109,7 @@ class EndpointRegistry {
  private:
   std::map<std::string, RpcMethod, std::less<>> rpc_;
   std::map<std::pair<std::string, std::string>, RestRoute, std::less<>> rest_;
+  std::vector<RestRoute> prefix_rest_;  // paths ending in "/*", longest first
 };
 
 // JSON-RPC error shape: standard codes plus a stable `data.code` string.

@@ -88,7 +88,8 @@ Result<ExecuteParams> ExecuteParams::parse(const common::Json& j) {
 }
 
 Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, const ExecuteParams& params,
-                                      const std::string& request_id, const BeforeCommit& before_commit) {
+                                      const std::string& request_id, const BeforeCommit& before_commit,
+                                      const std::optional<runtime::CallContext::AttachedBlob>& blob) {
   T3N_ASSIGN_OR_RETURN(registry::ContractVersion v, s.registry.resolve(params.script_name, params.script_version));
   T3N_ASSIGN_OR_RETURN(auto caller_user, find_user(s, caller));
   // Step 5: acting on someone else's data needs their grant for this
@@ -128,6 +129,7 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     ctx.request_id = request_id;
     ctx.node_config = &s.node_config_kv;
     ctx.user_profile = std::move(profile);
+    ctx.attached_blob = blob;  // fresh per attempt: a rerun may persist it again (same CID)
     runtime::CallOutcome out = s.runtime.call(*contract, params.function_name, params.input, ctx);
     s.metrics.fuel += out.fuel_consumed;
     s.metrics.call_micros += static_cast<std::uint64_t>(out.elapsed.count());

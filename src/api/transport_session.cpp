@@ -40,48 +40,29 @@ std::string cookie_value(std::string_view header, std::string_view name) {
   return {};
 }
 
-// multipart/form-data with parts `jsonrpc` and `blob` (executeWithBlob).
-struct Multipart {
-  std::string jsonrpc;
-  std::optional<std::string> blob;
-};
 
-Result<Multipart> parse_multipart(std::string_view content_type, std::string_view body) {
-  const auto at = content_type.find("boundary=");
-  if (at == std::string_view::npos) return common::invalid_argument("multipart body without a boundary");
-  std::string boundary(content_type.substr(at + 9));
-  if (const auto semi = boundary.find(';'); semi != std::string::npos) boundary.resize(semi);
-  if (boundary.size() >= 2 && boundary.front() == '"' && boundary.back() == '"') boundary = boundary.substr(1, boundary.size() - 2);
-  if (boundary.empty() || boundary.size() > 70) return common::invalid_argument("multipart boundary must be 1..70 characters");
-  const std::string delim = "--" + boundary;
-  Multipart out;
-  std::size_t pos = body.find(delim);
-  if (pos != 0) return common::invalid_argument("multipart body must start with its boundary");
-  int parts = 0;
-  while (true) {
-    pos += delim.size();
-    if (body.substr(pos, 2) == "--") break;  // closing delimiter
-    if (body.substr(pos, 2) != "\r\n") return common::invalid_argument("malformed multipart delimiter line");
-    pos += 2;
-    const auto head_end = body.find("\r\n\r\n", pos);
-    if (head_end == std::string_view::npos) return common::invalid_argument("multipart part without headers");
-    const std::string_view head = body.substr(pos, head_end - pos);
-    const auto next = body.find("\r\n" + delim, head_end + 4);
-    if (next == std::string_view::npos) return common::invalid_argument("multipart part without a closing boundary");
-    const std::string_view content = body.substr(head_end + 4, next - head_end - 4);
-    if (++parts > 8) return common::invalid_argument("too many multipart parts");
-    if (head.find("name=\"jsonrpc\"") != std::string_view::npos) {
-      out.jsonrpc = std::string(content);
-    } else if (head.find("name=\"blob\"") != std::string_view::npos) {
-      out.blob = std::string(content);
-    } else {
-      return common::invalid_argument("unknown multipart part (expected jsonrpc and blob)");
-    }
-    pos = next + 2;
+// The value of a part's Content-Type header, if it has a plain one.
+std::optional<std::string> part_content_type(std::string_view head) {
+  std::size_t pos = 0;
+  while (pos < head.size()) {
+    auto end = head.find("\r\n", pos);
+    if (end == std::string_view::npos) end = head.size();
+    std::string_view line = head.substr(pos, end - pos);
+    pos = end + 2;
+    if (line.size() < 13) continue;
+    std::string name(line.substr(0, 13));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name != "content-type:") continue;
+    std::string_view v = line.substr(13);
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    if (v.empty() || v.size() > 127) return std::nullopt;
+    for (char c : v)
+      if (c < 0x20 || c > 0x7e) return std::nullopt;
+    return std::string(v);
   }
-  if (out.jsonrpc.empty()) return common::invalid_argument("multipart body without a jsonrpc part");
-  return out;
+  return std::nullopt;
 }
+
 
 class SessionTransport {
  public:
@@ -91,11 +72,13 @@ class SessionTransport {
     const std::string content_type = req.header("content-type");
     std::string envelope_text = req.body;
     std::optional<std::string> blob;
+    std::optional<std::string> blob_media_type;
     if (content_type.rfind("multipart/form-data", 0) == 0) {
-      auto mp = parse_multipart(content_type, req.body);
+      auto mp = parse_session_multipart(content_type, req.body);
       if (!mp.ok()) return reply(d_.error_reply(nullptr, rpc_error_of(mp.status())));
       envelope_text = std::move(mp->jsonrpc);
       blob = std::move(mp->blob);
+      blob_media_type = std::move(mp->blob_media_type);
     }
     auto parsed = d_.parse_envelope(common::as_bytes(envelope_text));
     if (auto* err = std::get_if<Json>(&parsed)) return reply(*err);
@@ -144,6 +127,7 @@ class SessionTransport {
     ctx.transport = Transport::kSession;
     ctx.session_id = &session_id;
     if (blob) ctx.blob = &*blob;
+    if (blob_media_type) ctx.blob_media_type = &*blob_media_type;
     std::vector<std::pair<std::string, std::string>> headers;
     ctx.response_headers = &headers;
     if (method->auth != AuthPolicy::kNone && method->auth != AuthPolicy::kSessionAny) {
@@ -212,7 +196,7 @@ class SessionTransport {
                    {"expiry", expiry},
                    {"did", login ? Json(login->did) : Json(nullptr)}};
     return reply({{"jsonrpc", "2.0"}, {"id", env.id}, {"result", std::move(result)}},
-                 {{"Session-Id", *id}, {"Access-Control-Expose-Headers", "Session-Id"}});
+                 {{"Session-Id", *id}});
   }
 
   NodeServices& s_;
@@ -232,6 +216,45 @@ bool is_session_request(const HttpRequest& req) {
 
 HttpResponse handle_session_request(NodeServices& s, Dispatcher& d, const HttpRequest& req) {
   return SessionTransport(s, d).handle(req);
+}
+
+Result<SessionMultipart> parse_session_multipart(std::string_view content_type, std::string_view body) {
+  const auto at = content_type.find("boundary=");
+  if (at == std::string_view::npos) return common::invalid_argument("multipart body without a boundary");
+  std::string boundary(content_type.substr(at + 9));
+  if (const auto semi = boundary.find(';'); semi != std::string::npos) boundary.resize(semi);
+  if (boundary.size() >= 2 && boundary.front() == '"' && boundary.back() == '"') boundary = boundary.substr(1, boundary.size() - 2);
+  if (boundary.empty() || boundary.size() > 70) return common::invalid_argument("multipart boundary must be 1..70 characters");
+  const std::string delim = "--" + boundary;
+  SessionMultipart out;
+  std::size_t pos = body.find(delim);
+  if (pos != 0) return common::invalid_argument("multipart body must start with its boundary");
+  int parts = 0;
+  while (true) {
+    pos += delim.size();
+    if (body.substr(pos, 2) == "--") break;  // closing delimiter
+    if (body.substr(pos, 2) != "\r\n") return common::invalid_argument("malformed multipart delimiter line");
+    pos += 2;
+    const auto head_end = body.find("\r\n\r\n", pos);
+    if (head_end == std::string_view::npos) return common::invalid_argument("multipart part without headers");
+    const std::string_view head = body.substr(pos, head_end - pos);
+    const auto next = body.find("\r\n" + delim, head_end + 4);
+    if (next == std::string_view::npos) return common::invalid_argument("multipart part without a closing boundary");
+    const std::string_view content = body.substr(head_end + 4, next - head_end - 4);
+    if (++parts > 8) return common::invalid_argument("too many multipart parts");
+    if (head.find("name=\"jsonrpc\"") != std::string_view::npos) {
+      out.jsonrpc = std::string(content);
+    } else if (head.find("name=\"blob\"") != std::string_view::npos) {
+      if (out.blob) return common::invalid_argument("more than one blob part");
+      out.blob = std::string(content);
+      out.blob_media_type = part_content_type(head);
+    } else {
+      return common::invalid_argument("unknown multipart part (expected jsonrpc and blob)");
+    }
+    pos = next + 2;
+  }
+  if (out.jsonrpc.empty()) return common::invalid_argument("multipart body without a jsonrpc part");
+  return out;
 }
 
 }  // namespace t3n::api

@@ -4,6 +4,10 @@
 
 #include "runtime/host_registry.h"
 
+namespace t3n::cas {
+class BlobStore;
+}
+
 namespace t3n::host {
 
 runtime::HostInterface kv_store_interface();
@@ -14,8 +18,10 @@ runtime::HostInterface state_interface();
 runtime::HostInterface config_interface();
 runtime::HostInterface node_config_interface();
 runtime::HostInterface time_interface();
+// Persists the request's attached blob into `cas` (null: answers storage errors).
+runtime::HostInterface stash_interface(cas::BlobStore* cas);
 
-// Every interface above, ready for the runtime.
-std::shared_ptr<runtime::HostRegistry> core_registry();
+// Every interface above, ready for the runtime; `cas` backs the stash.
+std::shared_ptr<runtime::HostRegistry> core_registry(cas::BlobStore* cas = nullptr);
 
 }  // namespace t3n::host

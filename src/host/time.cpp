@@ -18,7 +18,7 @@ runtime::HostInterface time_interface() {
   return iface;
 }
 
-std::shared_ptr<runtime::HostRegistry> core_registry() {
+std::shared_ptr<runtime::HostRegistry> core_registry(cas::BlobStore* cas) {
   auto r = std::make_shared<runtime::HostRegistry>();
   r->add(kv_store_interface());
   r->add(logging_interface());
@@ -28,6 +28,7 @@ std::shared_ptr<runtime::HostRegistry> core_registry() {
   r->add(config_interface());
   r->add(node_config_interface());
   r->add(time_interface());
+  r->add(stash_interface(cas));
   return r;
 }
 

@@ -97,6 +97,14 @@ struct CallContext {
   const std::map<std::string, std::string>* node_config = nullptr;   // t3n:host/node-config
   const std::map<std::string, common::Json>* cluster_config = nullptr;  // t3n:host/config
   std::optional<Bytes> user_profile;  // the caller's decrypted data blob, if any
+  // The blob uploaded with this request (multipart executeWithBlob): the
+  // t3n:host/stash pending slot. Public to the network (sent unencrypted).
+  struct AttachedBlob {
+    ByteView bytes;
+    std::optional<std::string> media_type;
+    bool consumed = false;
+  };
+  std::optional<AttachedBlob> attached_blob;
   // The runtime sets both when the call starts (RuntimeOptions::clock).
   const MonotonicClock* clock = nullptr;
   std::uint64_t started_ns = steady_clock_ns();
@@ -116,5 +124,6 @@ struct CallContext {
 inline constexpr std::size_t kMaxLogLineBytes = 4 * 1024;
 inline constexpr std::size_t kMaxLogBytesPerCall = 256 * 1024;
 inline constexpr std::uint64_t kMaxHostCallsPerCall = 1'000'000;
+inline constexpr std::size_t kMaxAttachedBlobBytes = 16 * 1024 * 1024;
 
 }  // namespace t3n::runtime
