@@ -107,6 +107,35 @@ common::Json Dispatcher::invoke(const RpcMethod& method, const common::Json& par
 }
 
 HttpResponse Dispatcher::handle_http(const HttpRequest& request) {
+  // CORS only for the operator's configured origins: a browser app on one of
+  // them may read Session-Id and send the session cookie; any other origin
+  // gets no CORS headers, so browsers keep it out.
+  const std::string origin = request.header("origin");
+  const bool cors = !origin.empty() && services_.info.cors_origins.count(origin) != 0;
+  if (request.method == "OPTIONS") {
+    if (!cors) return error_response(403, "origin not allowed");
+    HttpResponse pre;
+    pre.status = 204;
+    pre.content_type.clear();
+    pre.headers = {{"Access-Control-Allow-Origin", origin},
+                   {"Access-Control-Allow-Credentials", "true"},
+                   {"Access-Control-Allow-Methods", "GET, POST"},
+                   {"Access-Control-Allow-Headers", "Content-Type, Session-Id"},
+                   {"Access-Control-Max-Age", "600"},
+                   {"Vary", "Origin"}};
+    return pre;
+  }
+  HttpResponse res = route_http(request);
+  if (cors) {
+    res.headers.emplace_back("Access-Control-Allow-Origin", origin);
+    res.headers.emplace_back("Access-Control-Allow-Credentials", "true");
+    res.headers.emplace_back("Access-Control-Expose-Headers", "Session-Id");
+    res.headers.emplace_back("Vary", "Origin");
+  }
+  return res;
+}
+
+HttpResponse Dispatcher::route_http(const HttpRequest& request) {
   ++services_.metrics.requests;
   // HEAD is GET without the body (the server drops it).
   const std::string method = request.method == "HEAD" ? "GET" : request.method;

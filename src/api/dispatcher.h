@@ -35,9 +35,11 @@ class Dispatcher {
   const RpcMethod* find(std::string_view name) const { return endpoints_.find_rpc(name); }
   common::Json error_reply(const common::Json& id, const RpcError& e);
   // An HTTP request → a REST route (404/405 otherwise).
+  // CORS headers for configured origins (NodeInfo::cors_origins).
   HttpResponse handle_http(const HttpRequest& request);
 
  private:
+  HttpResponse route_http(const HttpRequest& request);
   const EndpointRegistry& endpoints_;
   NodeServices& services_;
 };

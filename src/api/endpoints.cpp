@@ -1,5 +1,7 @@
 #include "api/endpoints.h"
 
+#include <algorithm>
+
 namespace t3n::api {
 
 std::string_view auth_policy_name(AuthPolicy p) {
@@ -62,6 +64,13 @@ void EndpointRegistry::add(RpcMethod method) {
 }
 
 void EndpointRegistry::rest(RestRoute route) {
+  if (route.path.size() >= 2 && route.path.compare(route.path.size() - 2, 2, "/*") == 0) {
+    route.path.pop_back();  // keep the trailing '/': "/api/did/"
+    prefix_rest_.push_back(std::move(route));
+    std::stable_sort(prefix_rest_.begin(), prefix_rest_.end(),
+                     [](const RestRoute& a, const RestRoute& b) { return a.path.size() > b.path.size(); });
+    return;
+  }
   auto key = std::make_pair(route.method, route.path);
   rest_.insert_or_assign(std::move(key), std::move(route));
 }
@@ -73,7 +82,10 @@ const RpcMethod* EndpointRegistry::find_rpc(std::string_view name) const {
 
 const RestRoute* EndpointRegistry::find_rest(std::string_view method, std::string_view path) const {
   auto it = rest_.find(std::make_pair(std::string(method), std::string(path)));
-  return it == rest_.end() ? nullptr : &it->second;
+  if (it != rest_.end()) return &it->second;
+  for (const auto& r : prefix_rest_)
+    if (r.method == method && path.size() > r.path.size() && path.substr(0, r.path.size()) == r.path) return &r;
+  return nullptr;
 }
 
 std::vector<const RpcMethod*> EndpointRegistry::methods() const {

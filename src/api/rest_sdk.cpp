@@ -1,6 +1,9 @@
 // The plain HTTP routes the T3N SDK uses beside /status:
-// GET /api/contracts/current, GET /api/contracts/status, GET /healthz.
+// GET /api/contracts/current, GET /api/contracts/status, GET /api/did/<did>,
+// GET /healthz.
 #include "api/routes.h"
+#include "identity/did.h"
+#include "identity/users.h"
 
 namespace t3n::api {
 
@@ -42,6 +45,23 @@ void register_sdk_routes(EndpointRegistry& r, NodeServices& s) {
                                   {"status", "enabled"},
                                   {"contract_id", v->contract_id},
                                   {"tenant", v->tenant}});
+          }});
+  // A W3C DID document for a did:t3n the node knows. Its authenticators are
+  // kept only as salted hashes, so none is listed; services come from the
+  // agent registry (none yet on this node).
+  r.rest({"GET", "/api/did/*", AuthPolicy::kNone, [&s](const HttpRequest& req) {
+            constexpr std::string_view kPrefix = "/api/did/";
+            const std::string did = req.path.substr(kPrefix.size());
+            auto user = identity::parse_t3n_did(did);
+            if (!user.ok()) return error_response(400, "expected /api/did/did:t3n:<40 lower-case hex>");
+            auto tx = s.store.begin(store::Principal::system());
+            auto row = identity::kUsersTable.in(tx).get(*user);
+            if (!row.ok()) return error_response(500, "internal error");
+            if (!*row) return error_response(404, "no such DID on this node");
+            return json_response({{"@context", common::Json::array({"https://www.w3.org/ns/did/v1"})},
+                                  {"id", did},
+                                  {"verificationMethod", common::Json::array()},
+                                  {"service", common::Json::array()}});
           }});
 }
 

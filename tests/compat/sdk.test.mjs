@@ -5,13 +5,15 @@
 //   node --test tests/compat/sdk.test.mjs     (T3ND=path/to/t3nd, CONTRACTS=dir)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { generateKeyPairSync, sign as cryptoSign, createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import {
-  T3nClient, loadWasmComponent, metamask_sign, createEthAuthInput, createEmailOtpAuthInput, clearKeyCache,
+  T3nClient, loadWasmComponent, metamask_sign, createEthAuthInput, createEmailOtpAuthInput, createOidcAuthInput, clearKeyCache,
   OtpRateLimitedError,
 } from '@terminal3/t3n-sdk';
 import * as wasmSession from '@terminal3/t3n-sdk/wasm/generated/session.js';
@@ -19,7 +21,7 @@ import { ethers } from 'ethers';
 
 const T3ND = process.env.T3ND;
 const CONTRACTS = process.env.CONTRACTS;
-let node, url, dir, wasm, smtp;
+let node, url, dir, wasm, smtp, oidc;
 
 // The outside world's mail server, as a stand-in on 127.0.0.1: enough SMTP
 // (RFC 5321) for libcurl to deliver; each message's text is queued.
@@ -58,6 +60,49 @@ function startSmtpSink() {
     close: () => server.close(),
     next: () => (mails.length ? Promise.resolve(mails.shift()) : new Promise((r) => waiters.push(r))),
   })));
+}
+
+// An OpenID Connect issuer stand-in on 127.0.0.1: its own RSA and P-256
+// signing keys, a JWKS endpoint over HTTPS with a certificate made here by
+// the openssl tool (the node is told to trust it with ca_file), and ID
+// tokens minted for a nonce the way Google's would be.
+function startOidcIssuer() {
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    '-keyout', join(dir, 'oidc-key.pem'), '-out', join(dir, 'oidc-cert.pem')], { stdio: 'ignore' });
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwks = { keys: [
+    { ...rsa.publicKey.export({ format: 'jwk' }), kid: 'compat-rsa', alg: 'RS256', use: 'sig' },
+    { ...ec.publicKey.export({ format: 'jwk' }), kid: 'compat-ec', alg: 'ES256', use: 'sig' },
+  ] };
+  let fetches = 0;
+  const server = createHttpsServer({ key: readFileSync(join(dir, 'oidc-key.pem')), cert: readFileSync(join(dir, 'oidc-cert.pem')) },
+    (req, res) => {
+      if (req.url !== '/jwks') { res.writeHead(404).end(); return; }
+      fetches++;
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(jwks));
+    });
+  const b64u = (x) => Buffer.from(x).toString('base64url');
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    const issuer = `https://127.0.0.1:${server.address().port}`;
+    resolve({
+      issuer,
+      clientId: 't3n-compat',
+      caFile: join(dir, 'oidc-cert.pem'),
+      fetches: () => fetches,
+      close: () => server.close(),
+      token: (claims, alg = 'RS256') => {
+        const now = Math.floor(Date.now() / 1000);
+        const header = b64u(JSON.stringify({ alg, typ: 'JWT', kid: alg === 'RS256' ? 'compat-rsa' : 'compat-ec' }));
+        const body = b64u(JSON.stringify({ iss: issuer, aud: 't3n-compat', iat: now, exp: now + 600, ...claims }));
+        const data = Buffer.from(header + '.' + body);
+        const sig = alg === 'RS256' ? cryptoSign('sha256', data, rsa.privateKey)
+          : cryptoSign('sha256', data, { key: ec.privateKey, dsaEncoding: 'ieee-p1363' });
+        return header + '.' + body + '.' + b64u(sig);
+      },
+    });
+  }));
 }
 
 // Starts t3nd dev on a free port; resolves with its URL from --ready-fd.
@@ -99,13 +144,17 @@ before(async () => {
   assert.ok(T3ND && CONTRACTS, 'set T3ND and CONTRACTS');
   dir = mkdtempSync(join(tmpdir(), 't3n-compat-'));
   smtp = await startSmtpSink();
-  ({ child: node, url } = await startNode(['--smtp-url', `smtp://127.0.0.1:${smtp.port}`, '--smtp-from', 'codes@t3n.test']));
+  oidc = await startOidcIssuer();
+  ({ child: node, url } = await startNode(['--smtp-url', `smtp://127.0.0.1:${smtp.port}`, '--smtp-from', 'codes@t3n.test',
+    '--cors-origin', 'http://app.test',
+    '--oidc', `name=google,issuer=${oidc.issuer},jwks_url=${oidc.issuer}/jwks,client_id=${oidc.clientId},ca_file=${oidc.caFile}`]));
   wasm = await loadWasmComponent();
 });
 
 after(() => {
   node?.kill('SIGTERM');
   smtp?.close();
+  oidc?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -125,6 +174,22 @@ test('/status has the SDK shape and a bound attestation message', async () => {
   assert.deepEqual(Object.keys(att.quotes), att.peer_ids);
   const healthz = await fetch(url + '/healthz');
   assert.equal(healthz.status, 200);
+});
+
+test('CORS headers only for the configured origin; Session-Id is exposed to it', async () => {
+  const pre = await fetch(url + '/api/rpc', { method: 'OPTIONS', headers: { Origin: 'http://app.test', 'Access-Control-Request-Method': 'POST' } });
+  assert.equal(pre.status, 204);
+  assert.equal(pre.headers.get('access-control-allow-origin'), 'http://app.test');
+  assert.match(pre.headers.get('access-control-allow-headers'), /Session-Id/);
+  const evil = await fetch(url + '/api/rpc', { method: 'OPTIONS', headers: { Origin: 'https://evil.test' } });
+  assert.equal(evil.status, 403);
+  assert.equal(evil.headers.get('access-control-allow-origin'), null);
+  const ok = await fetch(url + '/status', { headers: { Origin: 'http://app.test' } });
+  assert.equal(ok.headers.get('access-control-expose-headers'), 'Session-Id');
+  assert.equal(ok.headers.get('access-control-allow-credentials'), 'true');
+  const other = await fetch(url + '/status', { headers: { Origin: 'https://evil.test' } });
+  assert.equal(other.status, 200);
+  assert.equal(other.headers.get('access-control-allow-origin'), null);
 });
 
 test('handshake, Ethereum login and execute of the counter; state visible to the next call', async () => {
@@ -173,6 +238,77 @@ test('e-mail OTP login: the code arrives over SMTP; a second request is rate lim
   })), /wrong code/);
 });
 
+test('OIDC login against a local issuer; a verified e-mail is the same DID as its OTP login; bad tokens are refused', async () => {
+  const email = `grace.${Date.now()}@example.com`;
+  const sub = 'sub-' + Date.now();
+  const c = client(ethers.Wallet.createRandom());
+  await c.handshake();
+  let seenNonce;
+  const did = (await c.authenticate(createOidcAuthInput({
+    provider: 'google',
+    getIdToken: async (nonce) => {
+      seenNonce = nonce;
+      return oidc.token({ sub, nonce, email, email_verified: true });
+    },
+  }))).toString();
+  assert.match(did, /^did:t3n:[0-9a-f]{40}$/);
+  assert.ok(seenNonce && seenNonce.length >= 32);
+  assert.ok(oidc.fetches() >= 1, 'the node fetched the JWKS over HTTPS');
+  assert.equal(typeof (await c.executeAndDecode({ script_name: 'counter', function_name: 'increment', input: 1 })), 'number');
+  // The same subject again (ES256 this time) is the same DID.
+  const again = client(ethers.Wallet.createRandom());
+  await again.handshake();
+  const did2 = (await again.authenticate(createOidcAuthInput({
+    provider: 'google', getIdToken: async (nonce) => oidc.token({ sub, nonce }, 'ES256') }))).toString();
+  assert.equal(did2, did);
+  // An e-mail OTP login proving the same address lands on the same DID.
+  const otp = client(ethers.Wallet.createRandom());
+  await otp.handshake();
+  const did3 = (await otp.authenticate(createEmailOtpAuthInput({
+    email, getOtpCode: async () => (await smtp.next()).match(/code is (\d{6})/)[1] }))).toString();
+  assert.equal(did3, did);
+  // Another session's nonce, another audience, an unknown provider: refused.
+  const bad = async (getIdToken, provider = 'google') => {
+    const x = client(ethers.Wallet.createRandom());
+    await x.handshake();
+    return x.authenticate(createOidcAuthInput({ provider, getIdToken }));
+  };
+  await assert.rejects(bad(async () => oidc.token({ sub, nonce: seenNonce })), /nonce/);
+  await assert.rejects(bad(async (nonce) => oidc.token({ sub, nonce, aud: 'someone-else' })), /audience/);
+  await assert.rejects(bad(async (nonce) => oidc.token({ sub, nonce, exp: 1000 })), /expired/);
+  await assert.rejects(bad(async (nonce) => oidc.token({ sub, nonce }), 'myspace'), /unknown OIDC provider/);
+});
+
+// CIDv1, raw codec, sha2-256, base32 lower-case: what the node's CAS names a blob.
+function rawCid(bytes) {
+  const digest = createHash('sha256').update(bytes).digest();
+  const data = Buffer.concat([Buffer.from([0x01, 0x55, 0x12, 0x20]), digest]);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let bits = 0, value = 0, out = 'b';
+  for (const b of data) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) { out += alphabet[(value >>> (bits - 5)) & 31]; bits -= 5; }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return out;
+}
+
+test('executeWithBlob: the file reaches the contract\'s stash slot and the CAS; without one, or twice, it is refused', async () => {
+  const { c } = await loggedIn(ethers.Wallet.createRandom());
+  const bytes = new TextEncoder().encode('a file for the stash ' + Date.now());
+  const kept = JSON.parse(await c.executeWithBlob({ script_name: 'attachments', function_name: 'keep' },
+    new Blob([bytes], { type: 'text/plain' })));
+  assert.equal(kept.cid, rawCid(bytes));
+  assert.equal(kept.size, bytes.length);
+  assert.equal(kept['media-type'], 'application/octet-stream');  // the SDK labels every blob part so
+  const stored = readFileSync(join(dir, 'data', 'cas', kept.cid.slice(-2), kept.cid));
+  assert.deepEqual(new Uint8Array(stored), bytes);
+  await assert.rejects(c.execute({ script_name: 'attachments', function_name: 'keep' }), /no-blob-attached/);
+  const twice = JSON.parse(await c.executeWithBlob({ script_name: 'attachments', function_name: 'keep-twice' }, new Blob([bytes])));
+  assert.equal(twice, 'already-consumed');
+});
+
 test('getUsage answers the honest zero balance; getAuditEvents an empty page', async () => {
   const { c } = await loggedIn(ethers.Wallet.createRandom());
   const usage = await c.getUsage({ limit: 10 });
@@ -192,6 +328,13 @@ test('the same wallet is the same DID in a new session; eth_derived DID is the a
   await c.handshake();
   const derived = (await c.authenticate(createEthAuthInput(other.address.toLowerCase(), { ethDerived: true }))).toString();
   assert.equal(derived, 'did:t3n:' + other.address.toLowerCase().slice(2));
+  // The DID resolves to a W3C DID document; an unknown one is 404, a malformed one 400.
+  const doc = await (await fetch(`${url}/api/did/${a.did}`)).json();
+  assert.equal(doc.id, a.did);
+  assert.deepEqual(doc['@context'], ['https://www.w3.org/ns/did/v1']);
+  assert.deepEqual(doc.service, []);
+  assert.equal((await fetch(`${url}/api/did/did:t3n:${'0'.repeat(40)}`)).status, 404);
+  assert.equal((await fetch(`${url}/api/did/not-a-did`)).status, 400);
 });
 
 test('addAuthMethod links a second wallet; a wallet of another DID is refused', async () => {
