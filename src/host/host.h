@@ -18,10 +18,14 @@ runtime::HostInterface state_interface();
 runtime::HostInterface config_interface();
 runtime::HostInterface node_config_interface();
 runtime::HostInterface time_interface();
+class Egress;
+// Outbound HTTP(S) through `egress` (null: every call is egress-denied).
+runtime::HostInterface http_interface(const Egress* egress);
+runtime::HostInterface http_with_placeholders_interface(const Egress* egress);
 // Persists the request's attached blob into `cas` (null: answers storage errors).
 runtime::HostInterface stash_interface(cas::BlobStore* cas);
 
 // Every interface above, ready for the runtime; `cas` backs the stash.
-std::shared_ptr<runtime::HostRegistry> core_registry(cas::BlobStore* cas = nullptr);
+std::shared_ptr<runtime::HostRegistry> core_registry(cas::BlobStore* cas = nullptr, const Egress* egress = nullptr);
 
 }  // namespace t3n::host

@@ -24,6 +24,13 @@ std::string write_space(std::string_view map) { return "kv/" + std::string(map);
 // Store errors become the interface's err(string); they name maps, never keys or values.
 Val store_error(const Status& s) { return err_string(std::string(common::error_code_name(s.code())) + ": " + s.message()); }
 
+// A bare map name ("orders") is the contract's own tenant map
+// (z:<tid>:orders), as older T3N contracts write it; "z:…" names pass as given.
+std::string own_map(const runtime::CallContext& ctx, std::string map) {
+  if (map.rfind("z:", 0) == 0 || ctx.tenant_tid.empty() || map.empty()) return map;
+  return "z:" + ctx.tenant_tid + ":" + map;
+}
+
 Status no_tx(ValArgs& results) { return set_result(results, err_string("no transaction for this call")); }
 
 }  // namespace
@@ -35,6 +42,7 @@ runtime::HostInterface kv_store_interface() {
       [](runtime::CallContext& ctx, const ValArgs& args, ValArgs& results) -> Status {
         T3N_RETURN_IF_ERROR(arity(args, 2));
         T3N_ASSIGN_OR_RETURN(std::string map, arg_string(args, 0));
+        map = own_map(ctx, std::move(map));
         T3N_ASSIGN_OR_RETURN(Bytes key, arg_bytes(args, 1));
         if (ctx.tx == nullptr) return no_tx(results);
         auto v = ctx.tx->get(map, key);
@@ -46,6 +54,7 @@ runtime::HostInterface kv_store_interface() {
       [](runtime::CallContext& ctx, const ValArgs& args, ValArgs& results) -> Status {
         T3N_RETURN_IF_ERROR(arity(args, 3));
         T3N_ASSIGN_OR_RETURN(std::string map, arg_string(args, 0));
+        map = own_map(ctx, std::move(map));
         T3N_ASSIGN_OR_RETURN(Bytes key, arg_bytes(args, 1));
         T3N_ASSIGN_OR_RETURN(Bytes value, arg_bytes(args, 2));
         if (ctx.tx == nullptr) return no_tx(results);
@@ -61,6 +70,7 @@ runtime::HostInterface kv_store_interface() {
       [](runtime::CallContext& ctx, const ValArgs& args, ValArgs& results) -> Status {
         T3N_RETURN_IF_ERROR(arity(args, 2));
         T3N_ASSIGN_OR_RETURN(std::string map, arg_string(args, 0));
+        map = own_map(ctx, std::move(map));
         T3N_ASSIGN_OR_RETURN(Bytes key, arg_bytes(args, 1));
         if (ctx.tx == nullptr) return no_tx(results);
         // A delete is a write-set entry too (a tombstone).
@@ -87,6 +97,7 @@ runtime::HostInterface kv_store_interface() {
       [](runtime::CallContext& ctx, const ValArgs& args, ValArgs& results) -> Status {
         T3N_RETURN_IF_ERROR(arity(args, 4));
         T3N_ASSIGN_OR_RETURN(std::string map, arg_string(args, 0));
+        map = own_map(ctx, std::move(map));
         T3N_ASSIGN_OR_RETURN(Bytes start, arg_bytes(args, 1));
         T3N_ASSIGN_OR_RETURN(Bytes end, arg_bytes(args, 2));
         T3N_ASSIGN_OR_RETURN(std::uint32_t limit, arg_u32(args, 3));

@@ -18,7 +18,7 @@ runtime::HostInterface time_interface() {
   return iface;
 }
 
-std::shared_ptr<runtime::HostRegistry> core_registry(cas::BlobStore* cas) {
+std::shared_ptr<runtime::HostRegistry> core_registry(cas::BlobStore* cas, const Egress* egress) {
   auto r = std::make_shared<runtime::HostRegistry>();
   r->add(kv_store_interface());
   r->add(logging_interface());
@@ -29,6 +29,8 @@ std::shared_ptr<runtime::HostRegistry> core_registry(cas::BlobStore* cas) {
   r->add(node_config_interface());
   r->add(time_interface());
   r->add(stash_interface(cas));
+  r->add(http_interface(egress));
+  r->add(http_with_placeholders_interface(egress));
   return r;
 }
 

@@ -274,6 +274,10 @@ int main(int argc, char** argv) {
   dev->add_option("--smtp-url", dev_config.smtp_url,
                   "Deliver e-mail login codes over SMTP (smtp://host:port, smtps://…); default: the dev mailbox file");
   dev->add_option("--smtp-from", dev_config.smtp_from, "Sender address of login codes")->capture_default_str();
+  dev->add_flag("--egress-allow-private-for-tests", dev_config.egress.allow_private_targets,
+                "Let contracts reach loopback/private addresses (tests only; egress.allow_private_for_tests)");
+  dev->add_flag("--egress-allow-http", dev_config.egress.allow_plain_http, "Let contracts use plain http:// (egress.allow_plain_http)");
+  dev->add_option("--egress-ca-file", dev_config.egress.ca_file, "CA bundle contracts' HTTPS upstreams are checked against");
   std::vector<std::string> oidc_specs;
   dev->add_option("--oidc", oidc_specs,
                   "An OpenID Connect provider: name=…,issuer=…,jwks_url=https://…,client_id=…[,ca_file=…] (repeatable)");

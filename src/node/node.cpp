@@ -107,6 +107,7 @@ struct Node::Impl {
   std::shared_ptr<const store::NodeSigningKeys> signing;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<cas::BlobStore> cas;
+  std::unique_ptr<host::Egress> egress;
   std::unique_ptr<runtime::Runtime> runtime;
   std::unique_ptr<api::OhttpGateway> gateway;
   std::unique_ptr<registry::ContractRegistry> registry;
@@ -215,11 +216,14 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   } else {
     T3N_ASSIGN_OR_RETURN(impl->cas, cas::open_kubo_blob_store(impl->config.ipfs_api));
   }
+  if (impl->config.egress.allow_private_targets)
+    log.warn("egress.allow_private_for_tests is on: contracts may reach loopback and private addresses");
+  impl->egress = std::make_unique<host::Egress>(impl->config.egress);
   runtime::RuntimeOptions ro;
   ro.cache_dir = impl->config.data_dir / "compiled";
   ro.cache_secret = key("node/compile-cache", 32);
   ro.log = log.with("component", "runtime");
-  T3N_ASSIGN_OR_RETURN(impl->runtime, runtime::Runtime::create(std::move(ro), host::core_registry(impl->cas.get())));
+  T3N_ASSIGN_OR_RETURN(impl->runtime, runtime::Runtime::create(std::move(ro), host::core_registry(impl->cas.get(), impl->egress.get())));
   {
     std::vector<api::OhttpGateway::Key> keys;
     T3N_ASSIGN_OR_RETURN(auto xwing, crypto::HpkePrivateKey::derive(crypto::HpkeKem::kXWing, key("node/ohttp-xwing", 32)));
@@ -361,7 +365,8 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
                                                "sessions.idle_seconds", "sessions.max_sessions",
                                                "sessions.cookie_lifetime_seconds", "sessions.siwe_domains", "smtp.url",
                                                "smtp.starttls", "smtp.username", "smtp.password", "smtp.from",
-                                               "smtp.ca_file"};
+                                               "smtp.ca_file", "egress.allow_private_for_tests", "egress.allow_plain_http",
+                                               "egress.ca_file", "egress.timeout_ms", "egress.max_response_bytes"};
   for (const auto& k : oidc_keys) known.push_back(k);
   T3N_RETURN_IF_ERROR(cfg.reject_unknown_keys(known));
   NodeConfig c;
@@ -416,6 +421,17 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
     }
     if (Status ok = identity::validate_provider(p); !ok.ok()) return common::invalid_argument(path.string() + ": " + ok.message());
     c.oidc_providers.push_back(std::move(p));
+  }
+  T3N_ASSIGN_OR_RETURN(c.egress.allow_private_targets, cfg.get_bool_or("egress.allow_private_for_tests", false));
+  T3N_ASSIGN_OR_RETURN(c.egress.allow_plain_http, cfg.get_bool_or("egress.allow_plain_http", false));
+  T3N_ASSIGN_OR_RETURN(c.egress.ca_file, cfg.get_string_or("egress.ca_file", ""));
+  {
+    T3N_ASSIGN_OR_RETURN(std::uint64_t t, cfg.get_uint_or("egress.timeout_ms", static_cast<std::uint64_t>(c.egress.total_timeout_ms)));
+    T3N_ASSIGN_OR_RETURN(std::uint64_t m, cfg.get_uint_or("egress.max_response_bytes", c.egress.max_response_bytes));
+    if (t == 0 || t > 120'000 || m == 0 || m > 64ull * 1024 * 1024)
+      return common::invalid_argument(path.string() + ": egress.timeout_ms must be 1..120000, max_response_bytes 1..64 MiB");
+    c.egress.total_timeout_ms = static_cast<long>(t);
+    c.egress.max_response_bytes = m;
   }
   T3N_ASSIGN_OR_RETURN(c.ipfs_api, cfg.get_string_or("cas.ipfs_api", ""));
   T3N_ASSIGN_OR_RETURN(c.pcs_url, cfg.get_string_or("attestation.pcs_url", ""));

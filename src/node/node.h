@@ -11,6 +11,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/status.h"
+#include "host/egress.h"
 #include "identity/oidc.h"
 
 namespace t3n::node {
@@ -51,6 +52,9 @@ struct NodeConfig {
   // OpenID Connect providers ([oidc.<name>] issuer, jwks_url, client_ids,
   // ca_file); none = no OIDC login.
   std::vector<identity::OidcProvider> oidc_providers;
+  // Contracts' outbound HTTP (egress.*). The switches are for tests and
+  // private deployments; all off by default.
+  host::EgressPolicy egress;
 };
 
 // "name=google,issuer=https://…,jwks_url=https://…,client_id=…[,client_id=…][,ca_file=…]"

@@ -115,6 +115,7 @@ struct CallContext {
   std::vector<std::string> contract_log;  // logging + stdout/stderr, tagged
   std::size_t contract_log_bytes = 0;
   std::uint64_t host_calls = 0;
+  std::uint64_t egress_bytes = 0;  // http request + response bodies (metering)
   bool host_call_limit_hit = false;  // set when the call is cut at kMaxHostCallsPerCall
 
   std::uint64_t now_ns() const { return clock != nullptr && *clock ? (*clock)() : steady_clock_ns(); }

@@ -47,6 +47,14 @@ TEST_F(RuntimeTest, WritesOfAFailedCallAreAbsent) {
   EXPECT_EQ(read("counter", "count"), common::to_bytes("1"));
 }
 
+TEST_F(RuntimeTest, ABareMapNameIsTheContractsOwnTenantMap) {
+  auto c = load("counter", manifest_with({"kv_store", "logging", "tenant_context"}));
+  ASSERT_TRUE(call(*c, "increment", 41).ok);
+  auto bare = call(*c, "get-bare");
+  ASSERT_TRUE(bare.ok) << bare.message;
+  EXPECT_EQ(bare.response, 41);
+}
+
 TEST_F(RuntimeTest, GenericInputEnvelope) {
   auto c = load("counter", manifest_with({"kv_store", "logging", "tenant_context"}));
   auto r = call(*c, "remember", Json{{"flight", "LH400"}, {"seats", 2}});
@@ -62,13 +70,14 @@ TEST_F(RuntimeTest, UngrantedInterfacesAreRefusedAtDeploy) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), ErrorCode::kPermissionDenied);
   EXPECT_NE(missing.status().message().find("host:interfaces/logging@2.1.0"), std::string::npos);
-  auto forbidden = runtime_->load(read_contract("forbidden"), manifest_with({}));
+  auto forbidden = runtime_->load(read_contract("forbidden"), manifest_with({"token"}));
   ASSERT_FALSE(forbidden.ok());
   EXPECT_NE(forbidden.status().message().find("host:interfaces/http@2.1.0"), std::string::npos);
   // Granted, but this node does not provide it yet: a clear error, not a stub.
-  auto unprovided = runtime_->load(read_contract("forbidden"), manifest_with({"http"}));
+  auto unprovided = runtime_->load(read_contract("forbidden"), manifest_with({"http", "token"}));
   ASSERT_FALSE(unprovided.ok());
   EXPECT_EQ(unprovided.status().code(), ErrorCode::kUnimplemented);
+  EXPECT_NE(unprovided.status().message().find("host:interfaces/token@2.1.0"), std::string::npos) << unprovided.status().message();
   EXPECT_FALSE(runtime_->load(common::to_bytes("not wasm at all"), {}).ok());
   EXPECT_TRUE(runtime_->load(read_contract("typed"), {}).ok());  // no imports: nothing to grant
 }

@@ -91,6 +91,14 @@ bool exports_t3n_examples_counter_contracts_get(uint64_t* ret, counter_string_t*
   return ok;
 }
 
+bool exports_t3n_examples_counter_contracts_get_bare(uint64_t* ret, counter_string_t* err) {
+  counter_string_t map;
+  counter_string_dup(&map, "counter");
+  bool ok = read_count(&map, ret, err);
+  counter_string_free(&map);
+  return ok;
+}
+
 bool exports_t3n_examples_counter_contracts_fail_after_write(uint64_t* ret, counter_string_t* err) {
   counter_string_t map;
   map_name(&map);

@@ -1,0 +1,94 @@
+// Egress: a contract that calls out through host:interfaces/http and
+// http-with-placeholders. `notify` hands the host a request with
+// {{profile.…}} markers and returns everything it can see afterwards — the
+// markers it wrote and the upstream's answer — so a test can show the
+// user's plaintext never reached the contract.
+#include <stdlib.h>
+#include <string.h>
+
+#include "egress.h"
+
+// out = a ‖ b (b of length n)
+static void append(egress_string_t* out, const char* a, size_t alen, const uint8_t* b, size_t blen) {
+  uint8_t* p = malloc(alen + blen);
+  memcpy(p, a, alen);
+  if (blen) memcpy(p + alen, b, blen);
+  out->ptr = p;
+  out->len = alen + blen;
+}
+
+static void code_and_body(egress_string_t* out, uint16_t code, const uint8_t* body, size_t n) {
+  char head[8] = {0};
+  head[0] = (char)('0' + code / 100);
+  head[1] = (char)('0' + code / 10 % 10);
+  head[2] = (char)('0' + code % 10);
+  head[3] = ' ';
+  append(out, head, 4, body, n);
+}
+
+bool exports_t3n_examples_egress_contracts_fetch(egress_string_t* url, egress_string_t* ret, egress_string_t* err) {
+  host_interfaces_http_request_t req = {0};
+  req.method = HOST_INTERFACES_HTTP_VERB_GET;
+  req.url = *url;
+  host_interfaces_http_response_t res;
+  if (!host_interfaces_http_call(&req, &res, err)) return false;
+  code_and_body(ret, res.code, res.payload.ptr, res.payload.len);
+  host_interfaces_http_response_free(&res);
+  return true;
+}
+
+static const char kBody[] =
+    "{\"email\":\"{{profile.email_address}}\",\"contact\":\"{{profile.verified_contacts.email.value}}\"}";
+
+bool exports_t3n_examples_egress_contracts_notify(egress_string_t* url, egress_string_t* ret, egress_string_t* err) {
+  egress_tuple2_string_string_t headers[2];
+  egress_string_set(&headers[0].f0, "content-type");
+  egress_string_set(&headers[0].f1, "application/json");
+  egress_string_set(&headers[1].f0, "x-user-email");
+  egress_string_set(&headers[1].f1, "{{profile.email_address}}");
+  host_interfaces_http_with_placeholders_request_t req = {0};
+  req.method = HOST_INTERFACES_HTTP_WITH_PLACEHOLDERS_VERB_POST;
+  req.url = *url;
+  req.headers.is_some = true;
+  req.headers.val.ptr = headers;
+  req.headers.val.len = 2;
+  req.payload.is_some = true;
+  req.payload.val.ptr = (uint8_t*)kBody;
+  req.payload.val.len = sizeof kBody - 1;
+  host_interfaces_http_with_placeholders_response_t res;
+  host_interfaces_http_with_placeholders_http_error_t e;
+  if (!host_interfaces_http_with_placeholders_call(&req, &res, &e)) {
+    static const char* kNames[] = {"egress-denied", "placeholder-denied", "placeholder-unknown",
+                                   "placeholder-no-user-context", "upstream-error"};
+    const char* name = e.tag < 5 ? kNames[e.tag] : "unknown";
+    if (e.tag == HOST_INTERFACES_HTTP_WITH_PLACEHOLDERS_HTTP_ERROR_PLACEHOLDER_NO_USER_CONTEXT) {
+      egress_string_dup(err, name);
+    } else {
+      egress_string_t* p = &e.val.egress_denied;  // every other case carries a string
+      char head[64];
+      size_t n = strlen(name);
+      memcpy(head, name, n);
+      head[n++] = ':';
+      head[n++] = ' ';
+      append(err, head, n, p->ptr, p->len);
+      host_interfaces_http_with_placeholders_http_error_free(&e);
+    }
+    return false;
+  }
+  // What the contract can see: its own request (markers) and the answer.
+  egress_string_t seen;
+  code_and_body(&seen, res.code, res.payload.ptr, res.payload.len);
+  append(ret, (const char*)seen.ptr, seen.len, (const uint8_t*)" | sent ", 8);
+  egress_string_t both;
+  append(&both, (const char*)ret->ptr, ret->len, (const uint8_t*)kBody, sizeof kBody - 1);
+  egress_string_free(ret);
+  egress_string_free(&seen);
+  *ret = both;
+  egress_string_t line;
+  append(&line, "notify sent ", 12, (const uint8_t*)headers[1].f1.ptr, headers[1].f1.len);
+  egress_string_t log_err;
+  host_interfaces_logging_info(&line, &log_err);
+  egress_string_free(&line);
+  host_interfaces_http_with_placeholders_response_free(&res);
+  return true;
+}
