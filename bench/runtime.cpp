@@ -12,6 +12,12 @@
 #include <fstream>
 #include <sstream>
 
+#include <curl/curl.h>
+#include <httplib.h>
+
+#include <thread>
+
+#include "host/egress.h"
 #include "host/host.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
@@ -158,5 +164,91 @@ void BM_CachedComponentLoad(benchmark::State& state) {
 BENCHMARK(BM_CachedComponentLoad)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+// One host:interfaces/http call from a contract to a loopback upstream,
+// against raw libcurl doing the same GET in the same run (a fresh handle
+// each time, as the host does, and the same pinned address). Host overhead
+// = contract call − raw libcurl − an empty contract call.
+struct EgressFixture {
+  httplib::Server upstream;
+  std::thread thread;
+  int port = 0;
+  std::unique_ptr<host::Egress> egress;
+  std::unique_ptr<Runtime> runtime;
+  std::shared_ptr<const Contract> fetcher;
+  EgressFixture() {
+    upstream.Get("/ping", [](const httplib::Request&, httplib::Response& res) { res.set_content("pong", "text/plain"); });
+    port = upstream.bind_to_any_port("127.0.0.1");
+    thread = std::thread([this] { upstream.listen_after_bind(); });
+    while (!upstream.is_running()) std::this_thread::yield();
+    host::EgressPolicy p;
+    p.allow_private_targets = true;
+    p.allow_plain_http = true;
+    p.resolve_overrides = {{"upstream.test", "127.0.0.1"}};
+    egress = std::make_unique<host::Egress>(p);
+    runtime = must(Runtime::create(RuntimeOptions{}, host::core_registry(nullptr, egress.get())));
+    Manifest m;
+    m.host_capabilities = {"http", "http_with_placeholders", "logging"};
+    m.http_allow_list = {"upstream.test"};
+    fetcher = must(runtime->load(contract("egress"), m));
+  }
+  ~EgressFixture() {
+    upstream.stop();
+    thread.join();
+  }
+  std::string url() const { return "http://upstream.test:" + std::to_string(port) + "/ping"; }
+};
+
+EgressFixture& egress_fixture() {
+  static EgressFixture f;
+  return f;
+}
+
+std::size_t discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
+
+void raw_curl_get(const std::string& url, int port) {
+  CURL* h = curl_easy_init();
+  const std::string pin = "upstream.test:" + std::to_string(port) + ":127.0.0.1";
+  curl_slist* resolve = curl_slist_append(nullptr, pin.c_str());
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_RESOLVE, resolve);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+  if (curl_easy_perform(h) != CURLE_OK) std::exit(1);
+  curl_slist_free_all(resolve);
+  curl_easy_cleanup(h);
+}
+
+void BM_HttpCallHostOverhead(benchmark::State& state) {
+  auto& e = egress_fixture();
+  auto& f = fixture();
+  const std::string url = e.url();
+  Clock::duration via_host{}, raw{}, empty{};
+  for (auto _ : state) {
+    auto t0 = Clock::now();
+    CallContext ctx;
+    ctx.tenant_tid = kTid;
+    auto out = e.runtime->call(*e.fetcher, "fetch", url, ctx);
+    if (!out.ok) {
+      std::fprintf(stderr, "fetch failed: %s\n", out.message.c_str());
+      std::exit(1);
+    }
+    auto t1 = Clock::now();
+    raw_curl_get(url, e.port);
+    auto t2 = Clock::now();
+    f.call("noop", nullptr);
+    auto t3 = Clock::now();
+    via_host += t1 - t0;
+    raw += t2 - t1;
+    empty += t3 - t2;
+  }
+  const double n = static_cast<double>(state.iterations());
+  auto us = [&](Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count() / n; };
+  state.counters["http_call_us"] = us(via_host);
+  state.counters["raw_libcurl_us"] = us(raw);
+  state.counters["empty_call_us"] = us(empty);
+  state.counters["host_overhead_us"] = us(via_host) - us(raw) - us(empty);
+}
+BENCHMARK(BM_HttpCallHostOverhead)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();
