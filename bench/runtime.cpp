@@ -188,7 +188,7 @@ struct EgressFixture {
     egress = std::make_unique<host::Egress>(p);
     runtime = must(Runtime::create(RuntimeOptions{}, host::core_registry(nullptr, egress.get())));
     Manifest m;
-    m.host_capabilities = {"http", "http_with_placeholders", "logging"};
+    m.host_capabilities = {"http", "http_with_placeholders", "logging", "outbox"};
     m.http_allow_list = {"upstream.test"};
     fetcher = must(runtime->load(contract("egress"), m));
   }

@@ -154,6 +154,7 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     if (committed.ok()) {
       ++s.metrics.calls_ok;
       ++s.metrics.commits;
+      if (s.on_contract_commit) s.on_contract_commit();
       result["tx_seqno"] = committed->seqno;
       return result;
     }

@@ -75,6 +75,7 @@ struct NodeServices {
   common::ClockMs clock;
   common::Logger log;
   SessionServices* sessions = nullptr;  // null: no session channel (unit tests)
+  std::function<void()> on_contract_commit;  // wakes the outbox worker (null in unit tests)
 };
 
 }  // namespace t3n::api

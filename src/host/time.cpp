@@ -1,6 +1,7 @@
 // t3n:host/time@1.0.0 — the cluster timestamp and elapsed time inside the
 // call (from the runtime's injectable clock, RuntimeOptions::clock).
 #include "host/host.h"
+#include "host/outbox.h"
 #include "host/util.h"
 
 namespace t3n::host {
@@ -31,6 +32,7 @@ std::shared_ptr<runtime::HostRegistry> core_registry(cas::BlobStore* cas, const 
   r->add(stash_interface(cas));
   r->add(http_interface(egress));
   r->add(http_with_placeholders_interface(egress));
+  r->add(outbox_interface());
   return r;
 }
 

@@ -278,6 +278,9 @@ int main(int argc, char** argv) {
                 "Let contracts reach loopback/private addresses (tests only; egress.allow_private_for_tests)");
   dev->add_flag("--egress-allow-http", dev_config.egress.allow_plain_http, "Let contracts use plain http:// (egress.allow_plain_http)");
   dev->add_option("--egress-ca-file", dev_config.egress.ca_file, "CA bundle contracts' HTTPS upstreams are checked against");
+  std::vector<std::string> egress_resolve;
+  dev->add_option("--egress-resolve", egress_resolve,
+                  "HOST=ADDRESS: use ADDRESS for HOST instead of DNS (tests; repeatable; still checked by the egress policy)");
   std::vector<std::string> oidc_specs;
   dev->add_option("--oidc", oidc_specs,
                   "An OpenID Connect provider: name=…,issuer=…,jwks_url=https://…,client_id=…[,ca_file=…] (repeatable)");
@@ -310,6 +313,14 @@ int main(int argc, char** argv) {
   if (dev->parsed()) {
     if (run_self_test(log) != 0) return 1;
     dev_config.data_dir = data_dir;
+    for (const auto& r : egress_resolve) {
+      const auto eq = r.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == r.size()) {
+        std::fprintf(stderr, "error: --egress-resolve expects HOST=ADDRESS\n");
+        return 2;
+      }
+      dev_config.egress.resolve_overrides[r.substr(0, eq)] = r.substr(eq + 1);
+    }
     for (const auto& spec : oidc_specs) {
       auto provider = parse_oidc_provider_spec(spec);
       if (!provider.ok()) {

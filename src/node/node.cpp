@@ -26,6 +26,7 @@
 #include "crypto/hash.h"
 #include "crypto/kdf.h"
 #include "host/host.h"
+#include "host/outbox.h"
 #include "identity/delegation.h"
 #include "identity/email_otp.h"
 #include "identity/oidc.h"
@@ -108,6 +109,7 @@ struct Node::Impl {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<cas::BlobStore> cas;
   std::unique_ptr<host::Egress> egress;
+  std::unique_ptr<host::OutboxWorker> outbox;
   std::unique_ptr<runtime::Runtime> runtime;
   std::unique_ptr<api::OhttpGateway> gateway;
   std::unique_ptr<registry::ContractRegistry> registry;
@@ -211,6 +213,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
                                            identity::kUserKeysTable, identity::kUserDataTable, identity::kDelegationsTable));
   T3N_RETURN_IF_ERROR(registry::ensure_registry_tables(*impl->store));
   T3N_RETURN_IF_ERROR(api::ensure_api_tables(*impl->store));
+  T3N_RETURN_IF_ERROR(host::ensure_outbox_tables(*impl->store));
   if (impl->config.ipfs_api.empty()) {
     T3N_ASSIGN_OR_RETURN(impl->cas, cas::open_local_blob_store(impl->config.data_dir / "cas"));
   } else {
@@ -297,7 +300,11 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
                                              *impl->users, *impl->user_keys, impl->replay, *impl->collateral,
                                              impl->attestation_cache, *impl->signing, *impl->gateway, impl->attestation_doc,
                                              impl->node_config_kv, impl->metrics, {}, impl->clock, log,
-                                             impl->session_services.get()});
+                                             impl->session_services.get(), {}});
+  impl->outbox = std::make_unique<host::OutboxWorker>(*impl->store, *impl->egress, log.with("component", "outbox"));
+  T3N_RETURN_IF_ERROR(impl->outbox->recover());
+  impl->outbox->start();
+  impl->services->on_contract_commit = [w = impl->outbox.get()] { w->notify(); };
   impl->dispatcher = std::make_unique<api::Dispatcher>(impl->endpoints, *impl->services);
   api::register_all_endpoints(impl->endpoints, *impl->services, *impl->dispatcher);
 

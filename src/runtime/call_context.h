@@ -115,7 +115,8 @@ struct CallContext {
   std::vector<std::string> contract_log;  // logging + stdout/stderr, tagged
   std::size_t contract_log_bytes = 0;
   std::uint64_t host_calls = 0;
-  std::uint64_t egress_bytes = 0;  // http request + response bodies (metering)
+  std::uint64_t egress_bytes = 0;
+  std::uint32_t outbox_enqueued = 0;  // new outbox entries this call  // http request + response bodies (metering)
   bool host_call_limit_hit = false;  // set when the call is cut at kMaxHostCallsPerCall
 
   std::uint64_t now_ns() const { return clock != nullptr && *clock ? (*clock)() : steady_clock_ns(); }

@@ -145,6 +145,19 @@ class Transaction {
   // contract's transaction after the contract has run, so they commit with
   // its writes or not at all. Later operations are checked as the system's.
   void continue_as_system() { principal_ = Principal::system(); }
+  // Host code keeping the node's own rows inside a contract's call (the
+  // outbox): `fn` runs with the system's access, then the contract's
+  // principal is back. Never reachable from a contract.
+  template <class F>
+  auto as_system(F&& fn) {
+    struct Restore {
+      Transaction& tx;
+      Principal saved;
+      ~Restore() { tx.principal_ = std::move(saved); }
+    } restore{*this, principal_};
+    principal_ = Principal::system();
+    return fn();
+  }
 
   Seqno snapshot() const { return snapshot_; }
   bool has_writes() const { return !writes_.empty(); }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "host/egress.h"
+#include "https_upstream.h"
 #include "host/host.h"
 #include "host/placeholders.h"
 #include "runtime/runtime_fixture.h"
@@ -24,85 +25,7 @@ namespace {
 
 using common::Json;
 
-class Upstream {
- public:
-  Upstream() {
-    dir_ = std::filesystem::temp_directory_path() / ("t3n-egress-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
-    const std::string cmd =
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=allowed.test "
-        "-addext subjectAltName=DNS:allowed.test,DNS:other.test,DNS:api.allowed.test,IP:127.0.0.1 -keyout " +
-        (dir_ / "key.pem").string() + " -out " + ca() + " 2>/dev/null";
-    EXPECT_EQ(std::system(cmd.c_str()), 0);
-    server_ = std::make_unique<httplib::SSLServer>(ca().c_str(), (dir_ / "key.pem").c_str());
-    server_->Get("/hello", [this](const httplib::Request& req, httplib::Response& res) {
-      record(req);
-      res.set_content("hello from upstream", "text/plain");
-    });
-    server_->Post("/notify", [this](const httplib::Request& req, httplib::Response& res) {
-      record(req);
-      res.set_content("received", "text/plain");  // never echoes what it got
-    });
-    server_->Get("/to-evil", [this](const httplib::Request& req, httplib::Response& res) {
-      record(req);
-      res.set_redirect("https://evil.test:" + std::to_string(port_) + "/hello");
-    });
-    server_->Get("/to-other", [this](const httplib::Request& req, httplib::Response& res) {
-      record(req);
-      res.set_redirect("https://other.test:" + std::to_string(port_) + "/hello");
-    });
-    server_->Get("/big", [this](const httplib::Request& req, httplib::Response& res) {
-      record(req);
-      res.set_content(std::string(64 * 1024, 'x'), "text/plain");
-    });
-    server_->Get("/slow", [this](const httplib::Request& req, httplib::Response& res) {
-      record(req);
-      std::unique_lock lock(mu_);
-      released_cv_.wait(lock, [this] { return released_; });
-      res.set_content("late", "text/plain");
-    });
-    port_ = server_->bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
-    // Ready signal: stop() before the accept loop runs would be lost (httplib 0.11).
-    while (!server_->is_running()) std::this_thread::yield();
-  }
-  ~Upstream() {
-    {
-      std::lock_guard lock(mu_);
-      released_ = true;
-    }
-    released_cv_.notify_all();
-    server_->stop();
-    thread_.join();
-    std::filesystem::remove_all(dir_);
-  }
-  std::string ca() const { return (dir_ / "cert.pem").string(); }
-  int port() const { return port_; }
-  std::string url(const std::string& host, const std::string& path) const {
-    return "https://" + host + ":" + std::to_string(port_) + path;
-  }
-  int hits() const { return hits_; }
-  httplib::Request last() {
-    std::lock_guard lock(mu_);
-    return last_;
-  }
-
- private:
-  void record(const httplib::Request& req) {
-    ++hits_;
-    std::lock_guard lock(mu_);
-    last_ = req;
-  }
-  std::filesystem::path dir_;
-  std::unique_ptr<httplib::SSLServer> server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::atomic<int> hits_{0};
-  std::mutex mu_;
-  std::condition_variable released_cv_;
-  bool released_ = false;
-  httplib::Request last_;
-};
+using t3n::testing::Upstream;
 
 // Names → 127.0.0.1 for the stand-in; the rest map to addresses that must
 // be refused before any connection.
@@ -279,7 +202,7 @@ class HttpContractTest : public runtime::testing::RuntimeFixture {
   }
   runtime::CallOutcome run(std::string_view fn, const std::string& url, std::optional<Json> profile,
                            std::vector<std::string> placeholders = {"email_address", "verified_contacts"}) {
-    runtime::Manifest m = runtime::testing::manifest_with({"http", "http_with_placeholders", "logging"});
+    runtime::Manifest m = runtime::testing::manifest_with({"http", "http_with_placeholders", "logging", "outbox"});
     m.http_allow_list = {"allowed.test"};
     m.placeholder_allowlist = std::move(placeholders);
     auto c = rt_->load(runtime::testing::read_contract("egress"), m);

@@ -234,6 +234,8 @@ class HttpsIssuer {
     });
     port_ = server_->bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_->listen_after_bind(); });
+    // Ready signal: stop() before the accept loop runs would be lost (httplib 0.11).
+    while (!server_->is_running()) std::this_thread::yield();
   }
   ~HttpsIssuer() {
     server_->stop();

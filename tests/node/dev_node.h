@@ -70,6 +70,14 @@ class DevNode {
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
   }
+  // The node dies at once (no shutdown path): a crash.
+  void kill_hard() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
   const std::string& url() const { return url_; }
   std::string output() const { return slurp(log_); }
 

@@ -92,3 +92,68 @@ bool exports_t3n_examples_egress_contracts_notify(egress_string_t* url, egress_s
   host_interfaces_http_with_placeholders_response_free(&res);
   return true;
 }
+
+// ---- host:outbox: sent after commit, at most once ----
+
+static const char* outbox_error_name(uint8_t tag) {
+  static const char* kNames[] = {"invalid-idk", "idk-collision", "outbox-full", "no-active-tx", "host-not-allowed",
+                                 "invalid-url", "kv",            "decode",      "leader-only"};
+  return tag < 9 ? kNames[tag] : "unknown";
+}
+
+static bool enqueue(egress_string_t* idk, egress_string_t* url, const uint8_t* body, size_t n, egress_string_t* err) {
+  host_outbox_outbox_request_t req = {0};
+  req.method = HOST_OUTBOX_OUTBOX_VERB_POST;
+  req.url = *url;
+  req.body.ptr = (uint8_t*)body;
+  req.body.len = n;
+  host_outbox_outbox_outbox_error_t e;
+  if (host_outbox_outbox_enqueue(idk, &req, &e)) return true;
+  egress_string_dup(err, outbox_error_name(e.tag));
+  host_outbox_outbox_outbox_error_free(&e);
+  return false;
+}
+
+bool exports_t3n_examples_egress_contracts_send_later(egress_string_t* idk, egress_string_t* url, egress_string_t* body,
+                                                      egress_string_t* err) {
+  return enqueue(idk, url, body->ptr, body->len, err);
+}
+
+bool exports_t3n_examples_egress_contracts_send_then_fail(egress_string_t* idk, egress_string_t* url, egress_string_t* err) {
+  if (!enqueue(idk, url, (const uint8_t*)"never", 5, err)) return false;
+  egress_string_dup(err, "failing after the enqueue: nothing may be sent");
+  return false;
+}
+
+bool exports_t3n_examples_egress_contracts_outbox_status(egress_string_t* idk, egress_string_t* ret, egress_string_t* err) {
+  host_outbox_outbox_option_outbox_status_t st;
+  host_outbox_outbox_outbox_error_t e;
+  if (!host_outbox_outbox_status(idk, &st, &e)) {
+    egress_string_dup(err, outbox_error_name(e.tag));
+    host_outbox_outbox_outbox_error_free(&e);
+    return false;
+  }
+  if (!st.is_some) {
+    egress_string_dup(ret, "none");
+    return true;
+  }
+  static const char kHex[] = "0123456789abcdef";
+  if (st.val.tag == HOST_OUTBOX_OUTBOX_OUTBOX_STATUS_PENDING) {
+    egress_string_dup(ret, "pending");
+  } else if (st.val.tag == HOST_OUTBOX_OUTBOX_OUTBOX_STATUS_COMMITTED) {
+    const egress_list_u8_t* d = &st.val.val.committed.response_digest;
+    char* text = malloc(10 + d->len * 2 + 1);
+    memcpy(text, "committed ", 10);
+    for (size_t i = 0; i < d->len; ++i) {
+      text[10 + 2 * i] = kHex[d->ptr[i] >> 4];
+      text[11 + 2 * i] = kHex[d->ptr[i] & 15];
+    }
+    ret->ptr = (uint8_t*)text;
+    ret->len = 10 + d->len * 2;
+  } else {
+    const egress_string_t* k = &st.val.val.failed.error_kind;
+    append(ret, "failed ", 7, k->ptr, k->len);
+  }
+  host_outbox_outbox_option_outbox_status_free(&st);
+  return true;
+}
