@@ -19,6 +19,7 @@
 
 #include "host/egress.h"
 #include "host/host.h"
+#include "host/outbox.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
 
@@ -190,6 +191,7 @@ struct EgressFixture {
     Manifest m;
     m.host_capabilities = {"http", "http_with_placeholders", "logging", "outbox"};
     m.http_allow_list = {"upstream.test"};
+    m.outbox_hosts = {"upstream.test"};
     fetcher = must(runtime->load(contract("egress"), m));
   }
   ~EgressFixture() {
@@ -250,5 +252,37 @@ void BM_HttpCallHostOverhead(benchmark::State& state) {
   state.counters["host_overhead_us"] = us(via_host) - us(raw) - us(empty);
 }
 BENCHMARK(BM_HttpCallHostOverhead)->Unit(benchmark::kMicrosecond);
+
+// One outbox enqueue inside a contract call (its rows join the call's
+// transaction, not committed here), minus an empty call, same run.
+void BM_OutboxEnqueue(benchmark::State& state) {
+  auto& e = egress_fixture();
+  auto& f = fixture();
+  if (!host::ensure_outbox_tables(*f.store).ok()) std::exit(1);
+  Clock::duration with{}, empty{};
+  std::uint64_t i = 0;
+  for (auto _ : state) {
+    auto tx = f.store->begin(store::Principal::contract(7, kTid));
+    CallContext ctx;
+    ctx.tx = &tx;
+    ctx.contract_id = 7;
+    ctx.tenant_tid = kTid;
+    const common::Json input = {{"idk", "k-" + std::to_string(i++)}, {"url", e.url()}, {"body", "payload"}};
+    auto t0 = Clock::now();
+    auto out = e.runtime->call(*e.fetcher, "send-later", input, ctx);
+    auto t1 = Clock::now();
+    if (!out.ok) {
+      std::fprintf(stderr, "enqueue failed: %s\n", out.message.c_str());
+      std::exit(1);
+    }
+    f.call("noop", nullptr);
+    auto t2 = Clock::now();
+    with += t1 - t0;
+    empty += t2 - t1;
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["enqueue_us"] = std::chrono::duration<double, std::micro>(with - empty).count() / n;
+}
+BENCHMARK(BM_OutboxEnqueue)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();
