@@ -132,6 +132,7 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     ctx.attached_blob = blob;  // fresh per attempt: a rerun may persist it again (same CID)
     runtime::CallOutcome out = s.runtime.call(*contract, params.function_name, params.input, ctx);
     s.metrics.fuel += out.fuel_consumed;
+    s.metrics.egress_bytes += ctx.egress_bytes;
     s.metrics.call_micros += static_cast<std::uint64_t>(out.elapsed.count());
     s.metrics.call_seconds.observe(static_cast<double>(out.elapsed.count()) / 1e6);
     if (!out.ok) {

@@ -23,6 +23,7 @@ class Histogram {
 struct Metrics {
   std::atomic<std::uint64_t> requests{0}, ohttp_requests{0}, rpc_errors{0}, calls_ok{0}, calls_failed{0}, commits{0};
   std::atomic<std::uint64_t> fuel{0}, call_micros{0}, conflicts_retried{0}, replays_refused{0};
+  std::atomic<std::uint64_t> egress_bytes{0};  // contracts' http request + response bodies
   Histogram call_seconds, ohttp_seconds;
 };
 

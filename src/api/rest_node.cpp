@@ -43,6 +43,7 @@ void register_node_routes(EndpointRegistry& r, NodeServices& s) {
             out += "t3n_contract_calls_total{outcome=\"failed\"} " + std::to_string(m.calls_failed.load()) + "\n";
             out += render_counter("t3n_commits_total", "Transactions committed by requests.", m.commits);
             out += render_counter("t3n_conflicts_retried_total", "OCC conflicts retried.", m.conflicts_retried);
+            out += render_counter("t3n_contract_egress_bytes_total", "Bytes contracts sent and received over http.", m.egress_bytes);
             out += render_counter("t3n_contract_fuel_total", "Fuel consumed by contract calls.", m.fuel);
             out += render_counter("t3n_contract_call_microseconds_total", "Time spent in contract calls.", m.call_micros);
             out += m.call_seconds.render("t3n_contract_call_duration_seconds", "Contract call latency (sandbox only).");

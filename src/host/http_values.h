@@ -15,6 +15,20 @@ inline constexpr const char* kHttpRequestType =
     "payload: option<list<u8>> }";
 inline constexpr const char* kHttpResponseType = "record { code: u16, payload: list<u8> }";
 
+// list<tuple<string, string>> → header pairs.
+inline Result<std::vector<std::pair<std::string, std::string>>> http_headers_of(const Val& list, const std::string& what) {
+  if (!list.is_list()) return common::invalid_argument(what + ": expected a list");
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& item : list.get_list()) {
+    if (!item.is_tuple() || item.get_tuple().size() != 2) return common::invalid_argument(what + ": expected pairs");
+    const Val& k = *item.get_tuple().begin();
+    const Val& val = *(item.get_tuple().begin() + 1);
+    if (!k.is_string() || !val.is_string()) return common::invalid_argument(what + ": expected strings");
+    out.emplace_back(std::string(k.get_string()), std::string(val.get_string()));
+  }
+  return out;
+}
+
 inline Result<EgressRequest> http_request_of(const Val& v) {
   if (!v.is_record()) return common::invalid_argument("request: expected a record");
   EgressRequest req;
@@ -32,14 +46,7 @@ inline Result<EgressRequest> http_request_of(const Val& v) {
     } else if (name == "headers") {
       if (!x.is_option()) return common::invalid_argument("request.headers: expected an option");
       if (const Val* list = x.get_option().value(); list != nullptr) {
-        if (!list->is_list()) return common::invalid_argument("request.headers: expected a list");
-        for (const auto& item : list->get_list()) {
-          if (!item.is_tuple() || item.get_tuple().size() != 2) return common::invalid_argument("request.headers: expected pairs");
-          const Val& k = *item.get_tuple().begin();
-          const Val& val = *(item.get_tuple().begin() + 1);
-          if (!k.is_string() || !val.is_string()) return common::invalid_argument("request.headers: expected strings");
-          req.headers.emplace_back(std::string(k.get_string()), std::string(val.get_string()));
-        }
+        T3N_ASSIGN_OR_RETURN(req.headers, http_headers_of(*list, "request.headers"));
       }
     } else if (name == "payload") {
       if (!x.is_option()) return common::invalid_argument("request.payload: expected an option");

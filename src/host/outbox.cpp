@@ -6,6 +6,7 @@
 #include "common/json.h"
 #include "crypto/hash.h"
 #include "host/host.h"
+#include "host/http_values.h"
 #include "host/util.h"
 
 namespace t3n::host {
@@ -61,14 +62,8 @@ Result<Request> request_of(const Val& v) {
       for (char& c : r.method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     } else if (f.name() == "url" && x.is_string()) {
       r.url = std::string(x.get_string());
-    } else if (f.name() == "headers" && x.is_list()) {
-      for (const auto& item : x.get_list()) {
-        if (!item.is_tuple() || item.get_tuple().size() != 2) return common::invalid_argument("request.headers: expected pairs");
-        const Val& k = *item.get_tuple().begin();
-        const Val& val = *(item.get_tuple().begin() + 1);
-        if (!k.is_string() || !val.is_string()) return common::invalid_argument("request.headers: expected strings");
-        r.headers.emplace_back(std::string(k.get_string()), std::string(val.get_string()));
-      }
+    } else if (f.name() == "headers") {
+      T3N_ASSIGN_OR_RETURN(r.headers, http_headers_of(x, "request.headers"));
     } else if (f.name() == "body") {
       T3N_ASSIGN_OR_RETURN(r.body, runtime::val_to_bytes(x, "request.body"));
     }

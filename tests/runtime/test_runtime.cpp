@@ -55,6 +55,13 @@ TEST_F(RuntimeTest, ABareMapNameIsTheContractsOwnTenantMap) {
   EXPECT_EQ(bare.response, 41);
 }
 
+TEST_F(RuntimeTest, EveryWasi02MinorVersionLinks) {
+  for (const char* v : {"wasi-0.2.0", "wasi-0.2.9"}) {
+    auto c = runtime_->load(read_contract(v), {});
+    EXPECT_TRUE(c.ok()) << v << ": " << c.status().to_string();
+  }
+}
+
 TEST_F(RuntimeTest, GenericInputEnvelope) {
   auto c = load("counter", manifest_with({"kv_store", "logging", "tenant_context"}));
   auto r = call(*c, "remember", Json{{"flight", "LH400"}, {"seats", 2}});
