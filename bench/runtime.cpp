@@ -189,7 +189,7 @@ struct EgressFixture {
     egress = std::make_unique<host::Egress>(p);
     runtime = must(Runtime::create(RuntimeOptions{}, host::core_registry(nullptr, egress.get())));
     Manifest m;
-    m.host_capabilities = {"http", "http_with_placeholders", "logging", "outbox"};
+    m.host_capabilities = {"http", "http_with_placeholders", "logging", "outbox", "kv_store", "tenant_context"};
     m.http_allow_list = {"upstream.test"};
     m.outbox_hosts = {"upstream.test"};
     fetcher = must(runtime->load(contract("egress"), m));

@@ -202,7 +202,7 @@ class HttpContractTest : public runtime::testing::RuntimeFixture {
   }
   runtime::CallOutcome run(std::string_view fn, const std::string& url, std::optional<Json> profile,
                            std::vector<std::string> placeholders = {"email_address", "verified_contacts"}) {
-    runtime::Manifest m = runtime::testing::manifest_with({"http", "http_with_placeholders", "logging", "outbox"});
+    runtime::Manifest m = runtime::testing::manifest_with({"http", "http_with_placeholders", "logging", "outbox", "kv_store", "tenant_context"});
     m.http_allow_list = {"allowed.test"};
     m.placeholder_allowlist = std::move(placeholders);
     auto c = rt_->load(runtime::testing::read_contract("egress"), m);

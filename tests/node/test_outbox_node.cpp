@@ -39,9 +39,10 @@ class OutboxNode : public ::testing::Test {
     auto r = client.rpc("contract.register",
                         {{"name", "egress"},
                          {"version", "1.0.0"},
-                         {"maps", Json::array()},
+                         {"maps", {"responses"}},
                          {"tenant", std::string(40, 'e')},
-                         {"manifest", {{"host_capabilities", {"http", "http_with_placeholders", "logging", "outbox"}},
+                         {"manifest", {{"host_capabilities", {"http", "http_with_placeholders", "logging", "outbox", "kv_store", "tenant_context"}},
+                                       {"http_allow_list", {"upstream.test"}},
                                        {"outbox_hosts", {"upstream.test"}}}},
                          {"component", common::base64_encode(contract("egress"))}},
                         &owner);
@@ -53,6 +54,26 @@ class OutboxNode : public ::testing::Test {
   store::testing::TempDir dir_;
   std::unique_ptr<DevNode> node_;
 };
+
+// The done-when of the egress issue: a contract importing http,
+// http-with-placeholders, kv-store, logging and tenant-context under their
+// real package names deploys on a dev node and runs with the egress it is
+// granted, keeping state under a bare map name.
+TEST_F(OutboxNode, AnEgressContractDeploysAndRunsOnADevNode) {
+  start();
+  auto owner = api::RequestSigner::generate(identity::KeyType::kEd25519);
+  ASSERT_TRUE(owner.ok());
+  deploy(*owner);
+  auto fetched = call(*owner, "fetch-and-keep", url("/hello"));
+  ASSERT_TRUE(fetched.ok()) << fetched.status().to_string();
+  EXPECT_EQ((*fetched)["response"], "200 hello from upstream");
+  auto kept = call(*owner, "last", nullptr);
+  ASSERT_TRUE(kept.ok()) << kept.status().to_string();
+  EXPECT_EQ((*kept)["response"], "200 hello from upstream");
+  auto refused = call(*owner, "fetch", "https://not-granted.test/");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("egress-denied"), std::string::npos) << refused.status().message();
+}
 
 TEST_F(OutboxNode, SentOnceAfterCommitNeverOnRollbackNotAgainAfterACrash) {
   start();

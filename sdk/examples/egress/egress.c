@@ -157,3 +157,45 @@ bool exports_t3n_examples_egress_contracts_outbox_status(egress_string_t* idk, e
   host_outbox_outbox_option_outbox_status_free(&st);
   return true;
 }
+
+// ---- http + kv-store + tenant-context together, as real tenant contracts do ----
+
+static const char kLast[] = "last";
+
+bool exports_t3n_examples_egress_contracts_fetch_and_keep(egress_string_t* url, egress_string_t* ret, egress_string_t* err) {
+  if (!exports_t3n_examples_egress_contracts_fetch(url, ret, err)) return false;
+  // Only a contract of a tenant may keep state: the node must name one.
+  egress_list_u8_t tenant;
+  host_tenant_tenant_context_tenant_did(&tenant);
+  const bool has_tenant = tenant.len == 20;
+  egress_list_u8_free(&tenant);
+  if (!has_tenant) {
+    egress_string_free(ret);
+    egress_string_dup(err, "no tenant");
+    return false;
+  }
+  egress_string_t map;
+  egress_string_set(&map, "responses");  // bare: z:<own tid>:responses
+  egress_list_u8_t key = {(uint8_t*)kLast, sizeof kLast - 1};
+  egress_list_u8_t value = {ret->ptr, ret->len};
+  if (!host_interfaces_kv_store_put(&map, &key, &value, err)) {
+    egress_string_free(ret);
+    return false;
+  }
+  return true;
+}
+
+bool exports_t3n_examples_egress_contracts_last(egress_string_t* ret, egress_string_t* err) {
+  egress_string_t map;
+  egress_string_set(&map, "responses");
+  egress_list_u8_t key = {(uint8_t*)kLast, sizeof kLast - 1};
+  egress_option_list_u8_t found;
+  if (!host_interfaces_kv_store_get(&map, &key, &found, err)) return false;
+  if (!found.is_some) {
+    egress_string_dup(ret, "");
+    return true;
+  }
+  ret->ptr = found.val.ptr;
+  ret->len = found.val.len;
+  return true;
+}
