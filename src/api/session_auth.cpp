@@ -1,5 +1,7 @@
 #include "api/session_auth.h"
 
+#include <utility>
+
 #include "api/execution.h"
 #include "api/routes.h"
 #include "common/encoding.h"
@@ -124,8 +126,7 @@ class SessionLogins {
     PendingLogin pending;
     std::optional<SessionLogin> current;
     T3N_RETURN_IF_ERROR(ss_.table.with_state(sid, [&](SessionState& st) {
-      pending = std::move(st.pending);
-      st.pending = {};
+      pending = std::exchange(st.pending, {});
       current = st.login;
       return Status{};
     }));
@@ -156,13 +157,8 @@ class SessionLogins {
       }
       T3N_ASSIGN_OR_RETURN(Bytes user, login_user(s_, pending.authenticator, proposed));
       login = SessionLogin{identity::t3n_did(user), pending.authenticator};
-      T3N_RETURN_IF_ERROR(ss_.table.with_state(sid, [&](SessionState& st) {
-        st.login = login;
-        return Status{};
-      }));
     }
-    T3N_RETURN_IF_ERROR(set_cookie(ctx, login));
-    return Json{{"host_to_guest", "PeerRequest"}, {"eth_auth_action", "Finish"}, {"did", login.did}};
+    return finish_login(ctx, login, "eth_auth_action");
   }
 
   Result<Json> email_step(RpcContext& ctx, const Json& m, const std::string& action) {
@@ -178,17 +174,11 @@ class SessionLogins {
     // The same authenticator an OIDC login proving this address will use.
     const std::string authenticator = "email:" + address;
     T3N_ASSIGN_OR_RETURN(Bytes user, login_user(s_, authenticator, std::nullopt));
-    SessionLogin login{identity::t3n_did(user), authenticator};
-    T3N_RETURN_IF_ERROR(ss_.table.with_state(sid, [&](SessionState& st) {
-      st.login = login;
-      return Status{};
-    }));
-    T3N_RETURN_IF_ERROR(set_cookie(ctx, login));
-    return Json{{"host_to_guest", "PeerRequest"}, {"email_auth_action", "Finish"}, {"did", login.did}};
+    return finish_login(ctx, SessionLogin{identity::t3n_did(user), authenticator}, "email_auth_action");
   }
 
   Result<Json> oidc_step(RpcContext& ctx, const Json& m, const std::string& action) {
-    if (ss_.oidc == nullptr || ss_.oidc->provider_names().empty())
+    if (ss_.oidc == nullptr)
       return Status(ErrorCode::kUnimplemented, "OpenID Connect logins are not configured on this node");
     const std::string& sid = *ctx.session_id;
     if (action == "InitOidcAuth") {
@@ -210,8 +200,7 @@ class SessionLogins {
     // The nonce is single use: taken out of the session before checking.
     PendingLogin pending;
     T3N_RETURN_IF_ERROR(ss_.table.with_state(sid, [&](SessionState& st) {
-      pending = std::move(st.pending);
-      st.pending = {};
+      pending = std::exchange(st.pending, {});
       return Status{};
     }));
     if (pending.kind != PendingLogin::Kind::kOidc) return Status(ErrorCode::kFailedPrecondition, "no_nonce: start with InitOidcAuth");
@@ -225,13 +214,17 @@ class SessionLogins {
     std::optional<std::string> email;
     if (claims.verified_email) email = "email:" + *claims.verified_email;
     T3N_ASSIGN_OR_RETURN(Bytes user, login_user(s_, authenticator, std::nullopt, email));
-    SessionLogin login{identity::t3n_did(user), authenticator};
-    T3N_RETURN_IF_ERROR(ss_.table.with_state(sid, [&](SessionState& st) {
+    return finish_login(ctx, SessionLogin{identity::t3n_did(user), authenticator}, "oidc_auth_action");
+  }
+
+  // The session is logged in as `login`; the cookie is set; the SDK's Finish.
+  Result<Json> finish_login(RpcContext& ctx, const SessionLogin& login, const char* action_field) {
+    T3N_RETURN_IF_ERROR(ss_.table.with_state(*ctx.session_id, [&](SessionState& st) {
       st.login = login;
       return Status{};
     }));
     T3N_RETURN_IF_ERROR(set_cookie(ctx, login));
-    return Json{{"host_to_guest", "PeerRequest"}, {"oidc_auth_action", "Finish"}, {"did", login.did}};
+    return Json{{"host_to_guest", "PeerRequest"}, {action_field, "Finish"}, {"did", login.did}};
   }
 
   Status set_cookie(RpcContext& ctx, const SessionLogin& login) {

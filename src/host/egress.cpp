@@ -171,6 +171,16 @@ bool host_allowed(std::string_view host, const std::vector<std::string>& allow_l
   return false;
 }
 
+std::optional<std::string> url_host(const std::string& url) {
+  std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return std::nullopt;
+  auto host = url_part(u.get(), CURLUPART_HOST);
+  if (!host) return std::nullopt;
+  std::string h = lower(*host);
+  if (!h.empty() && h.back() == '.') h.pop_back();
+  return h;
+}
+
 bool is_forbidden_address(std::string_view address) {
   std::string a(address);
   if (a.size() > 2 && a.front() == '[' && a.back() == ']') a = a.substr(1, a.size() - 2);

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,8 @@ struct EgressError {
 
 // Does `host` (lower-case, no trailing dot) match one allow-list entry?
 bool host_allowed(std::string_view host, const std::vector<std::string>& allow_list);
+// The lower-case host of `url` as libcurl parses it (no trailing dot); none if it does not parse.
+std::optional<std::string> url_host(const std::string& url);
 // Is this textual IPv4/IPv6 address one a contract may never reach?
 bool is_forbidden_address(std::string_view address);
 

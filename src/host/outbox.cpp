@@ -1,7 +1,5 @@
 #include "host/outbox.h"
 
-#include <curl/curl.h>
-
 #include "common/encoding.h"
 #include "common/json.h"
 #include "crypto/hash.h"
@@ -80,21 +78,6 @@ std::string digest_of(const Request& r) {
   return common::hex_encode(crypto::sha256(common::as_bytes(text)));
 }
 
-std::optional<std::string> host_of(const std::string& url) {
-  CURLU* u = curl_url();
-  std::optional<std::string> out;
-  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
-    char* h = nullptr;
-    if (curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK && h != nullptr) {
-      out = h;
-      curl_free(h);
-    }
-  }
-  curl_url_cleanup(u);
-  if (out)
-    for (char& c : *out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 Json row_json(const Bytes& b) {
   auto j = common::parse_json(common::to_string(b), 8);
@@ -134,7 +117,7 @@ runtime::HostInterface outbox_interface() {
         auto req = request_of(args[1]);
         if (!req.ok()) return set_result(r, outbox_error("decode", req.status().message()));
         if (ctx.tx == nullptr) return set_result(r, outbox_error("no-active-tx"));
-        const auto host = host_of(req->url);
+        const auto host = url_host(req->url);
         if (!host) return set_result(r, outbox_error("invalid-url", "the URL does not parse"));
         static const std::vector<std::string> kNone;
         if (!host_allowed(*host, ctx.manifest != nullptr ? ctx.manifest->outbox_hosts : kNone))
@@ -245,7 +228,7 @@ Status OutboxWorker::deliver(const Bytes& key) {
   req.headers.emplace_back("Idempotency-Key", j.value("idk", ""));
   auto body = common::base64_decode(j.value("body", ""));
   if (body.ok()) req.body = std::move(*body);
-  const auto host = host_of(req.url).value_or("");
+  const auto host = url_host(req.url).value_or("");
   const auto out = egress_.send(req, {host});
   // 3. The ack, with the response's digest as this entry's claims digest.
   auto tx = store_.begin(store::Principal::system());

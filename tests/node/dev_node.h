@@ -63,25 +63,20 @@ class DevNode {
   DevNode(const DevNode&) = delete;
   DevNode& operator=(const DevNode&) = delete;
   ~DevNode() { stop(); }
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
+  void stop() { end(SIGTERM); }
   // The node dies at once (no shutdown path): a crash.
-  void kill_hard() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
+  void kill_hard() { end(SIGKILL); }
   const std::string& url() const { return url_; }
   std::string output() const { return slurp(log_); }
 
  private:
+  void end(int signal) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
   std::filesystem::path log_;
   pid_t pid_ = -1;
   std::string url_;
