@@ -5,7 +5,9 @@
 // <out>/load-{ohttp,session,plaintext}.json in the TARGETS.md shape, with
 // the node's CPU per call: the process's CPU time minus the client threads'
 // own (each client reads its thread CPU clock), so it is comparable between
-// modes on a shared machine.
+// modes on a shared machine. The metering pair calls the same counter as
+// an operator's contract (free) and as a tenant's own upload (reserve,
+// settle, ledger rows in the call's transaction): <out>/load-metering.json.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -182,6 +184,38 @@ int main(int argc, char** argv) {
     std::printf("%-58s %8.0f calls/s  p50 %6.2f ms  p99 %6.2f ms  node CPU %6.1f us/call  errors %llu\n", o.name.c_str(),
                 j["throughput_rps"].get<double>(), j["p50_ms"].get<double>(), j["p99_ms"].get<double>(),
                 o.node_cpu_us_per_call, static_cast<unsigned long long>(o.errors));
+  }
+  {
+    // The same contract uploaded by tenants through tee:tenant (claim,
+    // contract-register, map-create): their calls are metered.
+    std::vector<std::string> metered;
+    for (int c = 0; c < clients; ++c) {
+      api::NodeClient client(url);
+      auto signer = bench::must(api::RequestSigner::generate(identity::KeyType::kEd25519));
+      auto tenant_call = [&](const std::string& fn, const Json& input, bool blob) {
+        Json params = {{"script_name", "tee:tenant/contracts"}, {"function_name", fn}, {"input", input}};
+        if (blob) params["blob_base64"] = common::base64_encode(common::as_bytes(ss.str()));
+        return bench::must(client.rpc("action.execute", params, &signer))["response"];
+      };
+      const Json claim = tenant_call("tenant-claim", Json::object(), false);
+      const std::string tid = claim["tenant"].get<std::string>().substr(8);
+      const Json reg = tenant_call("contract-register", {{"name", "counter"}, {"version", "1.0.0"}, {"manifest", manifest}}, true);
+      const auto id = reg["contract_id"].get<std::uint32_t>();
+      tenant_call("map-create", {{"map_name", "counter"}, {"visibility", "private"}, {"writers", {{"only", {id}}}}, {"readers", {{"only", {id}}}}},
+                  false);
+      metered.push_back("z:" + tid + ":counter");
+    }
+    Outcome free_calls = drive(url, "OHTTP + 1 kv write + commit, metering off (operator's contract)", Mode::kOhttp, clients, seconds, scripts);
+    Outcome paid_calls = drive(url, "OHTTP + 1 kv write + commit, metered (tenant's contract)", Mode::kOhttp, clients, seconds, metered);
+    Json j = {{"off", report(free_calls)}, {"on", report(paid_calls)}};
+    const double ratio = free_calls.node_cpu_us_per_call > 0 ? paid_calls.node_cpu_us_per_call / free_calls.node_cpu_us_per_call : 0;
+    j["node_cpu_added_fraction"] = ratio - 1.0;
+    j["target_added_fraction"] = 0.10;
+    std::ofstream(out_dir + "/load-metering.json") << j.dump(2);
+    for (const Outcome* o : {&free_calls, &paid_calls})
+      std::printf("%-58s %8.0f calls/s  node CPU %6.1f us/call  errors %llu\n", o->name.c_str(),
+                  static_cast<double>(o->requests) / o->seconds, o->node_cpu_us_per_call, static_cast<unsigned long long>(o->errors));
+    std::printf("metering adds %.1f %% node CPU per call (target <= 10 %%)\n", (ratio - 1.0) * 100.0);
   }
   node->stop();
   server.join();

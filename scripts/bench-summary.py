@@ -66,6 +66,13 @@ def main(d):
                         verdict = ("meets" if ok else "MISSES") + f" {cmp} {fmt(target, unit)}"
                     label = name if metric in ("time", "bytes_per_second") else f"{name} [{metric}]"
                     rows.append((f.stem, label, fmt(value, unit) + extra, verdict))
+        elif "node_cpu_added_fraction" in data:
+            added = data["node_cpu_added_fraction"]
+            on, off = data["on"], data["off"]
+            rows.append((f.stem, "metering on vs off (node CPU per call)",
+                         f'{off["node_cpu_us_per_call"]:.0f} -> {on["node_cpu_us_per_call"]:.0f} us/call ({added * 100:+.1f} %), '
+                         f'errors {off["errors"]}/{on["errors"]}',
+                         ("meets" if added <= data.get("target_added_fraction", 0.10) else "MISSES") + " <= +10 %"))
         elif "throughput_rps" in data:
             verdict = ""
             if f.stem == "load-ohttp":

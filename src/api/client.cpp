@@ -168,6 +168,18 @@ Result<JsonReply> NodeClient::get_json_reply(const std::string& path) {
   return JsonReply{res->status, std::move(*j)};
 }
 
+Result<JsonReply> NodeClient::post_json_reply(const std::string& path, const std::string& body,
+                                              const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::lock_guard lock(impl_->mu);
+  httplib::Headers h;
+  for (const auto& [k, v] : headers) h.emplace(k, v);
+  auto res = impl_->http.Post(path, h, body, "application/json");
+  if (!res) return http_error(res.error(), impl_->base_url);
+  auto j = common::parse_json(res->body);
+  if (!j.ok()) return Status(ErrorCode::kUnavailable, "POST " + path + ": HTTP " + std::to_string(res->status) + ", not JSON");
+  return JsonReply{res->status, std::move(*j)};
+}
+
 Result<OhttpKeyConfig> NodeClient::key_config() {
   std::lock_guard lock(impl_->mu);
   if (impl_->config) return *impl_->config;

@@ -63,6 +63,9 @@ class NodeClient {
   Result<common::Json> get_json(const std::string& path);
   // Any HTTP status with a JSON body (for endpoints that answer 202 "pending").
   Result<JsonReply> get_json_reply(const std::string& path);
+  // A plain POST of `body` (not OHTTP: the operator API, whose bodies are signed).
+  Result<JsonReply> post_json_reply(const std::string& path, const std::string& body,
+                                    const std::vector<std::pair<std::string, std::string>>& headers = {});
   // The OHTTP key configuration in use (fetched from the node).
   Result<OhttpKeyConfig> key_config();
   // Pins the key configuration and audience a verified attestation gave.

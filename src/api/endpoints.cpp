@@ -109,7 +109,7 @@ RpcError rpc_error_of(const Status& s) {
     case ErrorCode::kFailedPrecondition: {
       // Contract outcomes: "<kind>: <message>" → data.code = kind.
       const std::string& m = s.message();
-      return {-32000, m, m.substr(0, m.find(':'))};
+      return {-32000, m, m.substr(0, m.find_first_of(": ("))};
     }
     default: return {-32603, "internal error", std::string(common::error_code_name(s.code()))};
   }

@@ -3,12 +3,15 @@
 #include "common/encoding.h"
 #include "identity/delegation.h"
 #include "identity/did.h"
+#include "system/contract_logs.h"
+#include "system/tenants.h"
 
 namespace t3n::api {
 
 Status ensure_api_tables(store::Store& store) { return store::ensure_tables(store, kReplayTable); }
 
-Status record_caller(const NodeServices& s, store::Transaction& tx, const Caller& caller, const Bytes& user_id) {
+Status record_caller(const NodeServices& s, store::Transaction& tx, const Caller& caller, const Bytes& user_id,
+                     bool create_user) {
   // A session's messages are single-use by its nonce memory (sessions.h);
   // a DID-signed request's replay entry commits with its writes.
   if (!caller.is_session()) {
@@ -23,6 +26,7 @@ Status record_caller(const NodeServices& s, store::Transaction& tx, const Caller
     if (!row) return Status(ErrorCode::kUnauthenticated, "Unauthorized: the session's user does not exist");
     return {};
   }
+  if (!create_user) return {};
   // One read: the existing user, or `user_id` created now.
   T3N_ASSIGN_OR_RETURN(Bytes id, s.users.find_or_create(tx, caller.authenticator(), &user_id));
   if (id != user_id) return Status(ErrorCode::kConflict, "the caller's user was created concurrently");
@@ -83,14 +87,66 @@ Result<ExecuteParams> ExecuteParams::parse(const common::Json& j) {
   T3N_ASSIGN_OR_RETURN(p.function_name, r.string("function_name"));
   T3N_ASSIGN_OR_RETURN(p.script_version, r.optional_string("script_version"));
   T3N_ASSIGN_OR_RETURN(p.pii_did, r.optional_string("pii_did"));
+  T3N_ASSIGN_OR_RETURN(p.blob_base64, r.optional_string("blob_base64"));
   p.input = r.any("input").value_or(common::Json(nullptr));
   return p;
 }
 
+namespace {
+
+// tee:* — a system contract's function in one system transaction with the
+// caller's records, like any state-changing method.
+Result<common::Json> execute_system(NodeServices& s, const Caller& caller, const ExecuteParams& params,
+                                    const std::optional<runtime::CallContext::AttachedBlob>& blob) {
+  if (s.system == nullptr) return common::not_found("no contract of that name");
+  auto it = s.system->contracts.find(params.script_name);
+  if (it == s.system->contracts.end()) return common::not_found("no contract of that name");
+  const system::SystemContract& contract = it->second;
+  if (params.script_version && *params.script_version != contract.version)
+    return common::not_found("the contract has no such version (" + params.script_name + " is at " + contract.version + ")");
+  auto fn = contract.functions.find(params.function_name);
+  if (fn == contract.functions.end())
+    return common::not_found("unknown-function: " + params.script_name + " has no function '" + params.function_name + "'");
+  std::vector<std::function<void()>> after_commit;
+  const std::string authenticator = caller.is_session() ? caller.session_authenticator : caller.authenticator();
+  T3N_ASSIGN_OR_RETURN(
+      common::Json out,
+      write_as_caller(s, caller, [&](store::Transaction& tx, const Bytes& user) -> Result<common::Json> {
+        system::SystemCall call{tx, user, authenticator, params.input.is_null() ? common::Json::object() : params.input,
+                                blob ? std::optional<ByteView>(blob->bytes) : std::nullopt, s.clock(), {}};
+        T3N_ASSIGN_OR_RETURN(common::Json response, fn->second(s.system->env, call));
+        after_commit = std::move(call.after_commit);
+        return common::Json{{"response", std::move(response)}, {"fuel", 0}};
+      }));
+  for (auto& f : after_commit) f();
+  return out;
+}
+
+// The tenant's row, when the contract's tenant is an admitted one (it pays
+// for its contracts' calls and owns their log ring).
+Result<std::optional<system::TenantRecord>> tenant_of(NodeServices& s, const std::string& tid) {
+  if (s.system == nullptr) return std::optional<system::TenantRecord>{};
+  auto tx = s.store.begin(store::Principal::system());
+  return system::kTenantRecords.in(tx).get(tid);
+}
+
+}  // namespace
+
 Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, const ExecuteParams& params,
                                       const std::string& request_id, const BeforeCommit& before_commit,
-                                      const std::optional<runtime::CallContext::AttachedBlob>& blob) {
+                                      const std::optional<runtime::CallContext::AttachedBlob>& blob_in) {
+  Bytes decoded_blob;
+  std::optional<runtime::CallContext::AttachedBlob> blob = blob_in;
+  if (!blob && params.blob_base64) {
+    auto d = common::base64_decode(*params.blob_base64);
+    if (!d.ok()) return common::invalid_argument("'blob_base64': expected base64");
+    decoded_blob = std::move(*d);
+    blob = runtime::CallContext::AttachedBlob{decoded_blob, std::nullopt};
+  }
+  if (params.script_name.rfind("tee:", 0) == 0) return execute_system(s, caller, params, blob);
   T3N_ASSIGN_OR_RETURN(registry::ContractVersion v, s.registry.resolve(params.script_name, params.script_version));
+  if (v.status == registry::ContractStatus::kDisabled)
+    return common::failed_precondition("ContractDisabled: " + params.script_name + " is disabled by its tenant");
   T3N_ASSIGN_OR_RETURN(auto caller_user, find_user(s, caller));
   // Step 5: acting on someone else's data needs their grant for this
   // contract, version and function.
@@ -107,6 +163,15 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
   }
   T3N_ASSIGN_OR_RETURN(auto contract, s.registry.load(v));
   T3N_ASSIGN_OR_RETURN(Bytes tenant_did, common::hex_decode_canonical(v.tenant, 20));
+  // Metering: an admitted tenant pays for its contracts' calls; the reserve
+  // is held before anything runs.
+  T3N_ASSIGN_OR_RETURN(auto tenant, tenant_of(s, v.tenant));
+  system::Metering* metering = s.system != nullptr && s.system->env.metering.enabled() && tenant ? &s.system->env.metering : nullptr;
+  system::Reservation reservation;
+  if (metering != nullptr) {
+    T3N_ASSIGN_OR_RETURN(reservation, metering->reserve(s.store, tenant_did, metering->reserve_for(contract->manifest().limits.fuel)));
+  }
+  const std::uint64_t log_max = tenant ? tenant->quotas.log_max_entries : 0;
   for (int attempt = 0;; ++attempt) {
     // A stranger's first call sees the id its user will get if the call commits.
     Bytes user = caller_user ? *caller_user : Bytes{};
@@ -135,22 +200,45 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     s.metrics.egress_bytes += ctx.egress_bytes;
     s.metrics.call_micros += static_cast<std::uint64_t>(out.elapsed.count());
     s.metrics.call_seconds.observe(static_cast<double>(out.elapsed.count()) / 1e6);
+    system::CallUsage usage{params.script_name, params.function_name, out.fuel_consumed, ctx.host_calls,
+                            {}, ctx.cas_bytes, ctx.outbox_upstreams, ctx.egress_bytes_queued};
     if (!out.ok) {
       ++s.metrics.calls_failed;
+      // The contract's writes go; what it cost and what it logged stay.
+      if (metering != nullptr || (log_max > 0 && !ctx.contract_log.empty())) {
+        usage.outbox_upstreams.clear();
+        usage.outbox_bytes = 0;
+        Status kept = in_system_transaction(s, [&](store::Transaction& side) -> Status {
+          if (metering != nullptr) T3N_RETURN_IF_ERROR(metering->settle(side, tenant_did, metering->price(usage), s.clock()));
+          return system::append_contract_logs(side, v.contract_id, ctx.contract_log, s.clock(), log_max);
+        });
+        if (!kept.ok()) s.log.warn("a failed call's charge or logs were not kept: {}", kept.message());
+      }
       const ErrorCode code = out.error == runtime::CallErrorKind::kUnknownFunction ? ErrorCode::kNotFound
                              : out.error == runtime::CallErrorKind::kBadInput       ? ErrorCode::kInvalidArgument
                                                                                     : ErrorCode::kFailedPrecondition;
       return Status(code, std::string(runtime::call_error_name(out.error)) + ": " + out.message);
     }
     common::Json result = {{"response", out.response}, {"fuel", out.fuel_consumed}};
-    if (!tx.has_writes()) {
+    usage.kv_bytes = tx.tenant_write_bytes();
+    const bool keep_logs = log_max > 0 && !ctx.contract_log.empty();
+    if (!tx.has_writes() && metering == nullptr && !keep_logs) {
       ++s.metrics.calls_ok;
       result["tx_seqno"] = nullptr;
       return result;
     }
     if (before_commit) before_commit(attempt);
+    const bool contract_wrote = tx.has_writes();
     tx.continue_as_system();
-    Status recorded = record_caller(s, tx, caller, user);
+    if (metering != nullptr) {
+      const auto charges = metering->price(usage);
+      std::uint64_t total = 0;
+      for (const auto& c : charges) total += c.amount;
+      result["charged"] = total;
+      T3N_RETURN_IF_ERROR(metering->settle(tx, tenant_did, charges, s.clock()));
+    }
+    if (keep_logs) T3N_RETURN_IF_ERROR(system::append_contract_logs(tx, v.contract_id, ctx.contract_log, s.clock(), log_max));
+    Status recorded = record_caller(s, tx, caller, user, contract_wrote);
     Result<store::CommitInfo> committed = recorded.ok() ? s.store.commit(tx) : Result<store::CommitInfo>(recorded);
     if (committed.ok()) {
       ++s.metrics.calls_ok;

@@ -47,7 +47,10 @@ auto in_system_transaction(NodeServices& s, Body&& body) -> std::invoke_result_t
 // replay entry is already committed, records it otherwise, and creates the
 // caller's user with `user_id` if the user is new. kConflict if another
 // request created the caller's user with a different id meanwhile.
-Status record_caller(const NodeServices& s, store::Transaction& tx, const Caller& caller, const Bytes& user_id);
+// `create_user` false: only the replay entry (a metered call that wrote
+// nothing of its own commits its charge, but makes no stranger a user).
+Status record_caller(const NodeServices& s, store::Transaction& tx, const Caller& caller, const Bytes& user_id,
+                     bool create_user = true);
 
 // The caller's user id, if the caller has one (a read; creates nothing).
 Result<std::optional<Bytes>> find_user(const NodeServices& s, const Caller& caller);
@@ -67,6 +70,9 @@ struct ExecuteParams {
   std::string function_name;
   common::Json input;
   std::optional<std::string> pii_did;
+  // A file sent with the request over OHTTP (base64; the session channel
+  // sends it as a multipart part instead): contract upload from the CLI.
+  std::optional<std::string> blob_base64;
   static Result<ExecuteParams> parse(const common::Json& j);
 };
 

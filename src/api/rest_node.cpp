@@ -9,7 +9,9 @@ void register_node_routes(EndpointRegistry& r, NodeServices& s) {
             // status/encaps_key/cookie_signer/dkg_attestation: the T3N SDK's shape.
             common::Json st = {{"status", "Ready"}, {"node_id", s.info.node_id}, {"version", T3N_VERSION},
                                {"raft_role", "leader"}, {"seqno", s.store.last_seqno()}, {"measurement", "simulated"},
-                               {"tee", s.info.tee}, {"dev", s.info.dev}, {"audience", s.info.audience}, {"metering", "off"}};
+                               {"tee", s.info.tee}, {"dev", s.info.dev}, {"audience", s.info.audience},
+                               {"metering", s.system != nullptr && s.system->env.metering.enabled() ? "on" : "off"},
+                               {"tenant_self_admit", s.system != nullptr && s.system->env.tenancy.self_admit}};
             if (s.sessions != nullptr) {
               st["encaps_key"] = common::base64_encode(s.sessions->kem.encapsulation_key);
               st["cookie_signer"] = s.sessions->cookie_signer;

@@ -16,7 +16,9 @@ void register_node_routes(EndpointRegistry& r, NodeServices& s);         // rest
 void register_state_routes(EndpointRegistry& r, NodeServices& s);         // rest_state.cpp
 void register_attestation_routes(EndpointRegistry& r, NodeServices& s);   // rest_attestation.cpp
 void register_sdk_routes(EndpointRegistry& r, NodeServices& s);           // rest_sdk.cpp
-// auth.authenticate, auth.add-authenticator, token.get-usage, audit.get-mine
+void register_token_endpoints(EndpointRegistry& r, NodeServices& s);      // rpc_token.cpp
+void register_admin_routes(EndpointRegistry& r, NodeServices& s);         // rest_admin.cpp
+// auth.authenticate, auth.add-authenticator, audit.get-mine
 // (session_auth.cpp); served on the session channel only.
 void register_session_endpoints(EndpointRegistry& r, NodeServices& s);
 // The transports in front of the dispatcher: POST /api/ohttp and, in dev

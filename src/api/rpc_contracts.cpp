@@ -2,6 +2,7 @@
 #include "api/execution.h"
 #include "api/routes.h"
 #include "common/encoding.h"
+#include "system/tenants.h"
 
 namespace t3n::api {
 
@@ -40,6 +41,36 @@ struct NameParams {
   }
 };
 
+// A user registers under an admitted tenant of its own: on a node that lets
+// users admit themselves, its first registration admits it (as tenant-claim
+// does), and each version is charged like tee:tenant contract-register.
+Status admit_and_charge(NodeServices& s, store::Transaction& tx, const registry::Registrant& who,
+                        const registry::DeployRequest& req) {
+  if (who.is_operator || s.system == nullptr) return {};
+  const system::SystemEnv& env = s.system->env;
+  const std::string own = common::hex_encode(who.user);
+  const std::string tid = req.tenant.value_or(own);
+  T3N_ASSIGN_OR_RETURN(auto record, system::kTenantRecords.in(tx).get(tid));
+  if (!record) {
+    // On a self-admitting node the first registrant under an unclaimed
+    // tenant id becomes its owner (admit_tenant refuses a namespace that
+    // another user owns).
+    if (!env.tenancy.self_admit) return common::permission_denied("NotATenant: " + tid + " is not an admitted tenant of yours");
+    system::AdmitRequest admit;
+    admit.tid = tid;
+    admit.owner = who.user;
+    admit.quotas = {env.tenancy.default_log_max_entries, env.tenancy.max_maps, env.tenancy.max_contracts};
+    admit.credits = env.metering.pricing().welcome_credits;
+    T3N_RETURN_IF_ERROR(system::admit_tenant(env, tx, admit, s.clock()).status());
+  }
+  if (!env.metering.enabled() || env.metering.pricing().contract_register == 0) return {};
+  T3N_ASSIGN_OR_RETURN(Bytes account, common::hex_decode_canonical(tid, 20));
+  return env.metering.settle(tx, account,
+                             {{env.metering.pricing().contract_register,
+                               {{"kind", "contract_register"}, {"script_name", req.name}, {"version", req.version}}}},
+                             s.clock());
+}
+
 }  // namespace
 
 void register_contract_endpoints(EndpointRegistry& r, NodeServices& s) {
@@ -53,6 +84,7 @@ void register_contract_endpoints(EndpointRegistry& r, NodeServices& s) {
                               common::Json out,
                               write_as_caller(s, *ctx.caller, [&](store::Transaction& tx, const Bytes& user) -> Result<common::Json> {
                                 registry::Registrant who{ctx.caller->is_operator, user};
+                                T3N_RETURN_IF_ERROR(admit_and_charge(s, tx, who, prepared.request));
                                 T3N_ASSIGN_OR_RETURN(deployed, s.registry.record(tx, prepared, who));
                                 return common::Json{{"name", deployed.version.name},
                                                     {"version", deployed.version.version},

@@ -28,6 +28,7 @@
 #include "registry/registry.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
+#include "system/system_contract.h"
 
 namespace t3n::api {
 
@@ -39,6 +40,7 @@ struct NodeInfo {
   std::string audience;                 // identity::audience_of(the node's Ed25519 key)
   std::set<std::string> operator_dids;  // canonical DIDs allowed operator endpoints
   std::set<std::string> cors_origins;   // browser origins allowed CORS (api.cors_origins); none = no CORS
+  std::set<std::string> admin_addresses;  // operator keys of POST /api/admin: "0x" + 40 lower-case hex
 };
 
 // The session channel's keys and table (T3N-CLIENT-PROTOCOL.md).
@@ -53,6 +55,12 @@ struct SessionServices {
   common::Json dkg_attestation;           // /status's dkg_attestation
   identity::EmailOtp* email_otp = nullptr;  // e-mail OTP logins (null: not offered)
   identity::OidcVerifier* oidc = nullptr;    // OpenID Connect logins (null: not offered)
+};
+
+// The tee:* system contracts by name, with what they run against.
+struct SystemServices {
+  system::SystemEnv env;
+  std::map<std::string, system::SystemContract, std::less<>> contracts;
 };
 
 struct NodeServices {
@@ -76,6 +84,7 @@ struct NodeServices {
   common::Logger log;
   SessionServices* sessions = nullptr;  // null: no session channel (unit tests)
   std::function<void()> on_contract_commit;  // wakes the outbox worker (null in unit tests)
+  SystemServices* system = nullptr;          // system contracts, tenancy, metering (null: none)
 };
 
 }  // namespace t3n::api

@@ -239,23 +239,6 @@ class SessionLogins {
   SessionServices& ss_;
 };
 
-struct UsageParams {
-  std::uint64_t limit = 50;
-  static Result<UsageParams> parse(const Json& j) {
-    UsageParams p;
-    if (auto l = j.find("limit"); l != j.end() && !l->is_null()) {
-      if (!l->is_number_unsigned() || l->get<std::uint64_t>() == 0 || l->get<std::uint64_t>() > 1000)
-        return common::invalid_argument("'limit': expected an integer 1..1000");
-      p.limit = l->get<std::uint64_t>();
-    }
-    if (auto a = j.find("after_seq"); a != j.end() && !a->is_null() && !a->is_number_unsigned())
-      return common::invalid_argument("'after_seq': expected a non-negative integer");
-    if (auto k = j.find("kinds"); k != j.end() && !k->is_null() && !k->is_array())
-      return common::invalid_argument("'kinds': expected a list of strings");
-    return p;
-  }
-};
-
 struct AuditParams {
   static Result<AuditParams> parse(const Json& j) {
     if (auto p = j.find("pii_did"); p != j.end() && !p->is_null()) {
@@ -312,21 +295,6 @@ void register_session_endpoints(EndpointRegistry& r, NodeServices& s) {
                    [&s](RpcContext& ctx, const RawParams& p) { return SessionLogins(s).authenticate(ctx, p.j, false); });
   r.rpc<RawParams>("auth.add-authenticator", AuthPolicy::kSessionAny, true,
                    [&s](RpcContext& ctx, const RawParams& p) { return SessionLogins(s).authenticate(ctx, p.j, true); });
-  // Metering is off on this node (the tenancy-and-metering issue brings
-  // balances): the honest answer is a zero balance and no entries.
-  RpcMethod usage;
-  usage.name = "token.get-usage";
-  usage.auth = AuthPolicy::kSession;
-  usage.session_plaintext = true;
-  usage.handler = [](RpcContext&, const Json& params) -> Result<Json> {
-    T3N_RETURN_IF_ERROR(UsageParams::parse(params).status());
-    return Json{{"balance",
-                 {{"available", 0}, {"reserved", 0}, {"last_settled_seq_no", 0}, {"version", 0}, {"credit_exhausted", false}}},
-                {"entries", Json::array()},
-                {"next_cursor", nullptr},
-                {"metering", "off"}};
-  };
-  r.add(std::move(usage));
   // Audit events arrive with the accounts issue: an empty, well-formed page.
   r.rpc<AuditParams>("audit.get-mine", AuthPolicy::kSession, false, [](RpcContext&, const AuditParams&) -> Result<Json> {
     return Json{{"batches", Json::array()}, {"next_cursor", nullptr}};

@@ -12,6 +12,7 @@
 #include "api/client.h"
 #include "cli/node_trust.h"
 #include "cli/private_file.h"
+#include "cli/tenant_commands.h"
 #include "attest/detect.h"
 #include "attest/evidence.h"
 #include "attest/pcs.h"
@@ -159,6 +160,8 @@ int run(int argc, char** argv) {
   deploy->add_option("--manifest", manifest_file)->check(CLI::ExistingFile);
   deploy->add_option("--map", maps, "Create tenant map z:<tid>:NAME for the contract (repeatable)");
   add_trust_options(deploy, trust, true);
+  cli::TenantCommands tenancy;
+  tenancy.add(app, [&trust](CLI::App* c) { add_trust_options(c, trust, true); });
 
   auto* data = app.add_subcommand("data", "Your private data blob");
   data->require_subcommand(1);
@@ -237,7 +240,8 @@ int run(int argc, char** argv) {
   // The environment variable reaches every subcommand's option; only the
   // commands that trust a node read it.
   const bool trusts_node =
-      verify_node->parsed() || whoami->parsed() || call->parsed() || deploy->parsed() || data->parsed() || receipt->parsed();
+      verify_node->parsed() || whoami->parsed() || call->parsed() || deploy->parsed() || data->parsed() || receipt->parsed() ||
+      tenancy.parsed_signed();
   if (!trusts_node) trust = cli::TrustOptions{};
   if (Status s = normalize_root(trust.simulated_root, "--trust-simulated-root (or T3N_TRUST_SIMULATED_ROOT)"); !s.ok())
     return fail(s);
@@ -488,6 +492,9 @@ int run(int argc, char** argv) {
     return v.ok() ? 0 : 4;
   }
 
+  const cli::PrintFn printer = [&o](const Json& j, const std::string& human) { print(o, j, human); };
+  if (tenancy.parsed_admin()) return tenancy.run_admin(client, o.json, printer);
+
   auto signer = load_key(o);
   if (!signer.ok()) return fail(signer.status());
   // Nothing is sent before the node's attestation verified; then requests go
@@ -495,6 +502,7 @@ int run(int argc, char** argv) {
   if (auto node = cli::establish_trust(client, o.node, trust, trust_cache_file(o), unix_now()); !node.ok())
     return fail_trust(node.status());
 
+  if (tenancy.parsed_signed()) return tenancy.run_signed(client, *signer, o.json, printer);
   if (whoami->parsed()) {
     auto r = client.rpc("identity.whoami", Json::object(), &*signer);
     if (!r.ok()) return fail(r.status());

@@ -265,4 +265,12 @@ Result<std::time_t> parse_utc_timestamp(std::string_view text) {
   return ::timegm(&tm);
 }
 
+std::string format_utc_timestamp(std::time_t t) {
+  std::tm g{};
+  gmtime_r(&t, &g);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &g);
+  return buf;
+}
+
 }  // namespace t3n::common

@@ -22,6 +22,7 @@ Result<Bytes> hex_decode_canonical(std::string_view text, std::size_t size);
 // An RFC 3339 UTC timestamp with second precision, "2025-06-19T22:32:27Z"
 // (the form of PCS collateral dates and of --at), as seconds since the epoch.
 Result<std::time_t> parse_utc_timestamp(std::string_view text);
+std::string format_utc_timestamp(std::time_t t);
 
 // RFC 4648 §5, no padding (JWS/JWT style).
 std::string base64url_encode(ByteView data);

@@ -150,6 +150,8 @@ runtime::HostInterface outbox_interface() {
           T3N_RETURN_IF_ERROR(kOutboxQueueTable.in(*ctx.tx).put(key, Bytes{}));
           ctx.writes.record("outbox", key, size);
           ++ctx.outbox_enqueued;
+          ctx.outbox_upstreams.push_back(*host);
+          ctx.egress_bytes_queued += req->body.size();
           return Status{};
         });
         if (!s.ok()) return set_result(r, outbox_error("kv", std::string(common::error_code_name(s.code()))));

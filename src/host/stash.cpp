@@ -33,6 +33,7 @@ runtime::HostInterface stash_interface(cas::BlobStore* cas) {
         blob.consumed = true;
         auto cid = cas->put(blob.bytes);
         if (!cid.ok()) return set_result(r, stash_error("storage", Val::string("the blob store refused the blob")));
+        ctx.cas_bytes += blob.bytes.size();
         std::vector<std::pair<std::string_view, Val>> fields;
         fields.emplace_back("cid", Val::string(cid->to_string()));
         fields.emplace_back("size", Val(static_cast<std::uint64_t>(blob.bytes.size())));

@@ -225,10 +225,13 @@ int serve(NodeConfig config, const common::Logger& log, const std::string& contr
                   "  build/bin/t3n --node %s keygen\n"
                   "  build/bin/t3n --node %s call counter increment --input 5\n"
                   "  build/bin/t3n --node %s call greeter greet --input '\"ada\"'\n"
-                  "  build/bin/t3n --node %s attest verify-node   # DCAP over the simulated quote: proves nothing about hardware\n\n"
+                  "  build/bin/t3n --node %s attest verify-node   # DCAP over the simulated quote: proves nothing about hardware\n"
+                  "Your own contract (tee:tenant; metered, 100 tokens of welcome credits):\n"
+                  "  build/bin/t3n --node %s tenant claim\n"
+                  "  build/bin/t3n --node %s contract upload build/contracts/tenant-app.wasm --name app --version 1.0.0\n\n"
                   "Or with the official T3N SDK (@terminal3/t3n-sdk: handshake, Ethereum login, execute):\n"
                   "  (cd tests/compat && npm ci && node hello.mjs %s)\n\n",
-                  url.c_str(), url.c_str(), url.c_str(), url.c_str(), url.c_str(), url.c_str());
+                  url.c_str(), url.c_str(), url.c_str(), url.c_str(), url.c_str(), url.c_str(), url.c_str(), url.c_str());
     }
     std::fflush(stdout);
   });
@@ -284,6 +287,22 @@ int main(int argc, char** argv) {
   std::vector<std::string> oidc_specs;
   dev->add_option("--oidc", oidc_specs,
                   "An OpenID Connect provider: name=…,issuer=…,jwks_url=https://…,client_id=…[,ca_file=…] (repeatable)");
+  std::string metering = "on";
+  dev->add_option("--metering", metering, "Meter tenants' contract calls and registrations: on or off ([metering] enabled)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"on", "off"}));
+  bool no_self_admit = false;
+  dev->add_flag("--no-self-admit", no_self_admit,
+                "Admit tenants only through the operator API, as a production node does (tenancy.self_admit = false)");
+  std::uint64_t log_entries = 1000;
+  dev->add_option("--tenant-log-entries", log_entries, "Each contract's log ring, in entries (0 = off; tenancy.log_max_entries)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  dev->add_option("--admin-address", dev_config.admin_addresses,
+                  "An operator key (Ethereum address) allowed POST /api/admin (repeatable; admin.operator_addresses)");
+  dev->add_option("--welcome-credits", dev_config.pricing.welcome_credits,
+                  "Base units minted to a tenant that admits itself (metering.welcome_credits)")
+      ->capture_default_str();
   dev->add_option("--pcs", dev_config.pcs_url, "PCS/PCCS base URL for TDX collateral the node lacks (attestation.pcs_url)");
   auto* start = app.add_subcommand("start", "Run a node from a configuration file");
   std::string config_path;
@@ -313,6 +332,9 @@ int main(int argc, char** argv) {
   if (dev->parsed()) {
     if (run_self_test(log) != 0) return 1;
     dev_config.data_dir = data_dir;
+    dev_config.metering_enabled = metering == "on";
+    dev_config.self_admit = !no_self_admit;
+    dev_config.tenant_log_max_entries = log_entries;
     for (const auto& r : egress_resolve) {
       const auto eq = r.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == r.size()) {

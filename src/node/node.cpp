@@ -3,6 +3,8 @@
 // store, runtime, attest).
 #include "node/node.h"
 
+#include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <thread>
 
@@ -37,6 +39,11 @@
 #include "registry/registry.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
+#include "system/contract_logs.h"
+#include "system/metering.h"
+#include "system/system_contract.h"
+#include "system/tenant_maps.h"
+#include "system/tenants.h"
 
 namespace t3n::node {
 
@@ -121,6 +128,8 @@ struct Node::Impl {
   api::Metrics metrics;
   Json attestation_doc;
   std::map<std::string, std::string> node_config_kv;
+  std::unique_ptr<system::Metering> metering;
+  std::unique_ptr<api::SystemServices> system_services;
   std::unique_ptr<api::NodeServices> services;
   crypto::MlKem768KeyPair session_kem;
   std::optional<crypto::Secp256k1Signer> cookie_signer;
@@ -214,6 +223,10 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   T3N_RETURN_IF_ERROR(registry::ensure_registry_tables(*impl->store));
   T3N_RETURN_IF_ERROR(api::ensure_api_tables(*impl->store));
   T3N_RETURN_IF_ERROR(host::ensure_outbox_tables(*impl->store));
+  T3N_RETURN_IF_ERROR(system::ensure_metering_tables(*impl->store));
+  T3N_RETURN_IF_ERROR(system::ensure_tenant_tables(*impl->store));
+  T3N_RETURN_IF_ERROR(system::ensure_tenant_map_tables(*impl->store));
+  T3N_RETURN_IF_ERROR(system::ensure_contract_log_tables(*impl->store));
   if (impl->config.ipfs_api.empty()) {
     T3N_ASSIGN_OR_RETURN(impl->cas, cas::open_local_blob_store(impl->config.data_dir / "cas"));
   } else {
@@ -296,11 +309,38 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
       return common::invalid_argument("api.cors_origins: '" + origin + "' is not an origin (scheme://host[:port])");
     info.cors_origins.insert(origin);
   }
+  for (const auto& addr : impl->config.admin_addresses) {
+    std::string lower = addr;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    if (lower.size() != 42 || lower.rfind("0x", 0) != 0 || !common::hex_decode_canonical(lower.substr(2), 20).ok())
+      return common::invalid_argument("admin.operator_addresses: '" + addr + "' is not an Ethereum address (0x + 40 hex)");
+    info.admin_addresses.insert(lower);
+  }
+  {
+    system::Pricing pricing = impl->config.pricing;
+    pricing.enabled = impl->config.metering_enabled.value_or(impl->config.dev);
+    impl->metering = std::make_unique<system::Metering>(pricing);
+    system::TenancyPolicy tenancy;
+    tenancy.self_admit = impl->config.self_admit.value_or(impl->config.dev);
+    tenancy.default_log_max_entries = impl->config.tenant_log_max_entries.value_or(impl->config.dev ? 1000 : 0);
+    tenancy.max_maps = impl->config.tenant_max_maps;
+    tenancy.max_contracts = impl->config.tenant_max_contracts;
+    impl->system_services.reset(new api::SystemServices{  // NOLINT(cppcoreguidelines-owning-memory): holds references
+        system::SystemEnv{*impl->store, *impl->registry, *impl->metering, tenancy, log.with("component", "system")}, {}});
+    for (auto& c : system::system_contracts()) {
+      std::string name = c.name;
+      impl->system_services->contracts.emplace(std::move(name), std::move(c));
+    }
+    std::vector<system::SystemContract> all;
+    for (const auto& [_, c] : impl->system_services->contracts) all.push_back(c);
+    T3N_RETURN_IF_ERROR(system::register_system_contracts(*impl->store, *impl->registry, all));
+  }
   impl->services.reset(new api::NodeServices{std::move(info), *impl->store, *impl->cas, *impl->runtime, *impl->registry,  // NOLINT(cppcoreguidelines-owning-memory): aggregate of references
                                              *impl->users, *impl->user_keys, impl->replay, *impl->collateral,
                                              impl->attestation_cache, *impl->signing, *impl->gateway, impl->attestation_doc,
                                              impl->node_config_kv, impl->metrics, {}, impl->clock, log,
-                                             impl->session_services.get(), {}});
+                                             impl->session_services.get(), {},
+                                             impl->system_services.get()});
   impl->outbox = std::make_unique<host::OutboxWorker>(*impl->store, *impl->egress, log.with("component", "outbox"));
   T3N_RETURN_IF_ERROR(impl->outbox->recover());
   impl->outbox->start();
@@ -325,7 +365,7 @@ Result<common::Json> Node::deploy(const std::string& name, const std::string& ve
                                   const common::Json& manifest, const std::vector<std::string>& maps,
                                   const std::string& tenant_tid) {
   registry::DeployRequest req{name, version, Bytes(component.begin(), component.end()), manifest, maps,
-                              tenant_tid.empty() ? std::nullopt : std::optional<std::string>(tenant_tid)};
+                              tenant_tid.empty() ? std::nullopt : std::optional<std::string>(tenant_tid), {}};
   T3N_ASSIGN_OR_RETURN(auto prepared, impl_->registry->prepare(std::move(req)));
   for (int attempt = 0;; ++attempt) {
     auto tx = impl_->store->begin(store::Principal::system());
@@ -373,7 +413,12 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
                                                "sessions.cookie_lifetime_seconds", "sessions.siwe_domains", "smtp.url",
                                                "smtp.starttls", "smtp.username", "smtp.password", "smtp.from",
                                                "smtp.ca_file", "egress.allow_private_for_tests", "egress.allow_plain_http",
-                                               "egress.ca_file", "egress.timeout_ms", "egress.max_response_bytes"};
+                                               "egress.ca_file", "egress.timeout_ms", "egress.max_response_bytes",
+                                               "metering.enabled", "metering.contract_register", "metering.invocation",
+                                               "metering.fuel_per_unit", "metering.host_call", "metering.kv_kib",
+                                               "metering.cas_kib", "metering.outbox_request", "metering.outbox_kib",
+                                               "metering.welcome_credits", "tenancy.self_admit", "tenancy.log_max_entries",
+                                               "tenancy.max_maps", "tenancy.max_contracts", "admin.operator_addresses"};
   for (const auto& k : oidc_keys) known.push_back(k);
   T3N_RETURN_IF_ERROR(cfg.reject_unknown_keys(known));
   NodeConfig c;
@@ -439,6 +484,37 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
       return common::invalid_argument(path.string() + ": egress.timeout_ms must be 1..120000, max_response_bytes 1..64 MiB");
     c.egress.total_timeout_ms = static_cast<long>(t);
     c.egress.max_response_bytes = m;
+  }
+  if (cfg.contains("metering.enabled")) {
+    T3N_ASSIGN_OR_RETURN(bool on, cfg.get_bool_or("metering.enabled", false));
+    c.metering_enabled = on;
+  }
+  {
+    system::Pricing& pr = c.pricing;
+    T3N_ASSIGN_OR_RETURN(pr.contract_register, cfg.get_uint_or("metering.contract_register", pr.contract_register));
+    T3N_ASSIGN_OR_RETURN(pr.invocation, cfg.get_uint_or("metering.invocation", pr.invocation));
+    T3N_ASSIGN_OR_RETURN(pr.fuel_per_unit, cfg.get_uint_or("metering.fuel_per_unit", pr.fuel_per_unit));
+    T3N_ASSIGN_OR_RETURN(pr.host_call, cfg.get_uint_or("metering.host_call", pr.host_call));
+    T3N_ASSIGN_OR_RETURN(pr.kv_kib, cfg.get_uint_or("metering.kv_kib", pr.kv_kib));
+    T3N_ASSIGN_OR_RETURN(pr.cas_kib, cfg.get_uint_or("metering.cas_kib", pr.cas_kib));
+    T3N_ASSIGN_OR_RETURN(pr.outbox_request, cfg.get_uint_or("metering.outbox_request", pr.outbox_request));
+    T3N_ASSIGN_OR_RETURN(pr.outbox_kib, cfg.get_uint_or("metering.outbox_kib", pr.outbox_kib));
+    T3N_ASSIGN_OR_RETURN(pr.welcome_credits, cfg.get_uint_or("metering.welcome_credits", pr.welcome_credits));
+    if (pr.fuel_per_unit == 0) return common::invalid_argument(path.string() + ": metering.fuel_per_unit must be positive");
+  }
+  if (cfg.contains("tenancy.self_admit")) {
+    T3N_ASSIGN_OR_RETURN(bool on, cfg.get_bool_or("tenancy.self_admit", false));
+    c.self_admit = on;
+  }
+  if (cfg.contains("tenancy.log_max_entries")) {
+    T3N_ASSIGN_OR_RETURN(std::uint64_t n, cfg.get_uint_or("tenancy.log_max_entries", 0));
+    if (n > 100'000) return common::invalid_argument(path.string() + ": tenancy.log_max_entries must be 0..100000");
+    c.tenant_log_max_entries = n;
+  }
+  T3N_ASSIGN_OR_RETURN(c.tenant_max_maps, cfg.get_uint_or("tenancy.max_maps", c.tenant_max_maps));
+  T3N_ASSIGN_OR_RETURN(c.tenant_max_contracts, cfg.get_uint_or("tenancy.max_contracts", c.tenant_max_contracts));
+  if (cfg.contains("admin.operator_addresses")) {
+    T3N_ASSIGN_OR_RETURN(c.admin_addresses, cfg.get_string_list("admin.operator_addresses"));
   }
   T3N_ASSIGN_OR_RETURN(c.ipfs_api, cfg.get_string_or("cas.ipfs_api", ""));
   T3N_ASSIGN_OR_RETURN(c.pcs_url, cfg.get_string_or("attestation.pcs_url", ""));

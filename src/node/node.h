@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "host/egress.h"
 #include "identity/oidc.h"
+#include "system/metering.h"
 
 namespace t3n::node {
 
@@ -55,6 +56,20 @@ struct NodeConfig {
   // Contracts' outbound HTTP (egress.*). The switches are for tests and
   // private deployments; all off by default.
   host::EgressPolicy egress;
+  // Metering ([metering]): prices in base units; on by default on dev nodes
+  // (what a T3N test network does), off elsewhere until configured.
+  std::optional<bool> metering_enabled;
+  system::Pricing pricing;
+  // Tenancy ([tenancy]): self-admission (default: dev nodes only), the log
+  // ring per contract (default 1000 on dev nodes, 0 = off elsewhere), and
+  // per-tenant limits.
+  std::optional<bool> self_admit;
+  std::optional<std::uint64_t> tenant_log_max_entries;
+  std::uint64_t tenant_max_maps = 256;
+  std::uint64_t tenant_max_contracts = 64;
+  // Operator keys of POST /api/admin ([admin] operator_addresses): Ethereum
+  // addresses, "0x" + 40 hex.
+  std::vector<std::string> admin_addresses;
 };
 
 // "name=google,issuer=https://…,jwks_url=https://…,client_id=…[,client_id=…][,ca_file=…]"

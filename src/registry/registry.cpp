@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::string_view kContractAad = "t3n/contract/v1";
 constexpr std::uint8_t kRowFormat = 1;
+constexpr std::uint8_t kContractRowFormat = 2;  // 1 + status and source hashes
 constexpr std::size_t kMaxMaps = 64;
 
 Status check_text(const std::string& value, std::string_view field, std::size_t max) {
@@ -25,20 +26,40 @@ Status check_text(const std::string& value, std::string_view field, std::size_t 
   return {};
 }
 
+Result<std::uint32_t> next_contract_id(store::Transaction& tx) {
+  auto meta = kRegistryMeta.in(tx);
+  T3N_ASSIGN_OR_RETURN(auto next, meta.get("next_contract_id"));
+  const std::uint64_t id = next.value_or(1);
+  if (id > 0xFFFFFFFFu) return Status(ErrorCode::kResourceExhausted, "contract ids exhausted");
+  T3N_RETURN_IF_ERROR(meta.put("next_contract_id", id + 1));
+  return static_cast<std::uint32_t>(id);
+}
+
 }  // namespace
+
+std::string_view contract_status_name(ContractStatus s) {
+  switch (s) {
+    case ContractStatus::kEnabled: return "enabled";
+    case ContractStatus::kDisabled: return "disabled";
+    case ContractStatus::kUnregistered: return "unregistered";
+  }
+  return "unknown";
+}
 
 Bytes ContractRowCodec::encode(const ContractRow& r) {
   common::BinaryWriter w;
-  w.u8(kRowFormat);
+  w.u8(kContractRowFormat);
   w.u32(r.contract_id);
   w.string(r.tenant);
   w.string(r.latest);
+  w.u8(static_cast<std::uint8_t>(r.status));
   w.u32(static_cast<std::uint32_t>(r.versions.size()));
   for (const auto& [version, row] : r.versions) {
     w.string(version);
     w.string(row.cid);
     w.string(row.manifest_json);
     w.string(row.code_hash);
+    w.string(row.source_hash);
   }
   return w.take();
 }
@@ -46,11 +67,16 @@ Bytes ContractRowCodec::encode(const ContractRow& r) {
 Result<ContractRow> ContractRowCodec::decode(ByteView b) {
   common::BinaryReader r(b, "contract row");
   T3N_ASSIGN_OR_RETURN(std::uint8_t format, r.u8());
-  if (format != kRowFormat) return common::invalid_argument("unknown contract row format");
+  if (format != kRowFormat && format != kContractRowFormat) return common::invalid_argument("unknown contract row format");
   ContractRow out;
   T3N_ASSIGN_OR_RETURN(out.contract_id, r.u32());
   T3N_ASSIGN_OR_RETURN(out.tenant, r.string(64));
   T3N_ASSIGN_OR_RETURN(out.latest, r.string(64));
+  if (format == kContractRowFormat) {
+    T3N_ASSIGN_OR_RETURN(std::uint8_t status, r.u8());
+    if (status > 2) return common::invalid_argument("unknown contract status");
+    out.status = static_cast<ContractStatus>(status);
+  }
   T3N_ASSIGN_OR_RETURN(std::uint32_t n, r.u32());
   for (std::uint32_t i = 0; i < n; ++i) {
     T3N_ASSIGN_OR_RETURN(std::string version, r.string(64));
@@ -58,6 +84,9 @@ Result<ContractRow> ContractRowCodec::decode(ByteView b) {
     T3N_ASSIGN_OR_RETURN(row.cid, r.string(128));
     T3N_ASSIGN_OR_RETURN(row.manifest_json, r.string());
     T3N_ASSIGN_OR_RETURN(row.code_hash, r.string(64));
+    if (format == kContractRowFormat) {
+      T3N_ASSIGN_OR_RETURN(row.source_hash, r.string(64));
+    }
     out.versions.emplace(std::move(version), std::move(row));
   }
   T3N_RETURN_IF_ERROR(r.finish());
@@ -93,6 +122,9 @@ Result<PreparedContract> ContractRegistry::prepare(DeployRequest request) const 
   T3N_RETURN_IF_ERROR(check_text(request.version, "version", 64));
   if (request.tenant && !common::hex_decode_canonical(*request.tenant, 20).ok())
     return common::invalid_argument("'tenant' must be 40 lower-case hex characters");
+  if (!request.source_hash.empty() && !common::hex_decode_canonical(request.source_hash, 32).ok())
+    return common::invalid_argument("'source_hash' must be 64 lower-case hex characters (SHA-256)");
+  if (request.name.rfind("tee:", 0) == 0) return common::permission_denied("tee:* names belong to the node's system contracts");
   if (request.maps.size() > kMaxMaps) return common::invalid_argument("at most 64 'maps'");
   for (const auto& tail : request.maps) T3N_RETURN_IF_ERROR(check_text(tail, "maps[]", 200));
   PreparedContract out;
@@ -118,6 +150,7 @@ Result<Deployed> ContractRegistry::record(store::Transaction& tx, const Prepared
     row = std::move(*existing);
     if (req.tenant && *req.tenant != row.tenant)
       return common::permission_denied("contract " + req.name + " belongs to another tenant");
+    if (row.status == ContractStatus::kUnregistered) row.status = ContractStatus::kEnabled;
   } else {
     row.tenant = req.tenant.value_or(who.is_operator ? std::string(40, 'a') : common::hex_encode(who.user));
   }
@@ -133,15 +166,11 @@ Result<Deployed> ContractRegistry::record(store::Transaction& tx, const Prepared
   if (row.versions.count(req.version) != 0)
     return Status(ErrorCode::kAlreadyExists, "contract " + req.name + " version " + req.version + " already exists");
   if (row.contract_id == 0) {
-    auto meta = kRegistryMeta.in(tx);
-    T3N_ASSIGN_OR_RETURN(auto next, meta.get("next_contract_id"));
-    const std::uint64_t id = next.value_or(1);
-    if (id > 0xFFFFFFFFu) return Status(ErrorCode::kResourceExhausted, "contract ids exhausted");
-    T3N_RETURN_IF_ERROR(meta.put("next_contract_id", id + 1));
-    row.contract_id = static_cast<std::uint32_t>(id);
+    T3N_ASSIGN_OR_RETURN(row.contract_id, next_contract_id(tx));
   }
   const common::Json manifest = runtime::manifest_to_json(prepared.manifest);
-  row.versions[req.version] = {prepared.cid, manifest.dump(), common::hex_encode(prepared.contract->code_hash())};
+  row.versions[req.version] = {prepared.cid, manifest.dump(), common::hex_encode(prepared.contract->code_hash()),
+                               req.source_hash};
   row.latest = req.version;
   T3N_RETURN_IF_ERROR(contracts.put(req.name, row));
   for (const auto& tail : req.maps) {
@@ -156,7 +185,7 @@ Result<Deployed> ContractRegistry::record(store::Transaction& tx, const Prepared
     T3N_RETURN_IF_ERROR(tx.create_map({map, vis, {row.contract_id}, {}}));
   }
   Deployed out;
-  out.version = {req.name, req.version, prepared.cid, manifest, row.contract_id, row.tenant};
+  out.version = {req.name, req.version, prepared.cid, manifest, row.contract_id, row.tenant, row.status};
   out.functions = prepared.contract->functions();
   return out;
 }
@@ -167,15 +196,49 @@ void ContractRegistry::remember(const PreparedContract& prepared) {
   log_.info("deployed contract {} version {} ({})", prepared.request.name, prepared.request.version, prepared.cid);
 }
 
+Result<bool> ContractRegistry::record_native(store::Transaction& tx, const std::string& name, const std::string& version,
+                                             const std::string& code_hash) const {
+  auto contracts = kContractsTable.in(tx);
+  T3N_ASSIGN_OR_RETURN(auto existing, contracts.get(name));
+  ContractRow row;
+  if (existing) row = std::move(*existing);
+  if (row.versions.count(version) != 0) return false;
+  if (row.contract_id == 0) {
+    T3N_ASSIGN_OR_RETURN(row.contract_id, next_contract_id(tx));
+    row.tenant = std::string(40, '0');  // the node's own namespace: no tenant owns it
+  }
+  row.versions[version] = {"native:" + name + "@" + version, "{}", code_hash, ""};
+  row.latest = version;
+  row.status = ContractStatus::kEnabled;
+  T3N_RETURN_IF_ERROR(contracts.put(name, row));
+  return true;
+}
+
+Result<std::optional<ContractRow>> ContractRegistry::row(store::Transaction& tx, const std::string& name) const {
+  return kContractsTable.in(tx).get(name);
+}
+
+Status ContractRegistry::set_status(store::Transaction& tx, const std::string& name, ContractStatus status) const {
+  auto contracts = kContractsTable.in(tx);
+  T3N_ASSIGN_OR_RETURN(auto existing, contracts.get(name));
+  if (!existing || existing->status == ContractStatus::kUnregistered) return common::not_found("no contract of that name");
+  existing->status = status;
+  if (status == ContractStatus::kUnregistered) {
+    existing->versions.clear();
+    existing->latest.clear();
+  }
+  return contracts.put(name, *existing);
+}
+
 Result<ContractVersion> ContractRegistry::resolve(store::Transaction& tx, const std::string& name,
                                                   const std::optional<std::string>& version) const {
   T3N_ASSIGN_OR_RETURN(auto row, kContractsTable.in(tx).get(name));
-  if (!row) return common::not_found("no contract of that name");
+  if (!row || row->status == ContractStatus::kUnregistered) return common::not_found("no contract of that name");
   const std::string v = version.value_or(row->latest);
   auto it = row->versions.find(v);
   if (it == row->versions.end()) return common::not_found("the contract has no such version");
   T3N_ASSIGN_OR_RETURN(common::Json manifest, common::parse_json(it->second.manifest_json));
-  return ContractVersion{name, v, it->second.cid, std::move(manifest), row->contract_id, row->tenant};
+  return ContractVersion{name, v, it->second.cid, std::move(manifest), row->contract_id, row->tenant, row->status};
 }
 
 Result<ContractVersion> ContractRegistry::resolve(const std::string& name, const std::optional<std::string>& version) const {
@@ -184,6 +247,7 @@ Result<ContractVersion> ContractRegistry::resolve(const std::string& name, const
 }
 
 Result<std::shared_ptr<const runtime::Contract>> ContractRegistry::load(const ContractVersion& v) {
+  if (v.native()) return common::failed_precondition(v.name + " is a system contract (native code), not a component");
   {
     std::lock_guard lock(loaded_mu_);
     if (auto it = loaded_.find(v.cid); it != loaded_.end()) return it->second;

@@ -28,16 +28,23 @@
 namespace t3n::registry {
 
 struct VersionRow {
-  std::string cid;            // the sealed component in CAS
+  std::string cid;            // the sealed component in CAS, or "native:<name>@<version>" (system contracts)
   std::string manifest_json;  // runtime::manifest_to_json, canonical text
   std::string code_hash;      // hex SHA-256 of the component
+  std::string source_hash;    // the publisher's hex SHA-256 of the source, verbatim (may be empty)
 };
+
+// Unregistered keeps the row (no versions): the name and its contract id
+// stay the tenant's, so a later registration gets the same id back.
+enum class ContractStatus : std::uint8_t { kEnabled = 0, kDisabled = 1, kUnregistered = 2 };
+std::string_view contract_status_name(ContractStatus s);
 
 struct ContractRow {
   std::uint32_t contract_id = 0;
   std::string tenant;  // 40 lower-case hex
   std::string latest;
   std::map<std::string, VersionRow> versions;
+  ContractStatus status = ContractStatus::kEnabled;
 };
 struct ContractRowCodec {
   using Value = ContractRow;
@@ -74,6 +81,7 @@ struct DeployRequest {
   common::Json manifest = common::Json::object();
   std::vector<std::string> maps;  // tails: z:<tid>:<tail>
   std::optional<std::string> tenant;
+  std::string source_hash;  // optional, 64 lower-case hex
 };
 
 // A checked, compiled, stored component, not yet registered.
@@ -91,6 +99,8 @@ struct ContractVersion {
   common::Json manifest;
   std::uint32_t contract_id = 0;
   std::string tenant;
+  ContractStatus status = ContractStatus::kEnabled;
+  bool native() const { return cid.rfind("native:", 0) == 0; }
 };
 
 struct Deployed {
@@ -111,6 +121,15 @@ class ContractRegistry {
   Result<Deployed> record(store::Transaction& tx, const PreparedContract& prepared, const Registrant& who) const;
   // Called once `tx` committed: the compiled contract joins the cache.
   void remember(const PreparedContract& prepared);
+
+  // Records a system contract (native code of this binary) under its name
+  // and version, owned by the operator; a no-op when that version is there.
+  Result<bool> record_native(store::Transaction& tx, const std::string& name, const std::string& version,
+                             const std::string& code_hash) const;
+  // The row of a contract name (any status), read in `tx`.
+  Result<std::optional<ContractRow>> row(store::Transaction& tx, const std::string& name) const;
+  // Enable / disable / unregister, by the name's tenant (checked by the caller).
+  Status set_status(store::Transaction& tx, const std::string& name, ContractStatus status) const;
 
   // The version named (or the latest), read in `tx`.
   Result<ContractVersion> resolve(store::Transaction& tx, const std::string& name,

@@ -115,8 +115,11 @@ struct CallContext {
   std::vector<std::string> contract_log;  // logging + stdout/stderr, tagged
   std::size_t contract_log_bytes = 0;
   std::uint64_t host_calls = 0;
-  std::uint64_t egress_bytes = 0;
-  std::uint32_t outbox_enqueued = 0;  // new outbox entries this call  // http request + response bodies (metering)
+  std::uint64_t egress_bytes = 0;     // http request + response bodies (metering)
+  std::uint32_t outbox_enqueued = 0;  // new outbox entries this call
+  std::vector<std::string> outbox_upstreams;  // their hosts (metering: outbox_egress)
+  std::uint64_t egress_bytes_queued = 0;      // their request bodies
+  std::uint64_t cas_bytes = 0;        // bytes this call put into the CAS (stash)
   bool host_call_limit_hit = false;  // set when the call is cut at kMaxHostCallsPerCall
 
   std::uint64_t now_ns() const { return clock != nullptr && *clock ? (*clock)() : steady_clock_ns(); }

@@ -44,34 +44,69 @@ bool is_tail_char(char c) {
          c == '.' || c == ':';
 }
 
+bool has_extensions(const MapSpec& s) {
+  return s.any_writer || s.any_reader || s.readers_listed || !s.extra_readers.empty() || !s.extra_writers.empty() ||
+         !s.key_rule.empty();
+}
+
+// Version 1: name, visibility, writers, readers. Version 2 adds the tenant
+// map fields (flags, extra grants, key rule); v1 specs stay as they were.
 Bytes encode_spec(const MapSpec& s) {
   common::BinaryWriter w;
-  w.u8(1);
+  const bool v2 = has_extensions(s);
+  w.u8(v2 ? 2 : 1);
   w.string(s.name);
   w.u8(static_cast<std::uint8_t>(s.visibility));
-  w.u32(static_cast<std::uint32_t>(s.writers.size()));
-  for (auto id : s.writers) w.u32(id);
-  w.u32(static_cast<std::uint32_t>(s.readers.size()));
-  for (auto id : s.readers) w.u32(id);
+  auto list = [&](const std::vector<std::uint32_t>& ids) {
+    w.u32(static_cast<std::uint32_t>(ids.size()));
+    for (auto id : ids) w.u32(id);
+  };
+  list(s.writers);
+  list(s.readers);
+  if (v2) {
+    w.u8(static_cast<std::uint8_t>((s.any_writer ? 1 : 0) | (s.any_reader ? 2 : 0) | (s.readers_listed ? 4 : 0)));
+    list(s.extra_readers);
+    list(s.extra_writers);
+    w.string(s.key_rule.prefix);
+    w.u32(s.key_rule.max_len);
+    w.u8(static_cast<std::uint8_t>(s.key_rule.charset));
+  }
   return w.take();
 }
 
 Result<MapSpec> decode_spec(ByteView data) {
   common::BinaryReader r(data, "map spec");
   T3N_ASSIGN_OR_RETURN(std::uint8_t version, r.u8());
-  if (version != 1) return common::invalid_argument("map spec: unknown version");
+  if (version != 1 && version != 2) return common::invalid_argument("map spec: unknown version");
   MapSpec s;
   T3N_ASSIGN_OR_RETURN(s.name, r.string(kMaxMapNameSize));
   T3N_ASSIGN_OR_RETURN(std::uint8_t vis, r.u8());
   if (vis > 1) return common::invalid_argument("map spec: unknown visibility");
   s.visibility = static_cast<Visibility>(vis);
-  for (auto* list : {&s.writers, &s.readers}) {
+  auto list = [&](std::vector<std::uint32_t>& out) -> Status {
     T3N_ASSIGN_OR_RETURN(std::uint32_t n, r.u32());
     if (n > r.remaining() / 4) return common::invalid_argument("map spec: truncated ACL");
     for (std::uint32_t i = 0; i < n; ++i) {
       T3N_ASSIGN_OR_RETURN(std::uint32_t id, r.u32());
-      list->push_back(id);
+      out.push_back(id);
     }
+    return {};
+  };
+  T3N_RETURN_IF_ERROR(list(s.writers));
+  T3N_RETURN_IF_ERROR(list(s.readers));
+  if (version == 2) {
+    T3N_ASSIGN_OR_RETURN(std::uint8_t flags, r.u8());
+    if (flags > 7) return common::invalid_argument("map spec: unknown flags");
+    s.any_writer = (flags & 1) != 0;
+    s.any_reader = (flags & 2) != 0;
+    s.readers_listed = (flags & 4) != 0;
+    T3N_RETURN_IF_ERROR(list(s.extra_readers));
+    T3N_RETURN_IF_ERROR(list(s.extra_writers));
+    T3N_ASSIGN_OR_RETURN(s.key_rule.prefix, r.string(kMaxKeySize));
+    T3N_ASSIGN_OR_RETURN(s.key_rule.max_len, r.u32());
+    T3N_ASSIGN_OR_RETURN(std::uint8_t charset, r.u8());
+    if (charset > 3) return common::invalid_argument("map spec: unknown key charset");
+    s.key_rule.charset = static_cast<KeyRule::Charset>(charset);
   }
   T3N_RETURN_IF_ERROR(r.finish());
   return s;
@@ -1054,7 +1089,8 @@ Transaction::Transaction(Transaction&& o) noexcept
       reads_(std::move(o.reads_)),
       writes_(std::move(o.writes_)),
       claims_(o.claims_),
-      new_maps_(std::move(o.new_maps_)) {
+      new_maps_(std::move(o.new_maps_)),
+      changed_maps_(std::move(o.changed_maps_)) {
   o.store_ = nullptr;
   o.finished_ = true;
 }
@@ -1070,6 +1106,7 @@ Transaction& Transaction::operator=(Transaction&& o) noexcept {
     writes_ = std::move(o.writes_);
     claims_ = o.claims_;
     new_maps_ = std::move(o.new_maps_);
+    changed_maps_ = std::move(o.changed_maps_);
     o.store_ = nullptr;
     o.finished_ = true;
   }
@@ -1095,6 +1132,7 @@ Status Transaction::check_open() const {
 
 Result<const MapSpec*> Transaction::spec_for(std::string_view map) {
   if (auto it = new_maps_.find(map); it != new_maps_.end()) return &it->second;
+  if (auto it = changed_maps_.find(map); it != changed_maps_.end()) return &it->second;
   auto& specs = store_->impl_->specs;  // caller holds state_mu (shared)
   auto it = specs.find(map);
   if (it == specs.end()) return common::not_found("map '" + std::string(map) + "' does not exist");
@@ -1104,22 +1142,35 @@ Result<const MapSpec*> Transaction::spec_for(std::string_view map) {
 Status Transaction::check_access(std::string_view map, bool write) {
   T3N_RETURN_IF_ERROR(check_open());
   T3N_RETURN_IF_ERROR(validate_map_name(map));
+  bool own_tenant = true;
   if (!principal_.is_system()) {
     if (!is_tenant_map(map))
       return common::permission_denied("system map '" + std::string(map) + "' is reachable only through its host interface");
-    if (map.substr(2, 40) != principal_.tenant_tid())
-      return common::permission_denied("tenant contracts only reach z:<own tid>:* maps");
+    own_tenant = map.substr(2, 40) == principal_.tenant_tid();
   } else if (map == kMapsRegistry) {
     return common::permission_denied("the map registry changes only through create_map");
   }
   std::shared_lock lock(store_->impl_->state_mu);
-  T3N_ASSIGN_OR_RETURN(const MapSpec* spec, spec_for(map));
+  auto found = spec_for(map);
+  if (!found.ok()) {
+    if (!own_tenant) return common::permission_denied("tenant contracts only reach z:<own tid>:* maps");
+    return found.status();
+  }
+  const MapSpec* spec = *found;
   if (principal_.is_system()) return {};
   const auto id = principal_.contract_id();
-  const auto& writers = spec->writers;
-  const auto& readers = spec->readers.empty() ? spec->writers : spec->readers;
-  const auto& acl = write ? writers : readers;
-  if (std::find(acl.begin(), acl.end(), id) == acl.end())
+  auto listed = [id](const std::vector<std::uint32_t>& ids) { return std::find(ids.begin(), ids.end(), id) != ids.end(); };
+  bool allowed = false;
+  if (!own_tenant) {
+    allowed = listed(write ? spec->extra_writers : spec->extra_readers);
+    if (!allowed) return common::permission_denied("tenant contracts only reach z:<own tid>:* maps");
+  } else if (write) {
+    allowed = spec->any_writer || listed(spec->writers) || listed(spec->extra_writers);
+  } else {
+    const bool readers_given = spec->readers_listed || !spec->readers.empty();
+    allowed = spec->any_reader || listed(readers_given ? spec->readers : spec->writers) || listed(spec->extra_readers);
+  }
+  if (!allowed)
     return common::permission_denied("contract " + std::to_string(id) + " may not " + (write ? "write" : "read") +
                                      " map '" + std::string(map) + "'");
   return {};
@@ -1151,6 +1202,7 @@ Status Transaction::put(std::string_view map, ByteView key, ByteView value) {
   if (value.size() > kMaxValueSize)
     return Status(ErrorCode::kResourceExhausted, "value larger than " + std::to_string(kMaxValueSize) + " bytes");
   T3N_RETURN_IF_ERROR(check_access(map, true));
+  if (!principal_.is_system()) T3N_RETURN_IF_ERROR(key_rule_check(map, key));
   writes_[{std::string(map), common::to_bytes(key)}] = common::to_bytes(value);
   return {};
 }
@@ -1207,17 +1259,72 @@ Status Transaction::set_claims_digest(ByteView digest) {
   return {};
 }
 
+std::map<std::string, std::uint64_t> Transaction::tenant_write_bytes() const {
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& [k, v] : writes_)
+    if (is_tenant_map(k.first)) out[k.first] += k.second.size() + (v ? v->size() : 0);
+  return out;
+}
+
+Status KeyRule::check(ByteView key) const {
+  if (max_len != 0 && key.size() > max_len)
+    return common::invalid_argument("key longer than the map's limit of " + std::to_string(max_len) + " bytes");
+  if (key.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), key.begin(),
+                                                [](char a, std::uint8_t b) { return static_cast<std::uint8_t>(a) == b; }))
+    return common::invalid_argument("key does not start with the map's key prefix");
+  for (std::uint8_t c : key) {
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    const bool ok = charset == Charset::kAny         ? true
+                    : charset == Charset::kAlnum     ? alnum || c == '_' || c == '-'
+                    : charset == Charset::kHex       ? (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
+                                                     : c >= 0x20 && c < 0x7f;
+    if (!ok) return common::invalid_argument("key has a character the map's key validator refuses");
+  }
+  return {};
+}
+
+Status Transaction::key_rule_check(std::string_view map, ByteView key) {
+  std::shared_lock lock(store_->impl_->state_mu);
+  T3N_ASSIGN_OR_RETURN(const MapSpec* spec, spec_for(map));
+  return spec->key_rule.check(key);
+}
+
+Status Transaction::update_map(MapSpec spec) {
+  T3N_RETURN_IF_ERROR(check_open());
+  if (!principal_.is_system()) return common::permission_denied("only the node changes maps");
+  T3N_RETURN_IF_ERROR(validate_map_name(spec.name));
+  if (spec.name == kMapsRegistry) return common::invalid_argument("'t3n:maps' is reserved");
+  Seqno version = 0;
+  {
+    std::shared_lock lock(store_->impl_->state_mu);
+    T3N_ASSIGN_OR_RETURN(const MapSpec* old, spec_for(spec.name));
+    if (old->visibility != spec.visibility)
+      return common::invalid_argument("map '" + spec.name + "': the visibility of a map never changes");
+    auto m = store_->impl_->maps.find(kMapsRegistry);
+    if (m != store_->impl_->maps.end())
+      if (auto it = m->second.find(common::to_bytes(spec.name)); it != m->second.end())
+        if (const VersionedValue* vv = it->second.at(snapshot_); vv != nullptr && vv->value) version = vv->version;
+  }
+  const std::string name = spec.name;
+  writes_[{std::string(kMapsRegistry), common::to_bytes(name)}] = encode_spec(spec);
+  reads_.emplace(std::make_pair(std::string(kMapsRegistry), common::to_bytes(name)), version);
+  if (auto it = new_maps_.find(name); it != new_maps_.end()) {
+    it->second = std::move(spec);
+  } else {
+    changed_maps_[name] = std::move(spec);
+  }
+  return {};
+}
+
 Status Transaction::create_map(MapSpec spec) {
   T3N_RETURN_IF_ERROR(check_open());
   if (!principal_.is_system()) return common::permission_denied("only the node creates maps");
   T3N_RETURN_IF_ERROR(validate_map_name(spec.name));
   if (spec.name == kMapsRegistry) return common::invalid_argument("'t3n:maps' is reserved");
-  if (is_tenant_map(spec.name)) {
-    const bool public_name = is_public_tenant_name(spec.name);
-    if (public_name != (spec.visibility == Visibility::kPublic))
-      return common::invalid_argument("tenant map '" + spec.name +
-                                      "': public maps, and only they, are named z:<tid>:public:<name>");
-  }
+  // A name that promises public data keeps its promise; other tenant maps
+  // take the visibility they are created with (tee:tenant map-create).
+  if (is_public_tenant_name(spec.name) && spec.visibility != Visibility::kPublic)
+    return common::invalid_argument("tenant map '" + spec.name + "': maps named z:<tid>:public:<name> are public");
   if (new_maps_.count(spec.name) != 0 || store_->map_spec(spec.name))
     return Status(ErrorCode::kAlreadyExists, "map '" + spec.name + "' already exists");
   writes_[{std::string(kMapsRegistry), common::to_bytes(spec.name)}] = encode_spec(spec);

@@ -34,11 +34,36 @@ namespace t3n::store {
 
 enum class Visibility : std::uint8_t { kPrivate = 0, kPublic = 1 };
 
+// What keys a contract may write into a map (tenants' key validators):
+// checked on every contract write, linear in the key (no regular
+// expressions, so no pathological keys).
+struct KeyRule {
+  enum class Charset : std::uint8_t { kAny = 0, kAlnum = 1, kHex = 2, kPrintable = 3 };
+  std::string prefix;
+  std::uint32_t max_len = 0;  // 0 = the store's own key limit
+  Charset charset = Charset::kAny;
+  bool operator==(const KeyRule&) const = default;
+  bool empty() const { return prefix.empty() && max_len == 0 && charset == Charset::kAny; }
+  Status check(ByteView key) const;
+};
+
 struct MapSpec {
+  MapSpec() = default;
+  MapSpec(std::string n, Visibility v, std::vector<std::uint32_t> w, std::vector<std::uint32_t> r)
+      : name(std::move(n)), visibility(v), writers(std::move(w)), readers(std::move(r)) {}
   std::string name;
   Visibility visibility = Visibility::kPrivate;
   std::vector<std::uint32_t> writers;  // contract ids
-  std::vector<std::uint32_t> readers;  // empty = same as writers
+  std::vector<std::uint32_t> readers;  // empty = same as writers (unless readers_listed)
+  // Tenant maps (tee:tenant): "all" = every contract of the map's tenant;
+  // readers_listed = `readers` is the list even when empty (deny all).
+  bool any_writer = false;
+  bool any_reader = false;
+  bool readers_listed = false;
+  // Contracts of other tenants granted access (map-update's extra grants).
+  std::vector<std::uint32_t> extra_readers;
+  std::vector<std::uint32_t> extra_writers;
+  KeyRule key_rule;
   bool operator==(const MapSpec&) const = default;
 };
 
@@ -140,6 +165,10 @@ class Transaction {
                                                    std::uint32_t limit);
   Status set_claims_digest(ByteView digest);
   Status create_map(MapSpec spec);
+  // Replaces the ACL, grants and key rule of an existing map (system only;
+  // the visibility of a map never changes). Two concurrent changes of one
+  // map conflict.
+  Status update_map(MapSpec spec);
 
   // The node's own rows (the caller's replay entry, a new user) join a
   // contract's transaction after the contract has run, so they commit with
@@ -161,6 +190,9 @@ class Transaction {
 
   Seqno snapshot() const { return snapshot_; }
   bool has_writes() const { return !writes_.empty(); }
+  // Bytes (key + value) this transaction writes into tenant maps, per map
+  // (metering's kv_bytes).
+  std::map<std::string, std::uint64_t> tenant_write_bytes() const;
   const Principal& principal() const { return principal_; }
 
  private:
@@ -168,6 +200,7 @@ class Transaction {
   Transaction(Store* store, Principal principal, Seqno snapshot);
   Result<const MapSpec*> spec_for(std::string_view map);
   Status check_access(std::string_view map, bool write);
+  Status key_rule_check(std::string_view map, ByteView key);
   Status check_open() const;
   void release();
 
@@ -179,6 +212,7 @@ class Transaction {
   std::map<std::pair<std::string, Bytes>, std::optional<Bytes>> writes_;
   std::optional<Digest32> claims_;
   std::map<std::string, MapSpec, std::less<>> new_maps_;
+  std::map<std::string, MapSpec, std::less<>> changed_maps_;
 };
 
 struct StateProofResult {

@@ -40,9 +40,9 @@ class ExecutionTest : public ::testing::Test {
     collateral_ = std::make_unique<attest::TdxCollateralCache>(dir_.path() / "collateral", "", log());
     services_.reset(new NodeServices{NodeInfo{}, *store_, *cas_, *runtime_, *registry_, users_, keys_, replay_, *collateral_,  // NOLINT
                                      attestation_cache_, *signing_, *gateway_, attestation_doc_, node_config_, metrics_, {},
-                                     [this] { return now_ms_; }, log(), nullptr, {}});
+                                     [this] { return now_ms_; }, log(), nullptr, {}, nullptr});
     auto prepared = registry_->prepare({"counter", "1.0.0", counter_component(),
-                                        {{"host_capabilities", {"kv_store", "logging", "tenant_context"}}}, {"counter"}, tenant_});
+                                        {{"host_capabilities", {"kv_store", "logging", "tenant_context"}}}, {"counter"}, tenant_, {}});
     ASSERT_TRUE(prepared.ok()) << prepared.status().to_string();
     auto tx = store_->begin(store::Principal::system());
     ASSERT_TRUE(registry_->record(tx, *prepared, registry::Registrant{true, {}}).ok());
@@ -63,7 +63,7 @@ class ExecutionTest : public ::testing::Test {
   }
 
   Result<common::Json> call(const Caller& c, const std::string& fn, common::Json input = nullptr, const BeforeCommit& hook = {}) {
-    ExecuteParams p{"counter", std::nullopt, fn, std::move(input), std::nullopt};
+    ExecuteParams p{"counter", std::nullopt, fn, std::move(input), std::nullopt, std::nullopt};
     return execute_contract(*services_, c, p, "req", hook);
   }
 

@@ -163,7 +163,7 @@ test('/status has the SDK shape and a bound attestation message', async () => {
   assert.equal(st.status, 'Ready');
   assert.equal(Buffer.from(st.encaps_key, 'base64').length, 1184);
   assert.match(st.cookie_signer, /^0x[0-9a-f]{40}$/);
-  assert.equal(st.metering, 'off');
+  assert.equal(st.metering, 'on');
   const att = st.dkg_attestation;
   assert.equal(att.simulated, true);
   const msg = Buffer.from(att.attestation_msg, 'base64');

@@ -105,7 +105,9 @@ class ApiDefectsNode : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = std::make_unique<store::testing::TempDir>();
     // No periodic signatures: the tests count ledger entries.
-    node_ = std::make_unique<DevNode>(dir_->path(), std::vector<std::string>{"--signature-interval-ms", "0"});
+    // Metering off: a metered call commits its charge even when it wrote
+    // nothing (test_tenant_cli covers that case).
+    node_ = std::make_unique<DevNode>(dir_->path(), std::vector<std::string>{"--signature-interval-ms", "0", "--metering", "off"});
     ASSERT_FALSE(node_->url().empty()) << node_->output();
   }
   static void TearDownTestSuite() {

@@ -44,7 +44,7 @@ class RegistryTest : public ::testing::Test {
   DeployRequest request(const std::string& name, const std::string& version, std::vector<std::string> maps = {"counter"},
                         std::optional<std::string> tenant = std::nullopt) {
     return {name, version, component_, {{"host_capabilities", {"kv_store", "logging", "tenant_context"}}}, std::move(maps),
-            std::move(tenant)};
+            std::move(tenant), {}};
   }
 
   Result<Deployed> deploy(const DeployRequest& req, const Registrant& who) {
@@ -129,7 +129,8 @@ TEST_F(RegistryTest, TenantIdsAreCanonical) {
 }
 
 TEST_F(RegistryTest, RowsRoundTripAndCorruptRowsAreDataLoss) {
-  ContractRow row{7, std::string(40, 'e'), "2.0", {{"1.0", {"bafkreia", "{}", "ab"}}, {"2.0", {"bafkreib", "{\"x\":1}", "cd"}}}};
+  ContractRow row{7, std::string(40, 'e'), "2.0", {{"1.0", {"bafkreia", "{}", "ab", ""}}, {"2.0", {"bafkreib", "{\"x\":1}", "cd", "ef"}}},
+                  ContractStatus::kDisabled};
   auto back = ContractRowCodec::decode(ContractRowCodec::encode(row));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->contract_id, 7u);

@@ -1,0 +1,74 @@
+// System contracts (`tee:<name>/contracts`): native C++ functions that go
+// through the same dispatch as tenant contracts — the registry row and its
+// version, the caller's records, one transaction, the receipt. Each file of
+// this module holds one contract; `system_contracts()` lists them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cas/blob_store.h"
+#include "common/bytes.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/status.h"
+#include "registry/registry.h"
+#include "store/store.h"
+#include "system/metering.h"
+
+namespace t3n::system {
+
+// Tenancy rules an operator sets ([tenancy] in node.toml).
+struct TenancyPolicy {
+  // Users may admit themselves as tenants (tenant-claim): dev and test
+  // networks. Otherwise only the operator API admits tenants.
+  bool self_admit = false;
+  std::uint64_t default_log_max_entries = 0;  // a tenant's log ring; 0 = off
+  std::uint64_t max_maps = 256;               // per tenant
+  std::uint64_t max_contracts = 64;           // per tenant
+};
+
+// What every system contract may use: the node's components.
+struct SystemEnv {
+  store::Store& store;
+  registry::ContractRegistry& registry;
+  Metering& metering;
+  TenancyPolicy tenancy;
+  common::Logger log;
+};
+
+// One call of a system function, inside the dispatch's system transaction.
+struct SystemCall {
+  store::Transaction& tx;
+  Bytes caller;                      // the caller's 20-byte user id (did:t3n)
+  std::string caller_authenticator;  // the identity-map key it logged in with ("eth:0x…", …)
+  common::Json input;
+  std::optional<ByteView> blob;  // the request's multipart blob (public bytes)
+  std::uint64_t now_ms = 0;
+  // Run once the transaction committed (e.g. a compiled contract joins the cache).
+  std::vector<std::function<void()>> after_commit;
+};
+
+using SystemFunction = std::function<Result<common::Json>(const SystemEnv&, SystemCall&)>;
+
+struct SystemContract {
+  std::string name;     // "tee:tenant/contracts"
+  std::string version;  // what /api/contracts/current answers
+  std::map<std::string, SystemFunction> functions;
+};
+
+SystemContract tenant_contract();
+
+// Every system contract of this binary.
+std::vector<SystemContract> system_contracts();
+
+// Records each system contract's version in the registry (idempotent; at
+// node start).
+Status register_system_contracts(store::Store& store, const registry::ContractRegistry& registry,
+                                 const std::vector<SystemContract>& contracts);
+
+}  // namespace t3n::system

@@ -1,0 +1,110 @@
+// Metering: reserve before a call, settle inside its transaction, the
+// ledger pages newest first, and a balance that cannot cover a charge
+// changes nothing.
+#include <gtest/gtest.h>
+
+#include "store_test_util.h"
+#include "system/contract_logs.h"
+#include "system/metering.h"
+
+namespace t3n::system {
+namespace {
+
+using namespace t3n::store::testing;
+
+class MeteringTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::Store::open(options_for(dir_.path()));
+    ASSERT_TRUE(s.ok()) << s.status().to_string();
+    store_ = std::move(s).value();
+    ASSERT_TRUE(ensure_metering_tables(*store_).ok());
+    ASSERT_TRUE(ensure_contract_log_tables(*store_).ok());
+  }
+  Status in_tx(const std::function<Status(store::Transaction&)>& f) {
+    auto tx = store_->begin(store::Principal::system());
+    T3N_RETURN_IF_ERROR(f(tx));
+    return store_->commit(tx).status();
+  }
+  TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  Pricing pricing_{.enabled = true};
+  Metering metering_{pricing_};
+  Bytes alice_ = Bytes(20, 0xa1);
+  Bytes bob_ = Bytes(20, 0xb0);
+};
+
+TEST_F(MeteringTest, ReserveSettleAndRefuse) {
+  ASSERT_TRUE(in_tx([&](auto& tx) { return metering_.mint(tx, alice_, 1000, "welcome", 1); }).ok());
+  {
+    auto r = metering_.reserve(*store_, alice_, 600);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(metering_.reserved(alice_), 600u);
+    // A second call while the first holds its reserve cannot overspend.
+    auto second = metering_.reserve(*store_, alice_, 600);
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.status().message(),
+              "InsufficientCredit (account=did:t3n:a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1, required=600, available=400)");
+  }
+  EXPECT_EQ(metering_.reserved(alice_), 0u);  // released with the reservation
+  CallUsage u{"z:x:app", "f", 250'000, 10, {{"z:x:m", 3000}}, 0, {}, 0};
+  const auto charges = metering_.price(u);
+  ASSERT_EQ(charges.size(), 2u);
+  EXPECT_EQ(charges[0].amount, 100 + 3 + 10);  // base + ceil(250000/100000) fuel + 10 host calls
+  EXPECT_EQ(charges[1].amount, 30u);           // 3 KiB at 10
+  ASSERT_TRUE(in_tx([&](auto& tx) { return metering_.settle(tx, alice_, charges, 2); }).ok());
+  auto tx = store_->begin(store::Principal::system());
+  EXPECT_EQ(metering_.balance(tx, alice_)->available, 1000u - 143u);
+  // More than the balance: refused, nothing written.
+  auto big = store_->begin(store::Principal::system());
+  EXPECT_EQ(metering_.settle(big, alice_, {{5000, nullptr}}, 3).code(), ErrorCode::kFailedPrecondition);
+  EXPECT_FALSE(big.has_writes());
+}
+
+TEST_F(MeteringTest, UsagePagesNewestFirstAndTransfersShowBothSides) {
+  ASSERT_TRUE(in_tx([&](auto& tx) { return metering_.mint(tx, alice_, 1000, "welcome", 1); }).ok());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(in_tx([&](auto& tx) { return metering_.settle(tx, alice_, {{10, {{"kind", "invocation"}}}}, 2 + i); }).ok());
+  ASSERT_TRUE(in_tx([&](auto& tx) { return metering_.transfer(tx, alice_, bob_, 100, "gift", 9); }).ok());
+  auto tx = store_->begin(store::Principal::system());
+  auto page = metering_.usage_page(tx, alice_, 3, std::nullopt, {});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ((*page)["entries"].size(), 3u);
+  EXPECT_EQ((*page)["entries"][0]["kind"], "transfer");
+  EXPECT_EQ((*page)["entries"][0]["direction"], "out");
+  EXPECT_EQ((*page)["entries"][0]["seq_no"], 7);
+  EXPECT_EQ((*page)["next_cursor"], 4);
+  auto rest = metering_.usage_page(tx, alice_, 10, (*page)["next_cursor"].get<std::uint64_t>(), {});
+  ASSERT_EQ((*rest)["entries"].size(), 4u);
+  EXPECT_EQ((*rest)["entries"][3]["kind"], "mint");
+  EXPECT_TRUE((*rest)["next_cursor"].is_null());
+  auto mints = metering_.usage_page(tx, alice_, 10, std::nullopt, {"mint"});
+  ASSERT_EQ((*mints)["entries"].size(), 1u);
+  auto bobs = metering_.usage_page(tx, bob_, 10, std::nullopt, {});
+  EXPECT_EQ((*bobs)["entries"][0]["direction"], "in");
+  EXPECT_EQ((*bobs)["balance"]["available"], 100);
+  EXPECT_EQ((*page)["balance"]["available"], 1000 - 50 - 100);
+}
+
+TEST_F(MeteringTest, LogRingKeepsTheNewestEntries) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 7; ++i) lines.push_back("info: line " + std::to_string(i));
+  lines.push_back("stderr: oops");
+  ASSERT_TRUE(in_tx([&](auto& tx) { return append_contract_logs(tx, 5, lines, 10, 5); }).ok());
+  auto tx = store_->begin(store::Principal::system());
+  auto all = read_contract_logs(tx, 5, std::nullopt, 100, "debug");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ((*all)["entries"].size(), 5u);
+  EXPECT_EQ((*all)["entries"][0]["message"], "line 3");
+  EXPECT_EQ((*all)["entries"][4]["level"], "error");
+  auto old = read_contract_logs(tx, 5, 0, 2, "debug");
+  EXPECT_TRUE((*old)["truncated"]);
+  EXPECT_EQ((*old)["next_seq"], 5);
+  auto errors = read_contract_logs(tx, 5, std::nullopt, 100, "error");
+  EXPECT_EQ((*errors)["entries"].size(), 1u);
+  auto none = read_contract_logs(tx, 6, std::nullopt, 100, "debug");
+  EXPECT_EQ((*none)["entries"].size(), 0u);
+}
+
+}  // namespace
+}  // namespace t3n::system
