@@ -144,6 +144,8 @@ int main(int argc, char** argv) {
   cfg.dev_plaintext = true;  // for the comparison run only
   cfg.listen_port = 0;
   cfg.data_dir = data;
+  // The metering pair compares metering alone: no log ring for either side.
+  cfg.tenant_log_max_entries = 0;
   auto node = bench::must(node::Node::create(cfg, common::Logger::to_stderr("t3nd", common::LogLevel::kWarn)));
   std::ifstream in(std::string(T3N_CONTRACTS_DIR) + "/counter.wasm", std::ios::binary);
   std::stringstream ss;

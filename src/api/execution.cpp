@@ -124,9 +124,8 @@ Result<common::Json> execute_system(NodeServices& s, const Caller& caller, const
 
 // The tenant's row, when the contract's tenant is an admitted one (it pays
 // for its contracts' calls and owns their log ring).
-Result<std::optional<system::TenantRecord>> tenant_of(NodeServices& s, const std::string& tid) {
+Result<std::optional<system::TenantRecord>> tenant_of(store::Transaction& tx, NodeServices& s, const std::string& tid) {
   if (s.system == nullptr) return std::optional<system::TenantRecord>{};
-  auto tx = s.store.begin(store::Principal::system());
   return system::kTenantRecords.in(tx).get(tid);
 }
 
@@ -165,12 +164,19 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
   T3N_ASSIGN_OR_RETURN(Bytes tenant_did, common::hex_decode_canonical(v.tenant, 20));
   // Metering: an admitted tenant pays for its contracts' calls; the reserve
   // is held before anything runs.
-  T3N_ASSIGN_OR_RETURN(auto tenant, tenant_of(s, v.tenant));
-  system::Metering* metering = s.system != nullptr && s.system->env.metering.enabled() && tenant ? &s.system->env.metering : nullptr;
+  std::optional<system::TenantRecord> tenant;
+  system::Metering* metering = nullptr;
   system::Reservation reservation;
-  if (metering != nullptr) {
-    T3N_ASSIGN_OR_RETURN(reservation, metering->reserve(s.store, tenant_did, metering->reserve_for(contract->manifest().limits.fuel)));
+  {  // one snapshot for both reads, closed before the call runs
+    auto snapshot = s.store.begin(store::Principal::system());
+    T3N_ASSIGN_OR_RETURN(tenant, tenant_of(snapshot, s, v.tenant));
+    if (s.system != nullptr && s.system->env.metering.enabled() && tenant) metering = &s.system->env.metering;
+    if (metering != nullptr) {
+      T3N_ASSIGN_OR_RETURN(reservation,
+                           metering->reserve(snapshot, tenant_did, metering->reserve_for(contract->manifest().limits.fuel)));
+    }
   }
+
   const std::uint64_t log_max = tenant ? tenant->quotas.log_max_entries : 0;
   for (int attempt = 0;; ++attempt) {
     // A stranger's first call sees the id its user will get if the call commits.

@@ -88,6 +88,10 @@ std::uint64_t Metering::reserve_for(std::uint64_t fuel_limit) const {
 
 Result<Reservation> Metering::reserve(store::Store& store, const Bytes& account, std::uint64_t amount) {
   auto tx = store.begin(store::Principal::system());
+  return reserve(tx, account, amount);
+}
+
+Result<Reservation> Metering::reserve(store::Transaction& tx, const Bytes& account, std::uint64_t amount) {
   T3N_ASSIGN_OR_RETURN(BalanceRow row, balance(tx, account));
   std::lock_guard lock(mu_);
   std::uint64_t& held = reserved_[account];

@@ -126,6 +126,8 @@ class Metering {
   // call; InsufficientCredit when the balance less what other calls hold
   // cannot cover it.
   Result<Reservation> reserve(store::Store& store, const Bytes& account, std::uint64_t amount);
+  // The same, reading the balance in `tx` (a snapshot the caller already holds).
+  Result<Reservation> reserve(store::Transaction& tx, const Bytes& account, std::uint64_t amount);
 
   std::vector<Charge> price(const CallUsage& usage) const;
 
