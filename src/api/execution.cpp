@@ -201,6 +201,17 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     ctx.node_config = &s.node_config_kv;
     ctx.user_profile = std::move(profile);
     ctx.attached_blob = blob;  // fresh per attempt: a rerun may persist it again (same CID)
+    if (s.system != nullptr && s.system->env.metering.enabled()) {
+      system::Metering& m = s.system->env.metering;
+      ctx.balance_of = [&tx, &m](ByteView account) -> Result<std::optional<runtime::CallContext::Balance>> {
+        const Bytes key(account.begin(), account.end());
+        T3N_ASSIGN_OR_RETURN(auto row, tx.as_system([&] { return system::kBalancesTable.in(tx).get(key); }));
+        if (!row) return std::optional<runtime::CallContext::Balance>{};
+        const std::uint64_t held = m.reserved(key);
+        return std::optional<runtime::CallContext::Balance>(
+            runtime::CallContext::Balance{row->available > held ? row->available - held : 0, held});
+      };
+    }
     runtime::CallOutcome out = s.runtime.call(*contract, params.function_name, params.input, ctx);
     s.metrics.fuel += out.fuel_consumed;
     s.metrics.egress_bytes += ctx.egress_bytes;

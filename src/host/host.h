@@ -18,6 +18,7 @@ runtime::HostInterface state_interface();
 runtime::HostInterface config_interface();
 runtime::HostInterface node_config_interface();
 runtime::HostInterface time_interface();
+runtime::HostInterface token_interface();
 class Egress;
 // Outbound HTTP(S) through `egress` (null: every call is egress-denied).
 runtime::HostInterface http_interface(const Egress* egress);

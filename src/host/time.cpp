@@ -33,6 +33,7 @@ std::shared_ptr<runtime::HostRegistry> core_registry(cas::BlobStore* cas, const 
   r->add(http_interface(egress));
   r->add(http_with_placeholders_interface(egress));
   r->add(outbox_interface());
+  r->add(token_interface());
   return r;
 }
 

@@ -105,6 +105,13 @@ struct CallContext {
     bool consumed = false;
   };
   std::optional<AttachedBlob> attached_blob;
+  // Metering balances (t3n token interface): an account's, read in the
+  // call's transaction; unset when the node does not meter.
+  struct Balance {
+    std::uint64_t available = 0;
+    std::uint64_t reserved = 0;
+  };
+  std::function<Result<std::optional<Balance>>(ByteView account)> balance_of;
   // The runtime sets both when the call starts (RuntimeOptions::clock).
   const MonotonicClock* clock = nullptr;
   std::uint64_t started_ns = steady_clock_ns();

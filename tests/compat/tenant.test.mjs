@@ -116,6 +116,9 @@ test('a tenant goes from an empty dev node to a running, metered contract with s
     (e) => /NotAdminReadable/.test(e.message) && !e.message.includes(SECRET));
   await tc.maps.update('secrets', { adminReadable: true });
   assert.equal((await tc.executeControl('map-get', { map_name: `z:${tid}:secrets`, key: 'api_key' })).value, SECRET);
+  await tc.executeControl('map-put', { map_name: 'secrets', key: 'old_key', value: 'x' });  // a bare tail works too
+  assert.deepEqual(await tc.executeControl('map-remove', { map_name: 'secrets', key: 'old_key' }), { map_name: `z:${tid}:secrets`, removed: true });
+  assert.equal((await tc.executeControl('map-get', { map_name: 'secrets', key: 'old_key' })).value, null);
   await tc.maps.update('secrets', { adminReadable: false });
 
   const logs = await tc.contracts.logs('app');
@@ -143,6 +146,11 @@ test('a tenant goes from an empty dev node to a running, metered contract with s
   assert.ok(inv.reason.fuel_consumed > 0 && inv.reason.host_call_count > 0);
   const charged = usage.entries.filter((e) => e.kind === 'charge').reduce((a, e) => a + e.amount, 0);
   assert.equal(usage.balance.available, 100_000_000 - charged);
+  // The contract reads its tenant's balance through host:interfaces/token, and no one else's.
+  const seen = await tc.contracts.execute('app', { version: '1.1.0', functionName: 'balance' });
+  assert.ok(seen > 0 && seen <= usage.balance.available, `${seen} vs ${usage.balance.available}`);
+  const otherAccount = Array.from(Buffer.from('ab'.repeat(20), 'hex'));
+  assert.equal(await tc.contracts.execute('app', { version: '1.1.0', functionName: 'peek-balance', input: otherAccount }), 'not-authorised');
   const page = await tc.token.getUsage({ limit: 2 });
   assert.equal(page.entries.length, 2);
   const next = await tc.token.getUsage({ limit: 2, after_seq: page.next_cursor });

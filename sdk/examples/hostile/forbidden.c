@@ -20,10 +20,15 @@ bool P(infinite_loop)(uint64_t* ret, forbidden_string_t* err) {
   return false;
 }
 bool P(memory_bomb)(uint64_t* ret, forbidden_string_t* err) {
-  host_interfaces_token_balance_row_t row;
-  host_interfaces_token_balance_error_t e;
-  if (host_interfaces_token_get_balance(&row, &e)) *ret = row.available.lo;
-  return refuse(err);
+  forbidden_string_t id;
+  forbidden_string_dup(&id, "veriff");
+  forbidden_list_u8_t config;
+  if (host_interfaces_provider_config_fetch(&id, &config, err)) {
+    *ret = config.len;
+    forbidden_list_u8_free(&config);
+    return true;
+  }
+  return false;
 }
 bool P(deep_recursion)(uint64_t depth, uint64_t* ret, forbidden_string_t* err) { return refuse(err); }
 bool P(huge_return)(uint32_t mib, forbidden_list_u8_t* ret, forbidden_string_t* err) { return refuse(err); }

@@ -103,3 +103,27 @@ bool exports_t3n_examples_tenant_app_contracts_fail_loudly(tenant_app_string_t* 
   set_error(err, "failed on purpose");
   return false;
 }
+
+bool exports_t3n_examples_tenant_app_contracts_balance(uint64_t* ret, tenant_app_string_t* err) {
+  host_interfaces_token_balance_row_t row;
+  host_interfaces_token_balance_error_t e;
+  if (!host_interfaces_token_get_balance(&row, &e)) {
+    set_error(err, e.tag == HOST_INTERFACES_TOKEN_BALANCE_ERROR_NOT_AUTHORISED ? "not-authorised" : "account-not-found");
+    return false;
+  }
+  *ret = row.available.lo;
+  return true;
+}
+
+bool exports_t3n_examples_tenant_app_contracts_peek_balance(tenant_app_list_u8_t* account, tenant_app_string_t* ret,
+                                                            tenant_app_string_t* err) {
+  host_interfaces_token_balance_row_t row;
+  host_interfaces_token_balance_error_t e;
+  if (host_interfaces_token_get_account_balance(account, &row, &e)) {
+    tenant_app_string_dup(ret, "readable");
+  } else {
+    tenant_app_string_dup(ret, e.tag == HOST_INTERFACES_TOKEN_BALANCE_ERROR_NOT_AUTHORISED ? "not-authorised" : "account-not-found");
+  }
+  tenant_app_list_u8_free(account);
+  return true;
+}
