@@ -18,13 +18,7 @@ namespace {
 using common::Json;
 using crypto::der_tlv;
 
-std::string utc(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
+std::string utc(std::time_t t) { return common::format_utc_timestamp(t); }
 
 Status sim_failure(const Status& s, const std::string& what) {
   return common::internal_error("simulated TDX: " + what + ": " + s.message());

@@ -17,6 +17,18 @@
 
 namespace t3n::testing {
 
+// Runs a shell command; its stdout and stderr together.
+inline std::string run_shell(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen(("( " + cmd + " ) 2>&1").c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
 inline std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;

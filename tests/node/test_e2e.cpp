@@ -30,15 +30,7 @@ constexpr std::string_view kMarker = "MarkerPII-Q7Z9-alice@example.com";
 using t3n::testing::DevNode;
 using t3n::testing::slurp;
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(("( " + cmd + " ) 2>&1").c_str(), "r");
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
-}
+std::string run(const std::string& cmd) { return t3n::testing::run_shell(cmd); }
 
 Bytes contract(const std::string& name) { return common::to_bytes(slurp(std::string(T3N_CONTRACTS_DIR) + "/" + name + ".wasm")); }
 

@@ -17,15 +17,7 @@ namespace {
 using common::Json;
 using t3n::testing::DevNode;
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(("( " + cmd + " ) 2>&1").c_str(), "r");
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
-}
+std::string run(const std::string& cmd) { return t3n::testing::run_shell(cmd); }
 
 // The last line of the output that parses as JSON.
 Json json_of(const std::string& out) {
