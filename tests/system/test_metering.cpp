@@ -61,6 +61,24 @@ TEST_F(MeteringTest, ReserveSettleAndRefuse) {
   EXPECT_FALSE(big.has_writes());
 }
 
+// Every priced use of a call becomes its own charge with its reason.
+TEST_F(MeteringTest, PricesEveryKindOfUse) {
+  CallUsage u{"z:x:app", "f", 0, 0, {{"z:x:a", 1}, {"z:x:b", 2048}}, 3000, {"api.example.com", "hooks.example.com"}, 5000};
+  const auto charges = metering_.price(u);
+  ASSERT_EQ(charges.size(), 5u);
+  EXPECT_EQ(charges[0].reason["kind"], "invocation");
+  EXPECT_EQ(charges[0].amount, 100u);  // no fuel, no host calls: the base price
+  EXPECT_EQ(charges[1].reason["map"], "z:x:a");
+  EXPECT_EQ(charges[1].amount, 10u);  // a started KiB counts
+  EXPECT_EQ(charges[2].amount, 20u);
+  EXPECT_EQ(charges[3].reason["kind"], "cas_bytes");
+  EXPECT_EQ(charges[3].amount, 15u);  // 3 KiB at 5
+  EXPECT_EQ(charges[4].reason["kind"], "outbox_egress");
+  EXPECT_EQ(charges[4].reason["upstream"], "api.example.com");
+  EXPECT_EQ(charges[4].amount, 2 * 100u + 5u);  // two entries, 5 KiB of bodies
+  EXPECT_EQ(metering_.reserve_for(50'000'000), 100u + 500u);
+}
+
 TEST_F(MeteringTest, UsagePagesNewestFirstAndTransfersShowBothSides) {
   ASSERT_TRUE(in_tx([&](auto& tx) { return metering_.mint(tx, alice_, 1000, "welcome", 1); }).ok());
   for (int i = 0; i < 5; ++i)
