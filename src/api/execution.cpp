@@ -178,6 +178,12 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
   }
 
   const std::uint64_t log_max = tenant ? tenant->quotas.log_max_entries : 0;
+  // What a call leaves whatever its outcome: its charges and its log lines.
+  auto keep = [&](store::Transaction& into, const std::vector<system::Charge>& charges,
+                  const std::vector<std::string>& lines) -> Status {
+    if (metering != nullptr) T3N_RETURN_IF_ERROR(metering->settle(into, tenant_did, charges, s.clock()));
+    return system::append_contract_logs(into, v.contract_id, lines, s.clock(), log_max);
+  };
   for (int attempt = 0;; ++attempt) {
     // A stranger's first call sees the id its user will get if the call commits.
     Bytes user = caller_user ? *caller_user : Bytes{};
@@ -204,12 +210,9 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     if (s.system != nullptr && s.system->env.metering.enabled()) {
       system::Metering& m = s.system->env.metering;
       ctx.balance_of = [&tx, &m](ByteView account) -> Result<std::optional<runtime::CallContext::Balance>> {
-        const Bytes key(account.begin(), account.end());
-        T3N_ASSIGN_OR_RETURN(auto row, tx.as_system([&] { return system::kBalancesTable.in(tx).get(key); }));
-        if (!row) return std::optional<runtime::CallContext::Balance>{};
-        const std::uint64_t held = m.reserved(key);
-        return std::optional<runtime::CallContext::Balance>(
-            runtime::CallContext::Balance{row->available > held ? row->available - held : 0, held});
+        T3N_ASSIGN_OR_RETURN(auto funds, tx.as_system([&] { return m.spendable(tx, Bytes(account.begin(), account.end())); }));
+        if (!funds) return std::optional<runtime::CallContext::Balance>{};
+        return std::optional<runtime::CallContext::Balance>(runtime::CallContext::Balance{funds->available, funds->reserved});
       };
     }
     runtime::CallOutcome out = s.runtime.call(*contract, params.function_name, params.input, ctx);
@@ -225,10 +228,8 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
       if (metering != nullptr || (log_max > 0 && !ctx.contract_log.empty())) {
         usage.outbox_upstreams.clear();
         usage.outbox_bytes = 0;
-        Status kept = in_system_transaction(s, [&](store::Transaction& side) -> Status {
-          if (metering != nullptr) T3N_RETURN_IF_ERROR(metering->settle(side, tenant_did, metering->price(usage), s.clock()));
-          return system::append_contract_logs(side, v.contract_id, ctx.contract_log, s.clock(), log_max);
-        });
+        const auto charges = metering != nullptr ? metering->price(usage) : std::vector<system::Charge>{};
+        Status kept = in_system_transaction(s, [&](store::Transaction& side) { return keep(side, charges, ctx.contract_log); });
         if (!kept.ok()) s.log.warn("a failed call's charge or logs were not kept: {}", kept.message());
       }
       const ErrorCode code = out.error == runtime::CallErrorKind::kUnknownFunction ? ErrorCode::kNotFound
@@ -247,14 +248,13 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     if (before_commit) before_commit(attempt);
     const bool contract_wrote = tx.has_writes();
     tx.continue_as_system();
+    const auto charges = metering != nullptr ? metering->price(usage) : std::vector<system::Charge>{};
     if (metering != nullptr) {
-      const auto charges = metering->price(usage);
       std::uint64_t total = 0;
       for (const auto& c : charges) total += c.amount;
       result["charged"] = total;
-      T3N_RETURN_IF_ERROR(metering->settle(tx, tenant_did, charges, s.clock()));
     }
-    if (keep_logs) T3N_RETURN_IF_ERROR(system::append_contract_logs(tx, v.contract_id, ctx.contract_log, s.clock(), log_max));
+    T3N_RETURN_IF_ERROR(keep(tx, charges, ctx.contract_log));
     Status recorded = record_caller(s, tx, caller, user, contract_wrote);
     Result<store::CommitInfo> committed = recorded.ok() ? s.store.commit(tx) : Result<store::CommitInfo>(recorded);
     if (committed.ok()) {

@@ -65,8 +65,7 @@ Result<Json> admit(NodeServices& s, const Json& body) {
   req.owner = tenant;  // an individual tenant manages itself
   req.label = optional_text(body, "label");
   if (req.label.size() > 128) return common::invalid_argument("'label': at most 128 characters");
-  T3N_ASSIGN_OR_RETURN(req.quotas, system::TenantQuotas::parse(body.value("quotas", Json(nullptr)),
-                                                               {policy.default_log_max_entries, policy.max_maps, policy.max_contracts}));
+  T3N_ASSIGN_OR_RETURN(req.quotas, system::TenantQuotas::parse(body.value("quotas", Json(nullptr)), system::default_quotas(policy)));
   if (auto loc = body.find("storage_location"); loc != body.end() && loc->is_object()) req.storage_location = *loc;
   if (auto c = body.find("credits"); c != body.end() && !c->is_null()) {
     T3N_ASSIGN_OR_RETURN(req.credits, amount_field(body, "credits"));

@@ -56,19 +56,9 @@ Status admit_and_charge(NodeServices& s, store::Transaction& tx, const registry:
     // tenant id becomes its owner (admit_tenant refuses a namespace that
     // another user owns).
     if (!env.tenancy.self_admit) return common::permission_denied("NotATenant: " + tid + " is not an admitted tenant of yours");
-    system::AdmitRequest admit;
-    admit.tid = tid;
-    admit.owner = who.user;
-    admit.quotas = {env.tenancy.default_log_max_entries, env.tenancy.max_maps, env.tenancy.max_contracts};
-    admit.credits = env.metering.pricing().welcome_credits;
-    T3N_RETURN_IF_ERROR(system::admit_tenant(env, tx, admit, s.clock()).status());
+    T3N_RETURN_IF_ERROR(system::admit_tenant(env, tx, system::self_admission(env, tid, who.user), s.clock()).status());
   }
-  if (!env.metering.enabled() || env.metering.pricing().contract_register == 0) return {};
-  T3N_ASSIGN_OR_RETURN(Bytes account, common::hex_decode_canonical(tid, 20));
-  return env.metering.settle(tx, account,
-                             {{env.metering.pricing().contract_register,
-                               {{"kind", "contract_register"}, {"script_name", req.name}, {"version", req.version}}}},
-                             s.clock());
+  return system::charge_registration(env, tx, tid, req.name, req.version, s.clock());
 }
 
 }  // namespace

@@ -149,6 +149,13 @@ Result<BalanceRow> Metering::balance(store::Transaction& tx, const Bytes& accoun
   return row.value_or(BalanceRow{});
 }
 
+Result<std::optional<Metering::Spendable>> Metering::spendable(store::Transaction& tx, const Bytes& account) const {
+  T3N_ASSIGN_OR_RETURN(auto row, kBalancesTable.in(tx).get(account));
+  if (!row) return std::optional<Spendable>{};
+  const std::uint64_t held = reserved(account);
+  return std::optional<Spendable>(Spendable{*row, row->available > held ? row->available - held : 0, held});
+}
+
 Status Metering::append(store::Transaction& tx, const Bytes& account, BalanceRow& row, LedgerRow entry) const {
   entry.seq_no = ++row.last_settled_seq_no;
   return kTokenLedgerTable.in(tx).put(ledger_key(account, entry.seq_no), entry.to_json().dump());
@@ -204,8 +211,8 @@ Result<common::Json> Metering::usage_page(store::Transaction& tx, const Bytes& a
                                           std::optional<std::uint64_t> after_seq,
                                           const std::vector<std::string>& kinds) const {
   limit = std::clamp<std::uint32_t>(limit, 1, 200);
-  T3N_ASSIGN_OR_RETURN(BalanceRow row, balance(tx, account));
-  const std::uint64_t held = reserved(account);
+  T3N_ASSIGN_OR_RETURN(auto funds, spendable(tx, account));
+  const Spendable now = funds.value_or(Spendable{});
   common::Json entries = common::Json::array();
   Bytes start = ledger_key(account, after_seq ? *after_seq : std::numeric_limits<std::uint64_t>::max());
   Bytes end = account;
@@ -241,11 +248,11 @@ Result<common::Json> Metering::usage_page(store::Transaction& tx, const Bytes& a
     }
   }
   return common::Json{{"balance",
-                       {{"available", row.available > held ? row.available - held : 0},
-                        {"reserved", held},
-                        {"last_settled_seq_no", row.last_settled_seq_no},
-                        {"version", row.version},
-                        {"credit_exhausted", row.available <= held}}},
+                       {{"available", now.available},
+                        {"reserved", now.reserved},
+                        {"last_settled_seq_no", now.row.last_settled_seq_no},
+                        {"version", now.row.version},
+                        {"credit_exhausted", now.available == 0}}},
                       {"entries", entries},
                       {"next_cursor", has_next ? common::Json(next_cursor) : common::Json(nullptr)}};
 }

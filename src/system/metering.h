@@ -149,6 +149,14 @@ class Metering {
                                   std::optional<std::uint64_t> after_seq, const std::vector<std::string>& kinds) const;
   Result<BalanceRow> balance(store::Transaction& tx, const Bytes& account) const;
   std::uint64_t reserved(const Bytes& account) const;
+  // What `account` can spend now: its balance less what running calls hold.
+  struct Spendable {
+    BalanceRow row;
+    std::uint64_t available = 0;
+    std::uint64_t reserved = 0;
+  };
+  // nullopt: the account has never held a balance.
+  Result<std::optional<Spendable>> spendable(store::Transaction& tx, const Bytes& account) const;
 
  private:
   friend class Reservation;

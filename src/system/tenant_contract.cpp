@@ -16,12 +16,6 @@ namespace {
 
 using common::Json;
 
-Result<std::string> string_field(const Json& in, const char* field) {
-  auto it = in.find(field);
-  if (it == in.end() || !it->is_string()) return common::invalid_argument(std::string("'") + field + "': expected a string");
-  return it->get<std::string>();
-}
-
 Result<std::optional<std::uint64_t>> optional_u64(const Json& in, const char* field) {
   auto it = in.find(field);
   if (it == in.end() || it->is_null()) return std::optional<std::uint64_t>{};
@@ -48,12 +42,8 @@ Result<Json> tenant_claim(const SystemEnv& env, SystemCall& call) {
   if (!existing && !env.tenancy.self_admit)
     return common::permission_denied(
         "AdmissionClosed: this node admits tenants only through its operator (POST /api/admin tenant.admit)");
-  AdmitRequest req;
-  req.tid = own;
-  req.owner = call.caller;
+  AdmitRequest req = self_admission(env, own, call.caller);
   if (call.caller_authenticator.rfind("eth:", 0) == 0) req.eth_address = call.caller_authenticator.substr(4);
-  req.quotas = {env.tenancy.default_log_max_entries, env.tenancy.max_maps, env.tenancy.max_contracts};
-  req.credits = env.metering.pricing().welcome_credits;
   T3N_ASSIGN_OR_RETURN(AdmitStatus status, admit_tenant(env, call.tx, req, call.now_ms));
   T3N_ASSIGN_OR_RETURN(auto record, kTenantRecords.in(call.tx).get(own));
   Json out = record->to_json();
@@ -95,9 +85,9 @@ Result<registry::ContractRow> tenant_contract_row(const SystemEnv& env, SystemCa
 Result<Json> contract_register(const SystemEnv& env, SystemCall& call) {
   T3N_RETURN_IF_ERROR(require_object(call.input));
   T3N_ASSIGN_OR_RETURN(TenantRecord t, tenant_for_call(call.tx, call.caller, call.input));
-  T3N_ASSIGN_OR_RETURN(std::string raw_name, string_field(call.input, "name"));
+  T3N_ASSIGN_OR_RETURN(std::string raw_name, common::json_string(call.input, "name"));
   T3N_ASSIGN_OR_RETURN(std::string name, canonical_name(t.tid, raw_name));
-  T3N_ASSIGN_OR_RETURN(std::string version, string_field(call.input, "version"));
+  T3N_ASSIGN_OR_RETURN(std::string version, common::json_string(call.input, "version"));
   if (!call.blob || call.blob->empty())
     return common::invalid_argument("MissingBlob: contract-register needs the component as the multipart 'blob' part");
   registry::DeployRequest req;
@@ -128,9 +118,7 @@ Result<Json> contract_register(const SystemEnv& env, SystemCall& call) {
   }
   T3N_ASSIGN_OR_RETURN(registry::PreparedContract prepared, env.registry.prepare(std::move(req)));
   T3N_ASSIGN_OR_RETURN(registry::Deployed deployed, env.registry.record(call.tx, prepared, registry::Registrant{false, call.caller}));
-  if (price > 0)
-    T3N_RETURN_IF_ERROR(env.metering.settle(
-        call.tx, account, {{price, {{"kind", "contract_register"}, {"script_name", name}, {"version", version}}}}, call.now_ms));
+  T3N_RETURN_IF_ERROR(charge_registration(env, call.tx, t.tid, name, version, call.now_ms));
   if (new_name) {
     ++t.contracts;
     T3N_RETURN_IF_ERROR(kTenantRecords.in(call.tx).put(t.tid, t));
@@ -148,7 +136,7 @@ SystemFunction set_status(registry::ContractStatus status) {
   return [status](const SystemEnv& env, SystemCall& call) -> Result<Json> {
     T3N_RETURN_IF_ERROR(require_object(call.input));
     T3N_ASSIGN_OR_RETURN(TenantRecord t, tenant_for_call(call.tx, call.caller, call.input));
-    T3N_ASSIGN_OR_RETURN(std::string raw_name, string_field(call.input, "name"));
+    T3N_ASSIGN_OR_RETURN(std::string raw_name, common::json_string(call.input, "name"));
     T3N_ASSIGN_OR_RETURN(std::string name, canonical_name(t.tid, raw_name));
     T3N_ASSIGN_OR_RETURN(registry::ContractRow row, tenant_contract_row(env, call, t, name));
     T3N_RETURN_IF_ERROR(env.registry.set_status(call.tx, name, status));
@@ -159,7 +147,7 @@ SystemFunction set_status(registry::ContractStatus status) {
 Result<Json> contract_logs(const SystemEnv& env, SystemCall& call) {
   T3N_RETURN_IF_ERROR(require_object(call.input));
   T3N_ASSIGN_OR_RETURN(TenantRecord t, tenant_for_call(call.tx, call.caller, call.input));
-  T3N_ASSIGN_OR_RETURN(std::string raw_name, string_field(call.input, "contract_name"));
+  T3N_ASSIGN_OR_RETURN(std::string raw_name, common::json_string(call.input, "contract_name"));
   T3N_ASSIGN_OR_RETURN(std::string name, canonical_name(t.tid, raw_name));
   T3N_ASSIGN_OR_RETURN(registry::ContractRow row, tenant_contract_row(env, call, t, name));
   T3N_ASSIGN_OR_RETURN(auto since, optional_u64(call.input, "since_seq"));

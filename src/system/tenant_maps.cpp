@@ -13,12 +13,6 @@ constexpr std::size_t kMaxAclIds = 256;
 constexpr std::size_t kMaxExtraGrants = 64;
 constexpr std::uint32_t kMaxPurgeKeys = 10'000;
 
-Result<std::string> string_field(const Json& in, const char* field) {
-  auto it = in.find(field);
-  if (it == in.end() || !it->is_string()) return common::invalid_argument(std::string("'") + field + "': expected a string");
-  return it->get<std::string>();
-}
-
 const Json* field(const Json& in, const char* name) {
   auto it = in.find(name);
   return it == in.end() ? nullptr : &*it;
@@ -117,7 +111,7 @@ struct MapTarget {
 Result<MapTarget> target(SystemCall& call) {
   if (!call.input.is_object()) return common::invalid_argument("input: expected an object");
   T3N_ASSIGN_OR_RETURN(TenantRecord t, tenant_for_call(call.tx, call.caller, call.input));
-  T3N_ASSIGN_OR_RETURN(std::string raw, string_field(call.input, "map_name"));
+  T3N_ASSIGN_OR_RETURN(std::string raw, common::json_string(call.input, "map_name"));
   T3N_ASSIGN_OR_RETURN(std::string name, canonical_name(t.tid, raw));
   std::string tail = name.substr(43);
   return MapTarget{std::move(t), std::move(name), std::move(tail)};

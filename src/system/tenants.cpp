@@ -87,6 +87,28 @@ Result<std::string> parse_tenant_id(const std::string& text) {
   return tid;
 }
 
+TenantQuotas default_quotas(const TenancyPolicy& policy) {
+  return {policy.default_log_max_entries, policy.max_maps, policy.max_contracts};
+}
+
+AdmitRequest self_admission(const SystemEnv& env, const std::string& tid, const Bytes& owner) {
+  AdmitRequest req;
+  req.tid = tid;
+  req.owner = owner;
+  req.quotas = default_quotas(env.tenancy);
+  req.credits = env.metering.pricing().welcome_credits;
+  return req;
+}
+
+Status charge_registration(const SystemEnv& env, store::Transaction& tx, const std::string& tid, const std::string& name,
+                           const std::string& version, std::uint64_t now_ms) {
+  const std::uint64_t price = env.metering.enabled() ? env.metering.pricing().contract_register : 0;
+  if (price == 0) return {};
+  T3N_ASSIGN_OR_RETURN(Bytes account, common::hex_decode_canonical(tid, 20));
+  return env.metering.settle(tx, account, {{price, {{"kind", "contract_register"}, {"script_name", name}, {"version", version}}}},
+                             now_ms);
+}
+
 Result<AdmitStatus> admit_tenant(const SystemEnv& env, store::Transaction& tx, const AdmitRequest& req, std::uint64_t now_ms) {
   T3N_ASSIGN_OR_RETURN(std::string tid, parse_tenant_id(req.tid));
   auto records = kTenantRecords.in(tx);

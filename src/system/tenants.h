@@ -63,6 +63,14 @@ struct AdmitRequest {
   common::Json storage_location = common::Json::object();
   std::uint64_t credits = 0;  // minted on admission
 };
+// A user admitting itself (tenant-claim, a first upload on a self-admitting
+// node): the policy's quotas and the welcome credits.
+AdmitRequest self_admission(const SystemEnv& env, const std::string& tid, const Bytes& owner);
+TenantQuotas default_quotas(const TenancyPolicy& policy);
+// Charges one registered version to the tenant's account (when metering is on).
+Status charge_registration(const SystemEnv& env, store::Transaction& tx, const std::string& tid, const std::string& name,
+                           const std::string& version, std::uint64_t now_ms);
+
 enum class AdmitStatus { kAdmitted, kAlreadyAdmitted };
 // Writes the tenant row, claims the namespace in the registry and mints the
 // credits. Already admitted: nothing changes.
