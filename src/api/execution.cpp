@@ -167,7 +167,7 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
   std::optional<system::TenantRecord> tenant;
   system::Metering* metering = nullptr;
   system::Reservation reservation;
-  {  // one snapshot for both reads, closed before the call runs
+  if (s.system != nullptr) {  // one snapshot for both reads, closed before the call runs
     auto snapshot = s.store.begin(store::Principal::system());
     T3N_ASSIGN_OR_RETURN(tenant, tenant_of(snapshot, s, v.tenant));
     if (s.system != nullptr && s.system->env.metering.enabled() && tenant) metering = &s.system->env.metering;
