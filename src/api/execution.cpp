@@ -1,5 +1,7 @@
 #include "api/execution.h"
 
+#include "api/call_services.h"
+
 #include "common/encoding.h"
 #include "identity/delegation.h"
 #include "identity/did.h"
@@ -150,6 +152,7 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
   // Step 5: acting on someone else's data needs their grant for this
   // contract, version and function.
   Bytes subject;
+  std::optional<DelegationContext> delegation;  // what authorisation re-reads during the call
   if (params.pii_did && (!caller_user || *params.pii_did != identity::t3n_did(*caller_user))) {
     T3N_ASSIGN_OR_RETURN(subject, identity::parse_t3n_did(*params.pii_did));
     auto tx = s.store.begin(store::Principal::system());
@@ -159,7 +162,9 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     if (caller_user) agent_dids.push_back(identity::t3n_did(*caller_user));
     T3N_RETURN_IF_ERROR(identity::check_delegation(delegations->grants, agent_dids, params.script_name, v.version,
                                                    params.function_name));
+    delegation = DelegationContext{subject, std::move(agent_dids), params.script_name, v.version, params.function_name};
   }
+  NodeCallServices call_services(s, std::move(delegation));
   T3N_ASSIGN_OR_RETURN(auto contract, s.registry.load(v));
   T3N_ASSIGN_OR_RETURN(Bytes tenant_did, common::hex_decode_canonical(v.tenant, 20));
   // Metering: an admitted tenant pays for its contracts' calls; the reserve
@@ -207,6 +212,10 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     ctx.node_config = &s.node_config_kv;
     ctx.user_profile = std::move(profile);
     ctx.attached_blob = blob;  // fresh per attempt: a rerun may persist it again (same CID)
+    ctx.cluster_config = s.cluster_config;
+    ctx.services = &call_services;
+    ctx.contract_name = v.name;
+    ctx.call_stack = {v.name};
     if (s.system != nullptr && s.system->env.metering.enabled()) {
       system::Metering& m = s.system->env.metering;
       ctx.balance_of = [&tx, &m](ByteView account) -> Result<std::optional<runtime::CallContext::Balance>> {
@@ -216,11 +225,11 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
       };
     }
     runtime::CallOutcome out = s.runtime.call(*contract, params.function_name, params.input, ctx);
-    s.metrics.fuel += out.fuel_consumed;
+    s.metrics.fuel += out.fuel_consumed + ctx.nested_fuel;
     s.metrics.egress_bytes += ctx.egress_bytes;
     s.metrics.call_micros += static_cast<std::uint64_t>(out.elapsed.count());
     s.metrics.call_seconds.observe(static_cast<double>(out.elapsed.count()) / 1e6);
-    system::CallUsage usage{params.script_name, params.function_name, out.fuel_consumed, ctx.host_calls,
+    system::CallUsage usage{params.script_name, params.function_name, out.fuel_consumed + ctx.nested_fuel, ctx.host_calls,
                             {}, ctx.cas_bytes, ctx.outbox_upstreams, ctx.egress_bytes_queued};
     if (!out.ok) {
       ++s.metrics.calls_failed;

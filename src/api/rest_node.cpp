@@ -1,4 +1,4 @@
-// GET /status, /api/trust-manifest, /api/attestation, /ohttp-keys, /metrics.
+// GET /status, /api/trust-manifest, /api/signing-keys, /api/attestation, /ohttp-keys, /metrics.
 #include "api/routes.h"
 #include "common/encoding.h"
 
@@ -29,6 +29,8 @@ void register_node_routes(EndpointRegistry& r, NodeServices& s) {
                                   {"audience", s.info.audience},
                                   {"tee", s.info.tee}});
           }});
+  r.rest({"GET", "/api/signing-keys", AuthPolicy::kNone,
+          [&s](const HttpRequest&) { return json_response(s.signing_keys_public); }});
   r.rest({"GET", "/api/attestation", AuthPolicy::kNone, [&s](const HttpRequest&) { return json_response(s.attestation_doc); }});
   r.rest({"GET", "/ohttp-keys", AuthPolicy::kNone, [&s](const HttpRequest&) {
             Bytes keys = encode_key_configs(s.gateway.key_configs());

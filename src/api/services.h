@@ -24,6 +24,7 @@
 #include "identity/oidc.h"
 #include "identity/request_auth.h"
 #include "identity/user_data.h"
+#include "identity/wallets.h"
 #include "identity/users.h"
 #include "registry/registry.h"
 #include "runtime/runtime.h"
@@ -85,6 +86,11 @@ struct NodeServices {
   SessionServices* sessions = nullptr;  // null: no session channel (unit tests)
   std::function<void()> on_contract_commit;  // wakes the outbox worker (null in unit tests)
   SystemServices* system = nullptr;          // system contracts, tenancy, metering (null: none)
+  const identity::CustodialWallets* wallets = nullptr;  // users' custodial keys (null: not offered)
+  const std::map<std::string, common::Json>* cluster_config = nullptr;  // t3n:host/config (null: empty)
+  // GET /api/signing-keys: the cluster's signing address and the SD-JWT VC
+  // issuers' public JWKs (what verifiers of contracts' signatures need).
+  common::Json signing_keys_public = common::Json::object();
 };
 
 }  // namespace t3n::api

@@ -70,7 +70,35 @@ void collect_leaves(const toml::table& table, const std::string& prefix, std::ve
   }
 }
 
+Json to_json(const toml::node& node) {
+  if (const auto* t = node.as_table()) {
+    Json out = Json::object();
+    for (const auto& [k, v] : *t) out[std::string(k.str())] = to_json(v);
+    return out;
+  }
+  if (const auto* a = node.as_array()) {
+    Json out = Json::array();
+    for (const auto& v : *a) out.push_back(to_json(v));
+    return out;
+  }
+  if (const auto* s = node.as_string()) return Json(s->get());
+  if (const auto* i = node.as_integer()) return Json(i->get());
+  if (const auto* f = node.as_floating_point()) return Json(f->get());
+  if (const auto* b = node.as_boolean()) return Json(b->get());
+  std::ostringstream text;
+  if (const auto* d = node.as_date()) text << *d;
+  else if (const auto* t = node.as_time()) text << *t;
+  else if (const auto* dt = node.as_date_time()) text << *dt;
+  return Json(text.str());
+}
+
 }  // namespace
+
+Result<Json> ConfigTable::get_json(std::string_view key) const {
+  auto node = impl_->table.at_path(key);
+  if (!node) return not_found("missing key '" + std::string(key) + "'");
+  return to_json(*node.node());
+}
 
 ConfigTable::ConfigTable(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ConfigTable::ConfigTable(ConfigTable&&) noexcept = default;

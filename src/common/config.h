@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json.h"
 #include "common/status.h"
 
 namespace t3n::common {
@@ -37,6 +38,10 @@ class ConfigTable {
   Result<std::string> get_string_or(std::string_view key, std::string fallback) const;
   Result<std::uint64_t> get_uint_or(std::string_view key, std::uint64_t fallback) const;
   Result<bool> get_bool_or(std::string_view key, bool fallback) const;
+
+  // A value of any shape (a table, array or scalar) as JSON; dates and
+  // times as their TOML text. Missing key → kNotFound.
+  Result<Json> get_json(std::string_view key) const;
 
   // Every leaf key in the file must be one of `known` (dotted). An unknown key
   // is usually a typo: the error names it and suggests the closest known key.

@@ -2,6 +2,13 @@
 // provides the core set; the rest of HOST-API.md follows in later work.
 #pragma once
 
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/json.h"
+#include "crypto/secp256k1.h"
+#include "host/sd_jwt.h"
 #include "runtime/host_registry.h"
 
 namespace t3n::cas {
@@ -26,7 +33,43 @@ runtime::HostInterface http_with_placeholders_interface(const Egress* egress);
 // Persists the request's attached blob into `cas` (null: answers storage errors).
 runtime::HostInterface stash_interface(cas::BlobStore* cas);
 
+// The cluster's signing keys (cluster secrets: in a cluster every node holds
+// the same ones): the secp256k1 key of `signing.sign` and the SD-JWT VC
+// issuers of the operator's registry.
+struct SigningKeys {
+  SecretBytes cluster_secp256k1;  // empty: no-signing-key
+  Bytes cluster_public;           // its SEC1 uncompressed public key
+  std::shared_ptr<const crypto::Secp256k1Signer> secp256k1;
+  std::vector<SdJwtIssuer> issuers;
+  std::string default_issuer;     // used when a request names none
+};
+runtime::HostInterface signing_interface(const SigningKeys* keys);
+
+// Operator-configured providers (provider-config): public JSON for every
+// contract whose manifest lists the provider, the secret part only for the
+// contracts on the provider's allowlist.
+struct ProviderConfig {
+  common::Json config = common::Json::object();
+  common::Json secret;                       // null: none
+  std::vector<std::string> secret_contracts;  // canonical contract names
+};
+using ProviderConfigs = std::map<std::string, ProviderConfig, std::less<>>;
+runtime::HostInterface provider_config_interface(const ProviderConfigs* providers);
+
+runtime::HostInterface authorisation_interface();
+runtime::HostInterface contracts_call_interface();
+
+// What the interfaces above are built with; null members answer their
+// typed "unavailable" errors.
+struct HostDeps {
+  cas::BlobStore* cas = nullptr;
+  const Egress* egress = nullptr;
+  const SigningKeys* signing = nullptr;
+  const ProviderConfigs* providers = nullptr;
+};
+
 // Every interface above, ready for the runtime; `cas` backs the stash.
+std::shared_ptr<runtime::HostRegistry> core_registry(const HostDeps& deps);
 std::shared_ptr<runtime::HostRegistry> core_registry(cas::BlobStore* cas = nullptr, const Egress* egress = nullptr);
 
 }  // namespace t3n::host

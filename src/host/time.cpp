@@ -19,7 +19,7 @@ runtime::HostInterface time_interface() {
   return iface;
 }
 
-std::shared_ptr<runtime::HostRegistry> core_registry(cas::BlobStore* cas, const Egress* egress) {
+std::shared_ptr<runtime::HostRegistry> core_registry(const HostDeps& deps) {
   auto r = std::make_shared<runtime::HostRegistry>();
   r->add(kv_store_interface());
   r->add(logging_interface());
@@ -29,12 +29,23 @@ std::shared_ptr<runtime::HostRegistry> core_registry(cas::BlobStore* cas, const 
   r->add(config_interface());
   r->add(node_config_interface());
   r->add(time_interface());
-  r->add(stash_interface(cas));
-  r->add(http_interface(egress));
-  r->add(http_with_placeholders_interface(egress));
+  r->add(stash_interface(deps.cas));
+  r->add(http_interface(deps.egress));
+  r->add(http_with_placeholders_interface(deps.egress));
   r->add(outbox_interface());
   r->add(token_interface());
+  r->add(signing_interface(deps.signing));
+  r->add(provider_config_interface(deps.providers));
+  r->add(authorisation_interface());
+  r->add(contracts_call_interface());
   return r;
+}
+
+std::shared_ptr<runtime::HostRegistry> core_registry(cas::BlobStore* cas, const Egress* egress) {
+  HostDeps deps;
+  deps.cas = cas;
+  deps.egress = egress;
+  return core_registry(deps);
 }
 
 }  // namespace t3n::host

@@ -1,6 +1,7 @@
 // Small helpers for reading host-call arguments and writing results.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "common/bytes.h"
@@ -43,6 +44,17 @@ inline std::string write_budget_error(const runtime::CallContext& ctx) {
   return "write budget for this call exhausted (" + std::to_string(l.max_bytes) + " bytes, " +
          std::to_string(l.max_entries) + " entries)";
 }
+
+// A record argument's fields by name (the WIT order is checked at deploy).
+inline Result<std::map<std::string, const Val*, std::less<>>> record_fields(const Val& v, const std::string& what) {
+  if (!v.is_record()) return common::invalid_argument(what + ": expected a record");
+  std::map<std::string, const Val*, std::less<>> out;
+  for (const auto& f : v.get_record()) out.emplace(std::string(f.name()), &f.value());
+  return out;
+}
+inline Val variant_case(const char* name) { return Val(wc::Variant(name, std::nullopt)); }
+inline Val variant_case(const char* name, const std::string& payload) { return Val(wc::Variant(name, Val::string(payload))); }
+inline Val err_val(Val v) { return Val(wc::WitResult::err(std::move(v))); }
 
 inline Status set_result(ValArgs& results, Val v) {
   if (results.size() != 1) return common::internal_error("host function result arity");

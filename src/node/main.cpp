@@ -204,6 +204,14 @@ int serve(NodeConfig config, const common::Logger& log, const std::string& contr
         {"counter", "counter.wasm", {{"host_capabilities", {"kv_store", "logging", "tenant_context"}}}, {"counter"}},
         {"greeter", "js-greeter.wasm", {{"host_capabilities", {"kv_store", "tenant_context"}}}, {"greetings"}},
         {"attachments", "attachments.wasm", {{"host_capabilities", {"stash"}}, {"stash", true}}, {}},
+        // Signing with the cluster key and the caller's custodial wallet, SD-JWT VCs,
+        // authorisation, provider-config and config (sdk/examples/signer).
+        {"signer", "signer.wasm",
+         {{"host_capabilities", {"signing", "authorisation", "provider_config", "config"}},
+          {"sign_as_user", true},
+          {"http_allow_list", {"api.example.com", "*.kyc.example"}},
+          {"provider_config", {"kyc", "geo"}}},
+         {}},
     };
     for (const auto& ex : examples) {
       auto bytes = read_file(contracts_dir + "/" + ex.file);
@@ -303,6 +311,11 @@ int main(int argc, char** argv) {
   dev->add_option("--welcome-credits", dev_config.pricing.welcome_credits,
                   "Base units minted to a tenant that admits itself (metering.welcome_credits)")
       ->capture_default_str();
+  std::string services_file;
+  dev->add_option("--services", services_file,
+                  "A node.toml whose [cluster_config], [providers.<id>] and [signing] tables this dev node uses "
+                  "(contracts' config, provider-config and SD-JWT issuers)")
+      ->check(CLI::ExistingFile);
   dev->add_option("--pcs", dev_config.pcs_url, "PCS/PCCS base URL for TDX collateral the node lacks (attestation.pcs_url)");
   auto* start = app.add_subcommand("start", "Run a node from a configuration file");
   std::string config_path;
@@ -350,6 +363,17 @@ int main(int argc, char** argv) {
         return 2;
       }
       dev_config.oidc_providers.push_back(std::move(*provider));
+    }
+    if (!services_file.empty()) {
+      auto extra = load_node_config(services_file);
+      if (!extra.ok()) {
+        std::fprintf(stderr, "error: %s\n", extra.status().message().c_str());
+        return 2;
+      }
+      dev_config.cluster_config = std::move(extra->cluster_config);
+      dev_config.providers = std::move(extra->providers);
+      dev_config.sd_jwt_issuers = std::move(extra->sd_jwt_issuers);
+      dev_config.default_issuer = std::move(extra->default_issuer);
     }
     if (contracts_dir.empty()) {
       // Next to the binary when built in the tree: build/bin/t3nd → build/contracts.

@@ -36,6 +36,8 @@
 #include "identity/request_auth.h"
 #include "identity/user_data.h"
 #include "identity/users.h"
+#include "identity/wallets.h"
+#include "crypto/p256.h"
 #include "registry/registry.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
@@ -122,6 +124,9 @@ struct Node::Impl {
   std::unique_ptr<registry::ContractRegistry> registry;
   std::unique_ptr<identity::UserDirectory> users;
   std::unique_ptr<identity::UserDataKeys> user_keys;
+  std::unique_ptr<identity::CustodialWallets> wallets;
+  std::optional<crypto::Secp256k1Signer> wallet_signer;  // handed to `wallets` once it exists
+  host::SigningKeys signing_keys;
   std::unique_ptr<attest::TdxCollateralCache> collateral;
   identity::ReplayGuard replay;
   attest::VerificationCache attestation_cache;
@@ -219,7 +224,8 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   T3N_RETURN_IF_ERROR(opened.status());
   impl->store = std::move(*opened);
   T3N_RETURN_IF_ERROR(store::ensure_tables(*impl->store, identity::kUsersTable, identity::kAuthenticatorIndex,
-                                           identity::kUserKeysTable, identity::kUserDataTable, identity::kDelegationsTable));
+                                           identity::kUserKeysTable, identity::kUserDataTable, identity::kDelegationsTable,
+                                           identity::kWalletsTable));
   T3N_RETURN_IF_ERROR(registry::ensure_registry_tables(*impl->store));
   T3N_RETURN_IF_ERROR(api::ensure_api_tables(*impl->store));
   T3N_RETURN_IF_ERROR(host::ensure_outbox_tables(*impl->store));
@@ -239,7 +245,39 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   ro.cache_dir = impl->config.data_dir / "compiled";
   ro.cache_secret = key("node/compile-cache", 32);
   ro.log = log.with("component", "runtime");
-  T3N_ASSIGN_OR_RETURN(impl->runtime, runtime::Runtime::create(std::move(ro), host::core_registry(impl->cas.get(), impl->egress.get())));
+  {
+    // Cluster signing keys: derived from the sealing root like every node
+    // secret (a cluster shares them; issue 16 releases the root to peers).
+    host::SigningKeys& sk = impl->signing_keys;
+    T3N_ASSIGN_OR_RETURN(auto k1, crypto::Secp256k1Signer::create());
+    sk.secp256k1 = std::make_shared<const crypto::Secp256k1Signer>(std::move(k1));
+    sk.cluster_secp256k1 = key("cluster/secp256k1-signing", 32);
+    T3N_ASSIGN_OR_RETURN(sk.cluster_public, sk.secp256k1->public_key(sk.cluster_secp256k1));
+    std::map<std::string, std::string> issuers = impl->config.sd_jwt_issuers;
+    std::string default_issuer = impl->config.default_issuer;
+    if (issuers.empty() && impl->config.dev) {
+      issuers["default"] = "urn:t3n:dev-issuer:" + impl->config.node_id;
+      default_issuer = "default";
+    }
+    if (default_issuer.empty() && issuers.size() == 1) default_issuer = issuers.begin()->first;
+    sk.default_issuer = default_issuer;
+    for (const auto& [id, iss] : issuers) {
+      SecretBytes scalar = key("cluster/sd-jwt-issuer/" + id, 32);
+      auto p256 = crypto::P256PrivateKey::from_scalar(scalar);
+      if (!p256.ok()) return common::internal_error("could not derive the key of issuer " + id);
+      auto shared = std::make_shared<const crypto::P256PrivateKey>(std::move(*p256));
+      const std::string kid = common::hex_encode(crypto::sha256(shared->public_key())).substr(0, 16);
+      sk.issuers.push_back(host::SdJwtIssuer{id, iss, kid, std::move(shared)});
+    }
+    T3N_ASSIGN_OR_RETURN(auto wallet_k1, crypto::Secp256k1Signer::create());
+    impl->wallet_signer.emplace(std::move(wallet_k1));
+  }
+  host::HostDeps host_deps;
+  host_deps.cas = impl->cas.get();
+  host_deps.egress = impl->egress.get();
+  host_deps.signing = &impl->signing_keys;
+  host_deps.providers = &impl->config.providers;
+  T3N_ASSIGN_OR_RETURN(impl->runtime, runtime::Runtime::create(std::move(ro), host::core_registry(host_deps)));
   {
     std::vector<api::OhttpGateway::Key> keys;
     T3N_ASSIGN_OR_RETURN(auto xwing, crypto::HpkePrivateKey::derive(crypto::HpkeKem::kXWing, key("node/ohttp-xwing", 32)));
@@ -253,6 +291,8 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
                                                                 key("node/contract-key", 32), log.with("component", "registry"));
   impl->users = std::make_unique<identity::UserDirectory>(key("node/authenticator-index", 32), impl->clock);
   impl->user_keys = std::make_unique<identity::UserDataKeys>(key("node/user-data-kek", 32));
+  impl->wallets = std::make_unique<identity::CustodialWallets>(*impl->user_keys, std::move(*impl->wallet_signer));
+  impl->wallet_signer.reset();
   impl->collateral = std::make_unique<attest::TdxCollateralCache>(impl->config.data_dir / "collateral", impl->config.pcs_url,
                                                                   log.with("component", "collateral"), impl->clock);
   impl->node_config_kv = {{"node_id", impl->config.node_id}, {"version", T3N_VERSION}, {"tee", "simulated"}};
@@ -341,6 +381,25 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
                                              impl->node_config_kv, impl->metrics, {}, impl->clock, log,
                                              impl->session_services.get(), {},
                                              impl->system_services.get()});
+  impl->services->wallets = impl->wallets.get();
+  impl->services->cluster_config = &impl->config.cluster_config;
+  {
+    const host::SigningKeys& sk = impl->signing_keys;
+    T3N_ASSIGN_OR_RETURN(Bytes cluster_addr, crypto::eth_address(sk.cluster_public));
+    Json issuers = Json::array();
+    for (const auto& i : sk.issuers) {
+      Json jwk = host::p256_jwk(i.key->public_key());
+      jwk["kid"] = i.kid;
+      jwk["alg"] = "ES256";
+      jwk["use"] = "sig";
+      issuers.push_back(Json{{"id", i.id}, {"iss", i.iss}, {"jwks", Json{{"keys", Json::array({jwk})}}}});
+    }
+    impl->services->signing_keys_public =
+        Json{{"cluster", {{"address", crypto::eth_checksum_address(cluster_addr)},
+                          {"public_key", "0x" + common::hex_encode(sk.cluster_public)}}},
+             {"default_issuer", sk.default_issuer.empty() ? Json(nullptr) : Json(sk.default_issuer)},
+             {"issuers", issuers}};
+  }
   impl->outbox = std::make_unique<host::OutboxWorker>(*impl->store, *impl->egress, log.with("component", "outbox"));
   T3N_RETURN_IF_ERROR(impl->outbox->recover());
   impl->outbox->start();
@@ -420,6 +479,31 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
                                                "metering.welcome_credits", "tenancy.self_admit", "tenancy.log_max_entries",
                                                "tenancy.max_maps", "tenancy.max_contracts", "admin.operator_addresses"};
   for (const auto& k : oidc_keys) known.push_back(k);
+  // Open-ended tables: cluster configuration, providers and issuers by id.
+  std::vector<std::string> open_keys;
+  std::vector<std::string> provider_ids;
+  std::vector<std::string> issuer_ids;
+  auto segment_after = [](const std::string& key, std::size_t from) { return key.substr(from, key.find('.', from) - from); };
+  for (const auto& key : cfg.leaf_keys()) {
+    if (key.rfind("cluster_config.", 0) == 0 && key.find('.', 15) == std::string::npos) {
+      open_keys.push_back(key);
+    } else if (key.rfind("providers.", 0) == 0) {
+      const std::string id = segment_after(key, 10);
+      const std::string rest = key.size() > 11 + id.size() ? key.substr(11 + id.size()) : std::string();
+      if (rest == "secret_contracts" || rest.rfind("config.", 0) == 0 || rest.rfind("secret.", 0) == 0) {
+        open_keys.push_back(key);
+        if (std::find(provider_ids.begin(), provider_ids.end(), id) == provider_ids.end()) provider_ids.push_back(id);
+      }
+    } else if (key.rfind("signing.issuers.", 0) == 0) {
+      const std::string id = segment_after(key, 16);
+      if (key == "signing.issuers." + id + ".iss") {
+        open_keys.push_back(key);
+        issuer_ids.push_back(id);
+      }
+    }
+  }
+  for (const auto& k : open_keys) known.push_back(k);
+  known.push_back("signing.default_issuer");
   T3N_RETURN_IF_ERROR(cfg.reject_unknown_keys(known));
   NodeConfig c;
   T3N_ASSIGN_OR_RETURN(c.node_id, cfg.get_string_or("node.id", c.node_id));
@@ -516,6 +600,37 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   if (cfg.contains("admin.operator_addresses")) {
     T3N_ASSIGN_OR_RETURN(c.admin_addresses, cfg.get_string_list("admin.operator_addresses"));
   }
+  for (const auto& key : open_keys) {
+    if (key.rfind("cluster_config.", 0) != 0) continue;
+    T3N_ASSIGN_OR_RETURN(common::Json v, cfg.get_json(key));
+    if (v.is_number_integer() && v.get<std::int64_t>() >= 0) v = v.get<std::uint64_t>();  // TOML integers are signed
+    if (!v.is_string() && !v.is_number_unsigned())
+      return common::invalid_argument(path.string() + ": key '" + key + "': cluster configuration holds strings and unsigned integers");
+    c.cluster_config[key.substr(15)] = std::move(v);
+  }
+  for (const auto& id : provider_ids) {
+    const std::string base = "providers." + id + ".";
+    host::ProviderConfig p;
+    if (cfg.contains(base + "config")) {
+      T3N_ASSIGN_OR_RETURN(p.config, cfg.get_json(base + "config"));
+    }
+    if (cfg.contains(base + "secret")) {
+      T3N_ASSIGN_OR_RETURN(p.secret, cfg.get_json(base + "secret"));
+    }
+    if (cfg.contains(base + "secret_contracts")) {
+      T3N_ASSIGN_OR_RETURN(p.secret_contracts, cfg.get_string_list(base + "secret_contracts"));
+    }
+    c.providers[id] = std::move(p);
+  }
+  for (const auto& id : issuer_ids) {
+    T3N_ASSIGN_OR_RETURN(std::string iss, cfg.get_string("signing.issuers." + id + ".iss"));
+    if (iss.empty() || iss.size() > 512)
+      return common::invalid_argument(path.string() + ": signing.issuers." + id + ".iss must be a URL or DID");
+    c.sd_jwt_issuers[id] = std::move(iss);
+  }
+  T3N_ASSIGN_OR_RETURN(c.default_issuer, cfg.get_string_or("signing.default_issuer", ""));
+  if (!c.default_issuer.empty() && c.sd_jwt_issuers.count(c.default_issuer) == 0)
+    return common::invalid_argument(path.string() + ": signing.default_issuer names no [signing.issuers.<id>]");
   T3N_ASSIGN_OR_RETURN(c.ipfs_api, cfg.get_string_or("cas.ipfs_api", ""));
   T3N_ASSIGN_OR_RETURN(c.pcs_url, cfg.get_string_or("attestation.pcs_url", ""));
   if (c.dev_plaintext && !c.dev) return common::invalid_argument(path.string() + ": api.dev_plaintext needs node.dev = true");

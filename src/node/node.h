@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "common/log.h"
 #include "common/status.h"
 #include "host/egress.h"
+#include "host/host.h"
 #include "identity/oidc.h"
 #include "system/metering.h"
 
@@ -70,6 +72,17 @@ struct NodeConfig {
   // Operator keys of POST /api/admin ([admin] operator_addresses): Ethereum
   // addresses, "0x" + 40 hex.
   std::vector<std::string> admin_addresses;
+  // Public cluster configuration for t3n:host/config ([cluster_config]:
+  // strings and unsigned integers).
+  std::map<std::string, common::Json> cluster_config;
+  // Providers of host:interfaces/provider-config ([providers.<id>]: config,
+  // secret, secret_contracts).
+  host::ProviderConfigs providers;
+  // SD-JWT VC issuers of signing.sign-sd-jwt-vc ([signing.issuers.<id>] iss;
+  // signing.default_issuer). Their keys are derived inside the node; a dev
+  // node without any has one, "default".
+  std::map<std::string, std::string> sd_jwt_issuers;  // id → iss
+  std::string default_issuer;
 };
 
 // "name=google,issuer=https://…,jwks_url=https://…,client_id=…[,client_id=…][,ca_file=…]"

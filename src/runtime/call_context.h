@@ -69,6 +69,10 @@ class WriteBudget {
     --entries_;
     charged_.erase(it);
   }
+  // A nested call's writes join this call's budget when it succeeds.
+  void absorb(const WriteBudget& inner) {
+    for (const auto& [key, size] : inner.charged_) record(key.first, key.second, size);
+  }
   std::size_t bytes() const { return bytes_; }
   std::size_t entries() const { return entries_; }
   const WriteLimits& limits() const { return limits_; }
@@ -81,6 +85,54 @@ class WriteBudget {
   std::map<Key, std::size_t> charged_;
   std::size_t bytes_ = 0;
   std::size_t entries_ = 0;
+};
+
+struct CallContext;
+
+// The calling user's custodial wallets (20-byte addresses).
+struct UserWallets {
+  Bytes primary;
+  std::vector<Bytes> secondary;
+};
+
+// How a nested contract call ended (contracts-call's invoke-error cases).
+struct InvokeOutcome {
+  enum class Kind { kOk, kNotAllowlisted, kTargetUnknown, kDepthExceeded, kReentrant, kInnerFailed, kInnerTrapped, kEncodingFailed };
+  Kind kind = Kind::kOk;
+  Bytes output;         // kOk: the inner function's JSON result
+  std::string detail;   // otherwise: what to tell the caller (never request data)
+};
+
+// Whether a delegated call may still reach hosts (authorisation). Direct
+// calls have no delegation; delegated ones carry the grant's host list.
+struct DelegationView {
+  bool delegated = false;
+  bool revoked = false;                                   // the grant is gone since the call began
+  std::optional<std::vector<std::string>> allowed_hosts;  // none = the grant does not narrow hosts
+};
+
+// What the node offers host interfaces beyond the call's transaction:
+// custody of users' keys, delegation state and nested calls. The api layer
+// implements it for each call; a null pointer means the node offers none
+// (unit tests), and the interfaces answer their typed "unavailable" errors.
+class CallServices {
+ public:
+  virtual ~CallServices() = default;
+  // The calling user's wallets; `create` makes the primary at first need.
+  // none: the user has none (and `create` was false).
+  virtual Result<std::optional<UserWallets>> user_wallets(CallContext& ctx, bool create) = 0;
+  // r ‖ s ‖ v (v ∈ {27, 28}) over `digest32` with the caller's wallet
+  // `address`; none if the caller owns no such wallet.
+  virtual Result<std::optional<Bytes>> sign_with_user_wallet(CallContext& ctx, ByteView address, ByteView digest32) = 0;
+  virtual Result<bool> has_wallet(CallContext& ctx, ByteView user_id) = 0;
+  // The caller's custodial P-256 holder key (created at first need): its
+  // public point (SEC1 uncompressed), and ES256 signatures (raw r ‖ s).
+  virtual Result<Bytes> holder_public_key(CallContext& ctx) = 0;
+  virtual Result<Bytes> holder_sign(CallContext& ctx, ByteView message) = 0;
+  // Calls `function` of `target` in this call's transaction (contracts-call).
+  virtual InvokeOutcome invoke(CallContext& ctx, const std::string& target, const std::string& function, ByteView input) = 0;
+  // The delegation this call runs under, read in its transaction.
+  virtual Result<DelegationView> delegation(CallContext& ctx) = 0;
 };
 
 struct CallContext {
@@ -112,6 +164,11 @@ struct CallContext {
     std::uint64_t reserved = 0;
   };
   std::function<Result<std::optional<Balance>>(ByteView account)> balance_of;
+  // Node services for signing, authorisation and contracts-call (null: none).
+  CallServices* services = nullptr;
+  std::string contract_name;               // canonical name of the running contract
+  std::vector<std::string> call_stack;     // contracts-call: outermost first, this one last
+  std::uint64_t nested_fuel = 0;           // fuel of nested calls (metering)
   // The runtime sets both when the call starts (RuntimeOptions::clock).
   const MonotonicClock* clock = nullptr;
   std::uint64_t started_ns = steady_clock_ns();

@@ -188,6 +188,37 @@ class Transaction {
     return fn();
   }
 
+  // A nested call (contracts-call) runs as its own contract inside the
+  // caller's transaction; the caller's principal is back afterwards.
+  template <class F>
+  auto as_contract(Principal inner, F&& fn) {
+    struct Restore {
+      Transaction& tx;
+      Principal saved;
+      ~Restore() { tx.principal_ = std::move(saved); }
+    } restore{*this, principal_};
+    principal_ = std::move(inner);
+    return fn();
+  }
+
+  // Savepoints nest: `rollback_to` undoes every write, claims digest and map
+  // change made after `savepoint()` (a nested call that trapped), keeping
+  // what came before. Reads stay in the read-set: what the undone part read
+  // still decides whether the transaction commits (never less safe).
+  struct Savepoint {
+    std::map<std::pair<std::string, Bytes>, std::optional<Bytes>> writes;
+    std::optional<Digest32> claims;
+    std::map<std::string, MapSpec, std::less<>> new_maps;
+    std::map<std::string, MapSpec, std::less<>> changed_maps;
+  };
+  Savepoint savepoint() const { return Savepoint{writes_, claims_, new_maps_, changed_maps_}; }
+  void rollback_to(Savepoint sp) {
+    writes_ = std::move(sp.writes);
+    claims_ = sp.claims;
+    new_maps_ = std::move(sp.new_maps);
+    changed_maps_ = std::move(sp.changed_maps);
+  }
+
   Seqno snapshot() const { return snapshot_; }
   bool has_writes() const { return !writes_.empty(); }
   // Bytes (key + value) this transaction writes into tenant maps, per map

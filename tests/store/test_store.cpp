@@ -461,3 +461,58 @@ TEST_F(StoreTest, TenantMapAclsGrantsAndKeyRules) {
 
 }  // namespace
 }  // namespace t3n::store
+
+namespace t3n::store {
+namespace {
+
+// contracts-call's rollback: nested savepoints undo only what came after
+// them; a nested call runs as its own contract and the caller's principal
+// is back afterwards.
+TEST_F(StoreTest, NestedSavepointsUndoOnlyTheInnerWrites) {
+  const std::string a = tenant_map("sa");
+  const std::string bmap = tenant_map("sb", 'b');
+  {
+    auto sys = store_->begin(Principal::system());
+    ASSERT_TRUE(sys.create_map(MapSpec{a, Visibility::kPrivate, {1}, {1}}).ok());
+    ASSERT_TRUE(sys.create_map(MapSpec{bmap, Visibility::kPrivate, {2}, {2}}).ok());
+    ASSERT_TRUE(store_->commit(sys).ok());
+  }
+  auto tx = store_->begin(contract(1));
+  ASSERT_TRUE(tx.put(a, b("outer"), b("1")).ok());
+  auto sp1 = tx.savepoint();
+  Status inner = tx.as_contract(Principal::contract(2, std::string(40, 'b')), [&] {
+    EXPECT_EQ(tx.principal().contract_id(), 2u);
+    EXPECT_EQ(tx.put(a, b("x"), b("no")).code(), ErrorCode::kPermissionDenied) << "the inner contract has its own ACLs";
+    EXPECT_TRUE(tx.put(bmap, b("kept"), b("2")).ok());
+    auto sp2 = tx.savepoint();
+    EXPECT_TRUE(tx.put(bmap, b("undone"), b("3")).ok());
+    EXPECT_TRUE(tx.set_claims_digest(Bytes(32, 9)).ok());
+    tx.rollback_to(std::move(sp2));  // the innermost call trapped
+    return Status{};
+  });
+  ASSERT_TRUE(inner.ok());
+  EXPECT_EQ(tx.principal().contract_id(), 1u) << "the caller's principal is back";
+  EXPECT_EQ(tx.put(bmap, b("y"), b("no")).code(), ErrorCode::kPermissionDenied);
+  ASSERT_TRUE(tx.put(a, b("after"), b("4")).ok());
+  ASSERT_TRUE(store_->commit(tx).ok());
+  auto check = store_->begin(Principal::system());
+  EXPECT_TRUE(check.get(a, b("outer")).value().has_value());
+  EXPECT_TRUE(check.get(a, b("after")).value().has_value());
+  EXPECT_TRUE(check.get(bmap, b("kept")).value().has_value());
+  EXPECT_FALSE(check.get(bmap, b("undone")).value().has_value());
+
+  // Rolling back to the first savepoint drops everything after it.
+  auto tx2 = store_->begin(contract(1));
+  ASSERT_TRUE(tx2.put(a, b("before"), b("1")).ok());
+  auto sp = tx2.savepoint();
+  ASSERT_TRUE(tx2.put(a, b("later"), b("2")).ok());
+  tx2.rollback_to(std::move(sp));
+  ASSERT_TRUE(store_->commit(tx2).ok());
+  auto check2 = store_->begin(Principal::system());
+  EXPECT_TRUE(check2.get(a, b("before")).value().has_value());
+  EXPECT_FALSE(check2.get(a, b("later")).value().has_value());
+  (void)sp1;
+}
+
+}  // namespace
+}  // namespace t3n::store

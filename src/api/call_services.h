@@ -1,0 +1,47 @@
+// The node's side of the host interfaces that need more than the call's
+// transaction (runtime::CallServices): custodial wallets, the delegation a
+// call runs under, and nested contract calls. One per top-level call; nested
+// calls share it (same caller, same transaction).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/services.h"
+#include "runtime/call_context.h"
+
+namespace t3n::api {
+
+// Who acts on whose data, when an agent calls on a user's delegation.
+struct DelegationContext {
+  Bytes subject;                        // the data owner (20-byte id)
+  std::vector<std::string> agent_dids;  // the caller's DIDs
+  std::string script;
+  std::string version;
+  std::string function;
+};
+
+class NodeCallServices final : public runtime::CallServices {
+ public:
+  NodeCallServices(NodeServices& s, std::optional<DelegationContext> delegation)
+      : s_(s), delegation_(std::move(delegation)) {}
+
+  Result<std::optional<runtime::UserWallets>> user_wallets(runtime::CallContext& ctx, bool create) override;
+  Result<std::optional<Bytes>> sign_with_user_wallet(runtime::CallContext& ctx, ByteView address, ByteView digest32) override;
+  Result<bool> has_wallet(runtime::CallContext& ctx, ByteView user_id) override;
+  Result<Bytes> holder_public_key(runtime::CallContext& ctx) override;
+  Result<Bytes> holder_sign(runtime::CallContext& ctx, ByteView message) override;
+  runtime::InvokeOutcome invoke(runtime::CallContext& ctx, const std::string& target, const std::string& function,
+                                ByteView input) override;
+  Result<runtime::DelegationView> delegation(runtime::CallContext& ctx) override;
+
+  // The most nested calls one request may make, whatever the manifests say.
+  static constexpr std::size_t kMaxCallDepth = 8;
+
+ private:
+  NodeServices& s_;
+  std::optional<DelegationContext> delegation_;
+};
+
+}  // namespace t3n::api
