@@ -20,6 +20,8 @@
 #include "host/egress.h"
 #include "host/host.h"
 #include "host/outbox.h"
+#include "identity/user_data.h"
+#include "identity/wallets.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
 
@@ -284,5 +286,178 @@ void BM_OutboxEnqueue(benchmark::State& state) {
   state.counters["enqueue_us"] = std::chrono::duration<double, std::micro>(with - empty).count() / n;
 }
 BENCHMARK(BM_OutboxEnqueue)->Unit(benchmark::kMicrosecond);
+
+// Signing and contracts-call, each against an empty call in the same run.
+// The custodial wallets are the node's (identity/wallets over this store);
+// the nested call goes through the store savepoint and a second sandboxed
+// instance exactly as api/call_services does, minus the registry lookup
+// (a cached map read on a node).
+namespace signing_bench {
+
+struct BenchServices final : CallServices {
+  identity::CustodialWallets* wallets = nullptr;
+  Runtime* runtime = nullptr;
+  const Contract* target = nullptr;
+  Result<std::optional<UserWallets>> user_wallets(CallContext& ctx, bool create) override {
+    return ctx.tx->as_system([&]() -> Result<std::optional<UserWallets>> {
+      T3N_ASSIGN_OR_RETURN(auto p, wallets->primary(*ctx.tx, *ctx.calling_user_did, create, 1));
+      if (!p) return std::optional<UserWallets>{};
+      return std::optional<UserWallets>(UserWallets{*p, {}});
+    });
+  }
+  Result<std::optional<Bytes>> sign_with_user_wallet(CallContext& ctx, ByteView address, ByteView digest) override {
+    return ctx.tx->as_system([&] { return wallets->sign_digest(*ctx.tx, *ctx.calling_user_did, address, digest); });
+  }
+  Result<bool> has_wallet(CallContext&, ByteView) override { return false; }
+  Result<Bytes> holder_public_key(CallContext&) override { return common::failed_precondition("not in this bench"); }
+  Result<Bytes> holder_sign(CallContext&, ByteView) override { return common::failed_precondition("not in this bench"); }
+  Result<DelegationView> delegation(CallContext&) override { return DelegationView{}; }
+  InvokeOutcome invoke(CallContext& ctx, const std::string& target_name, const std::string& function, ByteView input) override {
+    CallContext inner;
+    inner.tx = ctx.tx;
+    inner.contract_id = 8;
+    inner.tenant_tid = std::string(40, 'b');
+    inner.calling_user_did = ctx.calling_user_did;
+    inner.services = this;
+    inner.contract_name = target_name;
+    inner.call_stack = ctx.call_stack;
+    inner.call_stack.push_back(target_name);
+    auto in = common::parse_json(std::string_view(reinterpret_cast<const char*>(input.data()), input.size()));
+    auto sp = ctx.tx->savepoint();
+    CallOutcome out = ctx.tx->as_contract(store::Principal::contract(8, std::string(40, 'b')),
+                                          [&] { return runtime->call(*target, function, in.ok() ? *in : common::Json(), inner); });
+    InvokeOutcome o;
+    if (!out.ok) {
+      ctx.tx->rollback_to(std::move(sp));
+      o.kind = InvokeOutcome::Kind::kInnerTrapped;
+      o.detail = out.message;
+      return o;
+    }
+    o.output = common::to_bytes(out.response.dump());
+    return o;
+  }
+};
+
+struct SigningFixture {
+  std::unique_ptr<identity::UserDataKeys> keys = std::make_unique<identity::UserDataKeys>(SecretBytes(Bytes(32, 3)));
+  std::unique_ptr<identity::CustodialWallets> wallets;
+  host::SigningKeys signing;
+  std::unique_ptr<Runtime> runtime;
+  std::shared_ptr<const Contract> signer, relay_a, relay_b;
+  BenchServices services;
+  const Bytes user = Bytes(20, 0x5a);
+  SigningFixture() {
+    auto& f = fixture();
+    if (!store::ensure_tables(*f.store, identity::kUserKeysTable, identity::kWalletsTable).ok()) std::exit(1);
+    wallets = std::make_unique<identity::CustodialWallets>(*keys, must(crypto::Secp256k1Signer::create()));
+    signing.secp256k1 = std::make_shared<const crypto::Secp256k1Signer>(must(crypto::Secp256k1Signer::create()));
+    signing.cluster_secp256k1 = SecretBytes(Bytes(32, 0x11));
+    signing.cluster_public = must(signing.secp256k1->public_key(signing.cluster_secp256k1));
+    host::HostDeps deps;
+    deps.signing = &signing;
+    runtime = must(Runtime::create(RuntimeOptions{}, host::core_registry(deps)));
+    Manifest sm;
+    sm.host_capabilities = {"signing", "authorisation", "provider_config", "config"};
+    sm.sign_as_user = true;
+    signer = must(runtime->load(contract("signer"), sm));
+    Manifest a;
+    a.host_capabilities = {"contracts_call", "kv_store", "tenant_context"};
+    a.contracts_call.push_back(ContractCallGrant{"b", {"write"}, 1});
+    relay_a = must(runtime->load(contract("caller"), a));
+    Manifest b;
+    b.host_capabilities = {"contracts_call", "kv_store", "tenant_context"};
+    relay_b = must(runtime->load(contract("caller"), b));
+    auto tx = f.store->begin(store::Principal::system());
+    if (!tx.create_map({"z:" + kTid + ":calls", store::Visibility::kPrivate, {7}, {7}}).ok()) std::exit(1);
+    if (!tx.create_map({"z:" + std::string(40, 'b') + ":calls", store::Visibility::kPrivate, {8}, {8}}).ok()) std::exit(1);
+    if (!must(wallets->primary(tx, user, true, 1))) std::exit(1);  // the wallet exists: calls sign, not create
+    if (!f.store->commit(tx).ok()) std::exit(1);
+    services.wallets = wallets.get();
+    services.runtime = runtime.get();
+    services.target = relay_b.get();
+  }
+  CallOutcome call(const Contract& c, std::uint32_t id, const std::string& tid, std::string_view fn, const common::Json& input) {
+    auto& f = fixture();
+    auto tx = f.store->begin(store::Principal::contract(id, tid));
+    CallContext ctx;
+    ctx.tx = &tx;
+    ctx.contract_id = id;
+    ctx.tenant_tid = tid;
+    ctx.calling_user_did = user;
+    ctx.services = &services;
+    ctx.contract_name = id == 7 ? "a" : "b";
+    ctx.call_stack = {ctx.contract_name};
+    auto out = runtime->call(c, fn, input, ctx);
+    if (!out.ok) {
+      std::fprintf(stderr, "%s failed: %s\n", std::string(fn).c_str(), out.message.c_str());
+      std::exit(1);
+    }
+    return out;
+  }
+};
+
+SigningFixture& signing_fixture() {
+  static SigningFixture f;
+  return f;
+}
+
+// fn(i) timed against an empty call of the counter, same run: "<name>_us" = the difference.
+template <class F>
+void against_noop(benchmark::State& state, const char* name, F&& fn) {
+  auto& f = fixture();
+  Clock::duration with{}, empty{};
+  for (auto _ : state) {
+    auto t0 = Clock::now();
+    fn();
+    auto t1 = Clock::now();
+    f.call("noop", nullptr);
+    auto t2 = Clock::now();
+    with += t1 - t0;
+    empty += t2 - t1;
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters[name] = std::chrono::duration<double, std::micro>(with - empty).count() / n;
+  state.counters["call_us"] = std::chrono::duration<double, std::micro>(with).count() / n;
+}
+
+// signing.sign: Keccak-256 + secp256k1 with the cluster key, JSON back.
+void BM_Sign(benchmark::State& state) {
+  auto& s = signing_fixture();
+  against_noop(state, "sign_us", [&] { s.call(*s.signer, 7, kTid, "sign-message", "settle invoice 42"); });
+}
+BENCHMARK(BM_Sign)->Unit(benchmark::kMicrosecond);
+
+// signing.sign-as-user: the wallet row read, the key unsealed with the
+// user's data key (itself unsealed), EIP-191 + secp256k1.
+void BM_SignAsUser(benchmark::State& state) {
+  auto& s = signing_fixture();
+  against_noop(state, "sign_as_user_us", [&] { s.call(*s.signer, 7, kTid, "sign-as-me", "I approve transfer #7"); });
+}
+BENCHMARK(BM_SignAsUser)->Unit(benchmark::kMicrosecond);
+
+// contracts-call: A relays to B#write (savepoint, second instance, B's put)
+// against B#write called directly, same run: the round trip's own cost.
+void BM_ContractsCallRoundTrip(benchmark::State& state) {
+  auto& s = signing_fixture();
+  const std::string tid_b(40, 'b');
+  const common::Json inner = {{"key", "k"}, {"value", "v"}};
+  Clock::duration relayed{}, direct{};
+  for (auto _ : state) {
+    auto t0 = Clock::now();
+    s.call(*s.relay_a, 7, kTid, "relay", {{"target", "b"}, {"function", "write"}, {"input", inner.dump()}});
+    auto t1 = Clock::now();
+    s.call(*s.relay_b, 8, tid_b, "write", inner);
+    auto t2 = Clock::now();
+    relayed += t1 - t0;
+    direct += t2 - t1;
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["relayed_us"] = std::chrono::duration<double, std::micro>(relayed).count() / n;
+  state.counters["direct_us"] = std::chrono::duration<double, std::micro>(direct).count() / n;
+  state.counters["round_trip_us"] = std::chrono::duration<double, std::micro>(relayed - direct).count() / n;
+}
+BENCHMARK(BM_ContractsCallRoundTrip)->Unit(benchmark::kMicrosecond);
+
+}  // namespace signing_bench
 
 BENCHMARK_MAIN();
