@@ -3,7 +3,8 @@
 // each with its own "calls" map) calls itself across deployments. Inner
 // writes commit with the outer call; an inner failure or trap discards only
 // the inner writes; the per-pair allowlist, max_depth and reentrancy are
-// enforced; the caller's identity passes through unchanged.
+// enforced; the caller's identity passes through unchanged. And
+// authorisation under a user's delegation.
 #include <gtest/gtest.h>
 
 #include "api/client.h"
@@ -121,6 +122,47 @@ TEST_F(ContractsCallNode, AllowlistDepthReentrancyAndBadInputAreTypedErrors) {
   EXPECT_EQ(read("call-d", "d"), "1");
   const std::string too_deep = relay("call-a", "call-b", "relay", {{"target", "call-c"}, {"function", "relay"}, {"input", write_d.dump()}});
   EXPECT_NE(too_deep.find("err:depth-exceeded"), std::string::npos) << too_deep;
+}
+
+// authorisation for an agent acting on a user's data: the user's grant is
+// re-read in the call, and its allowedHosts narrow the contract's allow list.
+TEST(AuthorisationNode, AGrantsAllowedHostsNarrowTheContractsAllowList) {
+  store::testing::TempDir dir;
+  DevNode node(dir.path());
+  ASSERT_FALSE(node.url().empty()) << node.output();
+  api::NodeClient client(node.url());
+  auto owner = api::RequestSigner::generate(identity::KeyType::kEd25519);
+  auto agent = api::RequestSigner::generate(identity::KeyType::kEthereumAddress);
+  ASSERT_TRUE(owner.ok() && agent.ok());
+  auto reg = client.rpc("contract.register",
+                        {{"name", "signer"}, {"version", "1.0.0"}, {"tenant", std::string(40, 'e')},
+                         {"manifest", {{"host_capabilities", {"signing", "authorisation", "provider_config", "config"}}, {"http_allow_list", {"api.example.com", "*.kyc.example"}}}},
+                         {"component", common::base64_encode(testing::read_bytes(std::string(T3N_CONTRACTS_DIR) + "/signer.wasm"))}},
+                        &*owner);
+  ASSERT_TRUE(reg.ok()) << reg.status().to_string();
+  auto who = client.rpc("identity.whoami", Json::object(), &*owner);
+  ASSERT_TRUE(who.ok());
+  const std::string owner_did = (*who)["did"];
+  auto may_reach = [&](const api::RequestSigner& as, const Json& hosts, bool on_behalf) -> std::string {
+    Json call = {{"script_name", "signer"}, {"function_name", "may-reach"}, {"input", hosts}};
+    if (on_behalf) call["pii_did"] = owner_did;
+    auto r = client.rpc("action.execute", call, &as);
+    EXPECT_TRUE(r.ok()) << r.status().to_string();
+    return r.ok() ? (*r)["response"].get<std::string>() : std::string();
+  };
+  EXPECT_EQ(may_reach(*owner, {"a.kyc.example"}, false), "ok") << "a direct call: the allow list decides";
+  ASSERT_TRUE(client.rpc("delegation.set",
+                         {{"payload", {{"agents", {{{"agentDid", agent->did()},
+                                                    {"scripts", {{{"scriptName", "signer"}, {"functions", {"may-reach"}},
+                                                                  {"allowedHosts", {"api.example.com"}}}}}}}}}}},
+                         &*owner).ok());
+  EXPECT_EQ(may_reach(*agent, {"api.example.com"}, true), "ok");
+  EXPECT_EQ(may_reach(*agent, {"a.kyc.example"}, true), "denied-scope: a.kyc.example") << "allowed for the contract, not by the grant";
+  EXPECT_EQ(may_reach(*agent, {"evil.test"}, true), "denied-unauthorized: evil.test");
+  // The grant withdrawn: the agent's call is refused before it runs.
+  ASSERT_TRUE(client.rpc("delegation.set", {{"payload", {{"agents", Json::array()}}}}, &*owner).ok());
+  Json call = {{"script_name", "signer"}, {"function_name", "may-reach"}, {"input", {"api.example.com"}}, {"pii_did", owner_did}};
+  EXPECT_FALSE(client.rpc("action.execute", call, &*agent).ok());
 }
 
 }  // namespace

@@ -67,5 +67,47 @@ TEST(NodeConfig, DevOidcSpecParses) {
   EXPECT_FALSE(parse_oidc_provider_spec("garbage").ok());
 }
 
+// [cluster_config], [providers.<id>] and [signing] (the host interfaces'
+// operator configuration): shapes kept, bad values named.
+TEST(NodeConfig, ClusterConfigProvidersAndIssuers) {
+  store::testing::TempDir dir;
+  auto c = load_text(dir, R"(
+[cluster_config]
+region = "eu-1"
+max_items = 7
+[providers.kyc]
+secret_contracts = ["z:aaaa:kyc"]
+[providers.kyc.config]
+url = "https://api.kyc.example"
+levels = ["basic", "full"]
+[providers.kyc.secret]
+api_key = "k"
+[signing]
+default_issuer = "acme"
+[signing.issuers.acme]
+iss = "https://issuer.acme.example"
+)");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->cluster_config.at("region"), "eu-1");
+  EXPECT_EQ(c->cluster_config.at("max_items").get<std::uint64_t>(), 7u);
+  ASSERT_EQ(c->providers.count("kyc"), 1u);
+  EXPECT_EQ(c->providers.at("kyc").config["levels"][1], "full");
+  EXPECT_EQ(c->providers.at("kyc").secret["api_key"], "k");
+  EXPECT_EQ(c->providers.at("kyc").secret_contracts, std::vector<std::string>{"z:aaaa:kyc"});
+  EXPECT_EQ(c->sd_jwt_issuers.at("acme"), "https://issuer.acme.example");
+  EXPECT_EQ(c->default_issuer, "acme");
+
+  auto negative = load_text(dir, "[cluster_config]\nlimit = -1\n");
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.status().message().find("cluster_config.limit"), std::string::npos);
+  auto nested = load_text(dir, "[cluster_config.deep]\nx = 1\n");
+  EXPECT_FALSE(nested.ok()) << "cluster configuration is flat";
+  auto orphan = load_text(dir, "[signing]\ndefault_issuer = \"nobody\"\n");
+  ASSERT_FALSE(orphan.ok());
+  EXPECT_NE(orphan.status().message().find("default_issuer"), std::string::npos);
+  auto typo = load_text(dir, "[providers.kyc]\nsecret_contract = [\"x\"]\n");
+  EXPECT_FALSE(typo.ok()) << "an unknown provider key is a typo";
+}
+
 }  // namespace
 }  // namespace t3n::node

@@ -20,12 +20,11 @@ bool P(infinite_loop)(uint64_t* ret, forbidden_string_t* err) {
   return false;
 }
 bool P(memory_bomb)(uint64_t* ret, forbidden_string_t* err) {
-  forbidden_string_t id;
-  forbidden_string_dup(&id, "veriff");
-  forbidden_list_u8_t config;
-  if (host_interfaces_provider_config_fetch(&id, &config, err)) {
-    *ret = config.len;
-    forbidden_list_u8_free(&config);
+  forbidden_list_u8_t user = {(uint8_t*)"01234567890123456789", 20};
+  forbidden_string_t out;
+  if (host_interfaces_user_removal_remove_user(&user, &out, err)) {
+    *ret = out.len;
+    forbidden_string_free(&out);
     return true;
   }
   return false;
