@@ -1,6 +1,7 @@
 #include "common/encoding.h"
 
 #include <array>
+#include <cctype>
 #include <ctime>
 #include <cstdint>
 
@@ -271,6 +272,16 @@ std::string format_utc_timestamp(std::time_t t) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &g);
   return buf;
+}
+
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += static_cast<char>(c);
+    else out += {'%', kHex[c >> 4], kHex[c & 15]};
+  }
+  return out;
 }
 
 }  // namespace t3n::common

@@ -26,6 +26,8 @@ std::string format_utc_timestamp(std::time_t t);
 
 // RFC 4648 §5, no padding (JWS/JWT style).
 std::string base64url_encode(ByteView data);
+// RFC 3986 percent-encoding: everything but the unreserved characters.
+std::string percent_encode(std::string_view text);
 Result<Bytes> base64url_decode(std::string_view text);
 
 // RFC 4648 §4 with padding (JSON APIs, PEM bodies).

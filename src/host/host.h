@@ -58,6 +58,11 @@ runtime::HostInterface provider_config_interface(const ProviderConfigs* provider
 
 runtime::HostInterface authorisation_interface();
 runtime::HostInterface contracts_call_interface();
+// Opaque handles to the caller's profile items (profile_ref.cpp).
+runtime::HostInterface profile_ref_interface();
+// OpenID4VP: presentations signed with the caller's holder key, submitted
+// through `egress`, verified against `trusted` issuers (null: none).
+runtime::HostInterface vp_interface(const Egress* egress, const std::vector<TrustedIssuer>* trusted);
 
 // What the interfaces above are built with; null members answer their
 // typed "unavailable" errors.
@@ -66,6 +71,7 @@ struct HostDeps {
   const Egress* egress = nullptr;
   const SigningKeys* signing = nullptr;
   const ProviderConfigs* providers = nullptr;
+  const std::vector<TrustedIssuer>* trusted_issuers = nullptr;  // vp.verify's registry
 };
 
 // Every interface above, ready for the runtime; `cas` backs the stash.

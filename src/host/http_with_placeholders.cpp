@@ -43,7 +43,7 @@ runtime::HostInterface http_with_placeholders_interface(const Egress* egress) {
             profile = parsed.ok() ? std::move(*parsed) : common::Json::object();
           }
           PlaceholderFailure why;
-          auto filled = substitute_placeholders(*req, profile ? &*profile : nullptr, placeholders, why);
+          auto filled = substitute_placeholders(*req, profile ? &*profile : nullptr, placeholders, why, &ctx.profile_handles);
           if (!filled) {
             switch (why.kind) {
               case PlaceholderFailure::Kind::kNoUserContext: return set_result(r, http_error("placeholder-no-user-context", std::nullopt));

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/encoding.h"
+
 namespace t3n::host {
 
 namespace {
@@ -37,22 +39,14 @@ std::optional<Marker> next_marker(std::string_view text, std::size_t from) {
   return std::nullopt;
 }
 
-std::string percent_encode(std::string_view v) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : v) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += static_cast<char>(c);
-    else out += {'%', kHex[c >> 4], kHex[c & 15]};
-  }
-  return out;
-}
 
 enum class Where { kQuery, kHeader, kJsonString, kJsonValue, kForm, kRaw };
 
 class Substituter {
  public:
-  Substituter(const Json* profile, const std::vector<std::string>& allowlist, PlaceholderFailure& why)
-      : profile_(profile), allowlist_(allowlist), why_(why) {}
+  Substituter(const Json* profile, const std::vector<std::string>& allowlist, PlaceholderFailure& why,
+              const std::map<std::string, std::string>* handles)
+      : profile_(profile), allowlist_(allowlist), why_(why), handles_(handles) {}
 
   bool fail(PlaceholderFailure::Kind k, std::string msg) {
     why_ = {k, std::move(msg)};
@@ -60,9 +54,20 @@ class Substituter {
   }
 
   // The value for a marker, as text fit for `where`.
-  bool value_for(const Marker& m, Where where, std::string& out) {
+  bool value_for(const Marker& marker, Where where, std::string& out) {
+    Marker m = marker;
+    if (m.ns == "ref" && !m.path.empty()) {
+      // A profile-ref handle: the path it names (the handle is not a secret,
+      // but only this execution's handles resolve).
+      const std::string* path = nullptr;
+      if (handles_ != nullptr)
+        if (auto it = handles_->find(m.path); it != handles_->end()) path = &it->second;
+      if (path == nullptr) return fail(PlaceholderFailure::Kind::kUnknown, "ref." + m.path + " is not a handle of this execution");
+      m.ns = "profile";
+      m.path = *path;
+    }
     if (m.ns != "profile" || m.path.empty())
-      return fail(PlaceholderFailure::Kind::kDenied, "only {{profile.<path>}} placeholders exist");
+      return fail(PlaceholderFailure::Kind::kDenied, "only {{profile.<path>}} and {{ref.<handle>}} placeholders exist");
     if (!allowed(m.path)) return fail(PlaceholderFailure::Kind::kDenied, "profile." + m.path + " is not on the placeholder_allowlist");
     if (profile_ == nullptr) return fail(PlaceholderFailure::Kind::kNoUserContext, "no user is bound to this call");
     const Json* v = profile_;
@@ -85,7 +90,7 @@ class Substituter {
     const std::string text = v->is_string() ? v->get<std::string>() : v->dump();
     switch (where) {
       case Where::kQuery:
-      case Where::kForm: out = percent_encode(text); return true;
+      case Where::kForm: out = common::percent_encode(text); return true;
       case Where::kHeader:
         if (text.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
           return fail(PlaceholderFailure::Kind::kDenied, "profile." + m.path + " cannot go into a header (line break)");
@@ -144,16 +149,12 @@ class Substituter {
   }
 
  private:
-  bool allowed(const std::string& path) const {
-    return std::any_of(allowlist_.begin(), allowlist_.end(), [&](std::string entry) {
-      if (entry.rfind("profile.", 0) == 0) entry = entry.substr(8);
-      return !entry.empty() && (path == entry || path.rfind(entry + ".", 0) == 0);
-    });
-  }
+  bool allowed(const std::string& path) const { return profile_path_allowed(path, allowlist_); }
 
   const Json* profile_;
   const std::vector<std::string>& allowlist_;
   PlaceholderFailure& why_;
+  const std::map<std::string, std::string>* handles_;
 };
 
 std::string content_type_of(const EgressRequest& req) {
@@ -172,6 +173,19 @@ std::string content_type_of(const EgressRequest& req) {
 
 }  // namespace
 
+bool profile_path_allowed(const std::string& path, const std::vector<std::string>& allowlist) {
+  return std::any_of(allowlist.begin(), allowlist.end(), [&](std::string entry) {
+    if (entry.rfind("profile.", 0) == 0) entry = entry.substr(8);
+    return !entry.empty() && (path == entry || path.rfind(entry + ".", 0) == 0);
+  });
+}
+
+bool is_profile_path(std::string_view path) {
+  if (path.empty() || path.size() > 256 || path.front() == '.' || path.back() == '.' || path.find("..") != std::string_view::npos)
+    return false;
+  return std::all_of(path.begin(), path.end(), [](char c) { return seg_char(c) || c == '.'; });
+}
+
 bool has_placeholders(const EgressRequest& req) {
   if (next_marker(req.url, 0)) return true;
   for (const auto& [n, v] : req.headers)
@@ -181,8 +195,9 @@ bool has_placeholders(const EgressRequest& req) {
 }
 
 std::optional<EgressRequest> substitute_placeholders(const EgressRequest& req, const common::Json* profile,
-                                                     const std::vector<std::string>& allowlist, PlaceholderFailure& why) {
-  Substituter sub(profile, allowlist, why);
+                                                     const std::vector<std::string>& allowlist, PlaceholderFailure& why,
+                                                     const std::map<std::string, std::string>* handles) {
+  Substituter sub(profile, allowlist, why, handles);
   EgressRequest out = req;
   // URL: only the query may hold markers (a value must not pick the host or path).
   const auto q = out.url.find('?');

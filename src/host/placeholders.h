@@ -8,8 +8,11 @@
 // percent-encoded; other bodies: as is). A `placeholder_allowlist` entry
 // ("email_address" or "profile.email_address") allows that path and
 // everything below it. Failures name the path, never a value.
+// `{{ref.<handle>}}` stands for the profile item a profile-ref handle of
+// this execution names (profile_ref.cpp); it obeys the same allowlist.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,9 +30,17 @@ struct PlaceholderFailure {
 // Does the request contain any `{{…}}` marker of the placeholder form?
 bool has_placeholders(const EgressRequest& req);
 
+// Is `path` ("a.b", without "profile.") allowed by a placeholder_allowlist?
+bool profile_path_allowed(const std::string& path, const std::vector<std::string>& allowlist);
+// Is `path` dotted lower-case snake_case segments?
+bool is_profile_path(std::string_view path);
+
 // Replaces every marker; `profile` is the caller's profile JSON (null when
-// the call has no user). On failure returns nullopt and fills `why`.
+// the call has no user); `handles` maps this execution's profile-ref
+// handles to their paths (null: none). On failure returns nullopt and
+// fills `why`.
 std::optional<EgressRequest> substitute_placeholders(const EgressRequest& req, const common::Json* profile,
-                                                     const std::vector<std::string>& allowlist, PlaceholderFailure& why);
+                                                     const std::vector<std::string>& allowlist, PlaceholderFailure& why,
+                                                     const std::map<std::string, std::string>* handles = nullptr);
 
 }  // namespace t3n::host

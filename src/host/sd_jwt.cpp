@@ -178,7 +178,7 @@ Result<Json> disclose_claims(const Json& payload, const std::vector<std::string>
       return common::invalid_argument("a disclosure is not [salt, name, value]");
     if (!by_digest.emplace(sd_digest(d), std::move(*j)).second) return common::invalid_argument("a disclosure appears twice");
   }
-  std::size_t used = 0;
+  std::set<std::string> used;
   std::function<Result<Json>(const Json&)> walk = [&](const Json& obj) -> Result<Json> {
     if (!obj.is_object()) return obj;
     Json out = Json::object();
@@ -193,14 +193,140 @@ Result<Json> disclose_claims(const Json& payload, const std::vector<std::string>
         if (it == by_digest.end()) continue;  // not disclosed (or a decoy)
         const std::string name = it->second[1].get<std::string>();
         if (out.contains(name)) return common::invalid_argument("a disclosed claim '" + name + "' already exists");
+        if (!used.insert(it->first).second) return common::invalid_argument("a digest is referenced twice");
         T3N_ASSIGN_OR_RETURN(out[name], walk(it->second[2]));
-        ++used;
       }
     }
     return out;
   };
   T3N_ASSIGN_OR_RETURN(Json out, walk(payload));
-  if (used != by_digest.size()) return common::invalid_argument("a disclosure does not belong to this credential");
+  if (used.size() != by_digest.size()) return common::invalid_argument("a disclosure does not belong to this credential");
+  return out;
+}
+
+Result<std::string> add_key_binding(std::string_view sd_jwt, const std::string& nonce, const std::string& audience,
+                                    std::uint64_t iat_s, const std::function<Result<Bytes>(ByteView)>& sign_raw) {
+  T3N_ASSIGN_OR_RETURN(SdJwt parts, split_sd_jwt(sd_jwt));
+  if (parts.kb_jwt) return common::invalid_argument("the SD-JWT already carries a key binding JWT");
+  const std::string presented = parts.without_kb();
+  const Json header{{"alg", "ES256"}, {"typ", "kb+jwt"}};
+  const Json payload{{"iat", iat_s}, {"aud", audience}, {"nonce", nonce}, {"sd_hash", sd_digest(presented)}};
+  T3N_ASSIGN_OR_RETURN(std::string kb, sign_jwt_es256(header, payload, sign_raw));
+  return presented + kb;
+}
+
+namespace {
+
+using VpResult = std::variant<VerifiedPresentation, VpFailure>;
+VpFailure vp_fail(VpError kind, std::string detail = {}) { return VpFailure{kind, std::move(detail)}; }
+VpFailure malformed(std::string detail) { return vp_fail(VpError::kMalformed, std::move(detail)); }
+
+// The presentation inside a vp_token: the SD-JWT itself, a JSON string of
+// it, or OpenID4VP 1.0's object of one credential query → [presentation].
+std::optional<std::string> presentation_of(std::string_view token, std::string& why) {
+  std::size_t first = token.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) {
+    why = "the vp_token is empty";
+    return std::nullopt;
+  }
+  if (token[first] != '{' && token[first] != '"') return std::string(token);
+  auto j = common::parse_json(token, 8);
+  if (!j.ok()) {
+    why = "the vp_token is not JSON";
+    return std::nullopt;
+  }
+  if (j->is_string()) return j->get<std::string>();
+  if (!j->is_object() || j->size() != 1) {
+    why = "the vp_token object must hold exactly one credential query";
+    return std::nullopt;
+  }
+  const Json& v = j->begin().value();
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_array() && v.size() == 1 && v[0].is_string()) return v[0].get<std::string>();
+  why = "the vp_token's credential query must hold exactly one presentation";
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> uint_claim(const Json& payload, const char* name, bool& bad) {
+  if (!payload.contains(name)) return std::nullopt;
+  const Json& v = payload[name];
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+  if (v.is_number_integer() && v.get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(v.get<std::int64_t>());
+  bad = true;
+  return std::nullopt;
+}
+
+}  // namespace
+
+VpResult verify_presentation(std::string_view vp_token, const VpExpectations& expect, const std::vector<TrustedIssuer>& trusted) {
+  std::string why;
+  auto presentation = presentation_of(vp_token, why);
+  if (!presentation) return malformed(why);
+  auto parts = split_sd_jwt(*presentation);
+  if (!parts.ok()) return malformed(parts.status().message());
+  if (!parts->kb_jwt) return malformed("the presentation has no key binding JWT");
+  auto jwt = parse_jwt(parts->issuer_jwt);
+  if (!jwt.ok()) return malformed("issuer JWT: " + jwt.status().message());
+  if (jwt->header.value("alg", "") != "ES256") return malformed("issuer JWT: only ES256 is accepted");
+  const std::string typ = jwt->header.value("typ", "");
+  if (typ != "dc+sd-jwt" && typ != "vc+sd-jwt") return malformed("issuer JWT: typ is not dc+sd-jwt");
+  const Json& payload = jwt->payload;
+  if (!payload.contains("iss") || !payload["iss"].is_string()) return malformed("the credential has no iss");
+  const std::string iss = payload["iss"].get<std::string>();
+  if (!expect.issuer.empty() && iss != expect.issuer) return vp_fail(VpError::kIssuerUntrusted);
+  const TrustedIssuer* issuer = nullptr;
+  for (const auto& t : trusted)
+    if (t.iss == iss) issuer = &t;
+  if (issuer == nullptr) return vp_fail(VpError::kIssuerUntrusted);
+  // The issuer's key: by kid when the header names one, else any of its keys.
+  const std::string kid = jwt->header.value("kid", "");
+  bool verified = false;
+  for (const auto& [key_id, point] : issuer->keys) {
+    if (!kid.empty() && !key_id.empty() && key_id != kid) continue;
+    if (crypto::p256_verify_raw(point, common::as_bytes(jwt->signing_input), jwt->signature).ok()) verified = true;
+  }
+  if (!verified) return vp_fail(VpError::kSignatureInvalid);
+  bool bad_number = false;
+  const auto iat = uint_claim(payload, "iat", bad_number);
+  const auto exp = uint_claim(payload, "exp", bad_number);
+  const auto nbf = uint_claim(payload, "nbf", bad_number);
+  if (bad_number) return malformed("iat, exp and nbf must be non-negative integers");
+  if (!iat) return malformed("the credential has no iat");
+  if (exp && expect.now_s >= *exp + expect.skew_s) return vp_fail(VpError::kExpired);
+  if (nbf && *nbf > expect.now_s + expect.skew_s) return vp_fail(VpError::kNotYetValid);
+  if (*iat > expect.now_s + expect.skew_s) return vp_fail(VpError::kNotYetValid);
+  if (payload.value("_sd_alg", "sha-256") != "sha-256") return malformed("only _sd_alg sha-256 is accepted");
+  auto claims = disclose_claims(payload, parts->disclosures);
+  if (!claims.ok()) return malformed(claims.status().message());
+  // Key binding: signed by the key the issuer bound the credential to, over
+  // exactly this presentation (sd_hash), for this verifier and nonce.
+  if (!payload.contains("cnf") || !payload["cnf"].is_object() || !payload["cnf"].contains("jwk"))
+    return malformed("the credential has no holder key (cnf.jwk)");
+  auto holder = p256_from_jwk(payload["cnf"]["jwk"]);
+  if (!holder.ok()) return malformed("cnf.jwk: " + holder.status().message());
+  auto kb = parse_jwt(*parts->kb_jwt);
+  if (!kb.ok()) return malformed("key binding JWT: " + kb.status().message());
+  if (kb->header.value("typ", "") != "kb+jwt" || kb->header.value("alg", "") != "ES256")
+    return malformed("key binding JWT: expected typ kb+jwt, alg ES256");
+  if (!crypto::p256_verify_raw(*holder, common::as_bytes(kb->signing_input), kb->signature).ok())
+    return vp_fail(VpError::kSignatureInvalid);
+  if (kb->payload.value("sd_hash", "") != sd_digest(parts->without_kb())) return vp_fail(VpError::kSignatureInvalid);
+  if (!kb->payload.contains("aud") || kb->payload["aud"] != Json(expect.audience)) return vp_fail(VpError::kAudienceMismatch);
+  if (!kb->payload.contains("nonce") || kb->payload["nonce"] != Json(expect.nonce)) return vp_fail(VpError::kNonceMismatch);
+  const auto kb_iat = uint_claim(kb->payload, "iat", bad_number);
+  if (bad_number || !kb_iat) return malformed("key binding JWT: no iat");
+  if (*kb_iat > expect.now_s + expect.skew_s) return vp_fail(VpError::kNotYetValid);
+  if (expect.now_s > *kb_iat + expect.max_kb_age_s) return vp_fail(VpError::kExpired);
+  VerifiedPresentation out;
+  if (payload.contains("sub") && payload["sub"].is_string() && payload["sub"].get<std::string>().rfind("did:", 0) == 0) {
+    out.holder_did = payload["sub"].get<std::string>();
+  } else {
+    // did:jwk of the holder key: the DID that needs no registry.
+    out.holder_did = "did:jwk:" + common::base64url_encode(common::as_bytes(p256_jwk(*holder).dump()));
+  }
+  out.claims = std::move(*claims);
+  out.issued_at = *iat;
+  out.expires_at = exp;
   return out;
 }
 

@@ -77,4 +77,41 @@ std::string sd_digest(std::string_view text);
 // back and `_sd` / `_sd_alg` removed.
 Result<common::Json> disclose_claims(const common::Json& payload, const std::vector<std::string>& disclosures);
 
+// A presentation's key binding JWT (typ kb+jwt, ES256): `sd_jwt` must be
+// "<jwt>~<disclosure>~…~" without one; returns it with the KB-JWT appended.
+// `sign_raw` signs with the holder's key.
+Result<std::string> add_key_binding(std::string_view sd_jwt, const std::string& nonce, const std::string& audience,
+                                    std::uint64_t iat_s, const std::function<Result<Bytes>(ByteView)>& sign_raw);
+
+// An issuer a verifier trusts (the operator's registry): its `iss` and its
+// P-256 keys by kid (SEC1 uncompressed points).
+struct TrustedIssuer {
+  std::string iss;
+  std::vector<std::pair<std::string, Bytes>> keys;
+};
+
+enum class VpError { kSignatureInvalid, kAudienceMismatch, kNonceMismatch, kExpired, kNotYetValid, kIssuerUntrusted, kMalformed };
+struct VpFailure {
+  VpError kind;
+  std::string detail;  // for kMalformed; never a claim value
+};
+struct VerifiedPresentation {
+  std::string holder_did;
+  common::Json claims;  // the payload with the disclosed claims put back
+  std::uint64_t issued_at = 0;
+  std::optional<std::uint64_t> expires_at;
+};
+struct VpExpectations {
+  std::string audience;
+  std::string nonce;
+  std::string issuer;        // empty: any trusted issuer
+  std::uint64_t now_s = 0;   // the call's cluster time
+  std::uint64_t skew_s = 60;            // tolerated clock difference
+  std::uint64_t max_kb_age_s = 300;     // a key binding older than this is expired
+};
+// Verifies an SD-JWT VC presentation with key binding: the vp_token is the
+// presentation itself or OpenID4VP's {"<query id>": ["<presentation>"]}.
+std::variant<VerifiedPresentation, VpFailure> verify_presentation(std::string_view vp_token, const VpExpectations& expect,
+                                                                  const std::vector<TrustedIssuer>& trusted);
+
 }  // namespace t3n::host

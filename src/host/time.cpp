@@ -38,6 +38,8 @@ std::shared_ptr<runtime::HostRegistry> core_registry(const HostDeps& deps) {
   r->add(provider_config_interface(deps.providers));
   r->add(authorisation_interface());
   r->add(contracts_call_interface());
+  r->add(profile_ref_interface());
+  r->add(vp_interface(deps.egress, deps.trusted_issuers));
   return r;
 }
 

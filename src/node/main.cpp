@@ -212,6 +212,12 @@ int serve(NodeConfig config, const common::Logger& log, const std::string& contr
           {"http_allow_list", {"api.example.com", "*.kyc.example"}},
           {"provider_config", {"kyc", "geo"}}},
          {}},
+        // profile-ref handles and OpenID4VP presentations (sdk/examples/presenter).
+        {"presenter", "presenter.wasm",
+         {{"host_capabilities", {"profile_ref", "http_with_placeholders", "vp"}},
+          {"http_allow_list", {"verifier.example"}},
+          {"placeholder_allowlist", {"email_address", "verified_contacts"}}},
+         {}},
     };
     for (const auto& ex : examples) {
       auto bytes = read_file(contracts_dir + "/" + ex.file);
@@ -374,6 +380,8 @@ int main(int argc, char** argv) {
       dev_config.providers = std::move(extra->providers);
       dev_config.sd_jwt_issuers = std::move(extra->sd_jwt_issuers);
       dev_config.default_issuer = std::move(extra->default_issuer);
+      dev_config.trusted_issuers = std::move(extra->trusted_issuers);
+      dev_config.trust_own_issuers = extra->trust_own_issuers;
     }
     if (contracts_dir.empty()) {
       // Next to the binary when built in the tree: build/bin/t3nd → build/contracts.

@@ -127,6 +127,7 @@ struct Node::Impl {
   std::unique_ptr<identity::CustodialWallets> wallets;
   std::optional<crypto::Secp256k1Signer> wallet_signer;  // handed to `wallets` once it exists
   host::SigningKeys signing_keys;
+  std::vector<host::TrustedIssuer> trusted_issuers;  // vp.verify
   std::unique_ptr<attest::TdxCollateralCache> collateral;
   identity::ReplayGuard replay;
   attest::VerificationCache attestation_cache;
@@ -269,6 +270,9 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
       const std::string kid = common::hex_encode(crypto::sha256(shared->public_key())).substr(0, 16);
       sk.issuers.push_back(host::SdJwtIssuer{id, iss, kid, std::move(shared)});
     }
+    impl->trusted_issuers = impl->config.trusted_issuers;
+    if (impl->config.trust_own_issuers)
+      for (const auto& i : sk.issuers) impl->trusted_issuers.push_back(host::TrustedIssuer{i.iss, {{i.kid, i.key->public_key()}}});
     T3N_ASSIGN_OR_RETURN(auto wallet_k1, crypto::Secp256k1Signer::create());
     impl->wallet_signer.emplace(std::move(wallet_k1));
   }
@@ -277,6 +281,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   host_deps.egress = impl->egress.get();
   host_deps.signing = &impl->signing_keys;
   host_deps.providers = &impl->config.providers;
+  host_deps.trusted_issuers = &impl->trusted_issuers;
   T3N_ASSIGN_OR_RETURN(impl->runtime, runtime::Runtime::create(std::move(ro), host::core_registry(host_deps)));
   {
     std::vector<api::OhttpGateway::Key> keys;
@@ -450,6 +455,22 @@ void Node::stop() {
   if (impl_ && impl_->server) impl_->server->stop();
 }
 
+namespace {
+// A trusted issuer's JWKS (JSON text): its P-256 keys by kid; any other key
+// type is refused rather than skipped, so a typo cannot silently disable one.
+Result<std::vector<std::pair<std::string, Bytes>>> parse_trusted_jwks(const std::string& text) {
+  auto j = common::parse_json(text, 8);
+  if (!j.ok() || !j->is_object() || !j->contains("keys") || !(*j)["keys"].is_array() || (*j)["keys"].empty())
+    return common::invalid_argument("expected a JWKS {\"keys\": [...]} with at least one key");
+  std::vector<std::pair<std::string, Bytes>> out;
+  for (const auto& k : (*j)["keys"]) {
+    T3N_ASSIGN_OR_RETURN(Bytes point, host::p256_from_jwk(k));
+    out.emplace_back(k.is_object() && k.contains("kid") && k["kid"].is_string() ? k["kid"].get<std::string>() : "", std::move(point));
+  }
+  return out;
+}
+}  // namespace
+
 Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   T3N_ASSIGN_OR_RETURN(auto cfg, common::ConfigTable::parse_file(path));
   // [oidc.<name>] tables: their keys are known by shape.
@@ -483,6 +504,7 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   std::vector<std::string> open_keys;
   std::vector<std::string> provider_ids;
   std::vector<std::string> issuer_ids;
+  std::vector<std::string> trusted_ids;
   auto segment_after = [](const std::string& key, std::size_t from) { return key.substr(from, key.find('.', from) - from); };
   for (const auto& key : cfg.leaf_keys()) {
     if (key.rfind("cluster_config.", 0) == 0 && key.find('.', 15) == std::string::npos) {
@@ -494,6 +516,12 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
         open_keys.push_back(key);
         if (std::find(provider_ids.begin(), provider_ids.end(), id) == provider_ids.end()) provider_ids.push_back(id);
       }
+    } else if (key.rfind("vp.trusted_issuers.", 0) == 0) {
+      const std::string id = segment_after(key, 19);
+      if (key == "vp.trusted_issuers." + id + ".iss" || key == "vp.trusted_issuers." + id + ".jwks") {
+        open_keys.push_back(key);
+        if (std::find(trusted_ids.begin(), trusted_ids.end(), id) == trusted_ids.end()) trusted_ids.push_back(id);
+      }
     } else if (key.rfind("signing.issuers.", 0) == 0) {
       const std::string id = segment_after(key, 16);
       if (key == "signing.issuers." + id + ".iss") {
@@ -504,6 +532,7 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   }
   for (const auto& k : open_keys) known.push_back(k);
   known.push_back("signing.default_issuer");
+  known.push_back("vp.trust_own_issuers");
   T3N_RETURN_IF_ERROR(cfg.reject_unknown_keys(known));
   NodeConfig c;
   T3N_ASSIGN_OR_RETURN(c.node_id, cfg.get_string_or("node.id", c.node_id));
@@ -631,6 +660,16 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   T3N_ASSIGN_OR_RETURN(c.default_issuer, cfg.get_string_or("signing.default_issuer", ""));
   if (!c.default_issuer.empty() && c.sd_jwt_issuers.count(c.default_issuer) == 0)
     return common::invalid_argument(path.string() + ": signing.default_issuer names no [signing.issuers.<id>]");
+  for (const auto& id : trusted_ids) {
+    const std::string base = "vp.trusted_issuers." + id + ".";
+    T3N_ASSIGN_OR_RETURN(std::string iss, cfg.get_string(base + "iss"));
+    T3N_ASSIGN_OR_RETURN(std::string jwks, cfg.get_string(base + "jwks"));
+    auto keys = parse_trusted_jwks(jwks);
+    if (iss.empty() || iss.size() > 512) return common::invalid_argument(path.string() + ": " + base + "iss must be a URL or DID");
+    if (!keys.ok()) return common::invalid_argument(path.string() + ": " + base + "jwks: " + keys.status().message());
+    c.trusted_issuers.push_back(host::TrustedIssuer{std::move(iss), std::move(*keys)});
+  }
+  T3N_ASSIGN_OR_RETURN(c.trust_own_issuers, cfg.get_bool_or("vp.trust_own_issuers", true));
   T3N_ASSIGN_OR_RETURN(c.ipfs_api, cfg.get_string_or("cas.ipfs_api", ""));
   T3N_ASSIGN_OR_RETURN(c.pcs_url, cfg.get_string_or("attestation.pcs_url", ""));
   if (c.dev_plaintext && !c.dev) return common::invalid_argument(path.string() + ": api.dev_plaintext needs node.dev = true");

@@ -83,6 +83,11 @@ struct NodeConfig {
   // node without any has one, "default".
   std::map<std::string, std::string> sd_jwt_issuers;  // id → iss
   std::string default_issuer;
+  // The trusted-issuer registry of vp.verify ([vp.trusted_issuers.<id>]
+  // iss, jwks = a JWKS of P-256 keys as JSON text). This cluster's own
+  // issuers are trusted too unless vp.trust_own_issuers = false.
+  std::vector<host::TrustedIssuer> trusted_issuers;
+  bool trust_own_issuers = true;
 };
 
 // "name=google,issuer=https://…,jwks_url=https://…,client_id=…[,client_id=…][,ca_file=…]"

@@ -149,6 +149,9 @@ struct CallContext {
   const std::map<std::string, std::string>* node_config = nullptr;   // t3n:host/node-config
   const std::map<std::string, common::Json>* cluster_config = nullptr;  // t3n:host/config
   std::optional<Bytes> user_profile;  // the caller's decrypted data blob, if any
+  // profile-ref: this execution's opaque handles → the profile path each
+  // names (resolved by http-with-placeholders' {{ref.<handle>}}).
+  std::map<std::string, std::string> profile_handles;
   // The blob uploaded with this request (multipart executeWithBlob): the
   // t3n:host/stash pending slot. Public to the network (sent unencrypted).
   struct AttachedBlob {

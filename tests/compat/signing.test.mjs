@@ -3,7 +3,10 @@
 // the official SDK, and checked by independent verifiers: ethers.js
 // recovers the signer of `sign` (cluster key) and `sign-as-user` (the
 // caller's custodial wallet); @sd-jwt/sd-jwt-vc verifies the SD-JWT VC and
-// its disclosures against the issuer key the node publishes.
+// its disclosures against the issuer key the node publishes, and the key
+// binding the node adds for the holder (vp.sign); a presentation made by
+// @sd-jwt for an outside issuer of the node's trusted registry verifies in
+// the node (vp.verify).
 //   node --test tests/compat/signing.test.mjs     (T3ND=path/to/t3nd, CONTRACTS=dir)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,13 +16,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { T3nClient, loadWasmComponent, metamask_sign, createEthAuthInput } from '@terminal3/t3n-sdk';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
-import { ES256, digest } from '@sd-jwt/crypto-nodejs';
+import { ES256, digest, generateSalt } from '@sd-jwt/crypto-nodejs';
 import { ethers } from 'ethers';
 
 const T3ND = process.env.T3ND;
 const CONTRACTS = process.env.CONTRACTS;
 const PROVIDER_SECRET = 'kyc-secret-' + Math.random().toString(36).slice(2);
-let dir, wasm, url, child, logs = '';
+let dir, wasm, url, child, logs = '', extIssuer;
 
 function startNode(extra) {
   return new Promise((resolve, reject) => {
@@ -47,6 +50,8 @@ before(async () => {
   assert.ok(T3ND && CONTRACTS, 'set T3ND and CONTRACTS');
   dir = mkdtempSync(join(tmpdir(), 't3n-signing-'));
   const services = join(dir, 'services.toml');
+  extIssuer = await ES256.generateKeyPair();
+  const { kty, crv, x, y } = extIssuer.publicKey;
   writeFileSync(services, [
     '[cluster_config]', 'region = "eu-1"', 'max_items = 7', '',
     '[providers.kyc]', 'secret_contracts = ["signer"]',
@@ -59,6 +64,8 @@ before(async () => {
     '[signing]', 'default_issuer = "acme"',
     '[signing.issuers.acme]', 'iss = "https://issuer.acme.test"',
     '[signing.issuers.beta]', 'iss = "https://issuer.beta.test"', '',
+    '[vp.trusted_issuers.ext]', 'iss = "https://issuer.ext.test"',
+    `jwks = '${JSON.stringify({ keys: [{ kty, crv, x, y, kid: 'ext-1' }] })}'`, '',
   ].join('\n'));
   ({ c: child, url } = await startNode(['--services', services]));
   wasm = await loadWasmComponent();
@@ -203,4 +210,61 @@ test('provider-config: public part for a listed provider, the secret only for al
   // Nothing on disk holds the provider secret or a custodial key in the clear.
   const walk = (p) => (statSync(p).isDirectory() ? readdirSync(p).flatMap((f) => walk(join(p, f))) : [p]);
   for (const f of walk(join(dir, 'data'))) assert.ok(!readFileSync(f).includes(PROVIDER_SECRET), f);
+});
+
+test('vp: the node signs the key binding with the holder key (@sd-jwt verifies it); @sd-jwt presentations of a trusted outside issuer verify in the node', async () => {
+  const alice = await user();
+  const bob = await user();
+  const keys = await (await fetch(url + '/api/signing-keys')).json();
+  const acme = keys.issuers.find((i) => i.id === 'acme').jwks.keys[0];
+  const payload = { vct: 'https://t3n.test/credentials/kyc', given_name: 'Ada', level: 'full' };
+  const sdjwt = await alice.call('issue-credential', {
+    payload: JSON.stringify(payload), disclosable: ['given_name', 'level'], holder: alice.did, issuer: null, bind: true,
+  });
+  const presenter = (who, fn, input) => who.c.executeAndDecode({ script_name: 'presenter', function_name: fn, input });
+  const nonce = 'n-' + Math.random().toString(36).slice(2);
+  const vp = await presenter(alice, 'present', { 'sd-jwt': sdjwt, nonce, audience: 'https://verifier.example' });
+  assert.ok(vp.startsWith(sdjwt), 'the credential, then the key binding JWT');
+  const vc = new SDJwtVcInstance({
+    hasher: digest, hashAlg: 'sha-256',
+    verifier: await ES256.getVerifier({ kty: acme.kty, crv: acme.crv, x: acme.x, y: acme.y }),
+    kbVerifier: async (data, sig, credential) => (await ES256.getVerifier(credential.cnf.jwk))(data, sig),
+  });
+  const verified = await vc.verify(vp, { keyBindingNonce: nonce });
+  assert.equal(verified.kb.payload.aud, 'https://verifier.example');
+  assert.equal(verified.kb.payload.nonce, nonce);
+  assert.equal(verified.payload.given_name, 'Ada');
+  await assert.rejects(vc.verify(vp, { keyBindingNonce: 'another-nonce' }), /Nonce/);
+  await assert.rejects(presenter(bob, 'present', { 'sd-jwt': sdjwt, nonce, audience: 'a' }), /bound to another key/,
+    'bob cannot present a credential bound to alice');
+
+  // The node as verifier: its own issuer is trusted, the typed errors.
+  const ok = await presenter(bob, 'verify', { token: vp, audience: 'https://verifier.example', nonce, issuer: 'https://issuer.acme.test' });
+  assert.equal(JSON.parse(ok.claims).given_name, 'Ada');
+  assert.equal(ok['holder-did'], alice.did);
+  await assert.rejects(presenter(bob, 'verify', { token: vp, audience: 'https://other.example', nonce, issuer: '' }), /audience-mismatch/);
+  await assert.rejects(presenter(bob, 'verify', { token: vp, audience: 'https://verifier.example', nonce: 'x', issuer: '' }), /nonce-mismatch/);
+
+  // An outside issuer and holder, entirely made by @sd-jwt; the issuer is in [vp.trusted_issuers].
+  const holder = await ES256.generateKeyPair();
+  const ext = new SDJwtVcInstance({
+    hasher: digest, hashAlg: 'sha-256', saltGenerator: generateSalt,
+    signer: await ES256.getSigner(extIssuer.privateKey), signAlg: 'ES256',
+    kbSigner: await ES256.getSigner(holder.privateKey), kbSignAlg: 'ES256',
+  });
+  const now = Math.floor(Date.now() / 1000);
+  const { kty, crv, x, y } = holder.publicKey;
+  const cred = await ext.issue({ iss: 'https://issuer.ext.test', iat: now, vct: 'https://ext.test/age', age_over_18: true, name: 'Ada',
+    cnf: { jwk: { kty, crv, x, y } } }, { _sd: ['age_over_18', 'name'] }, { header: { kid: 'ext-1' } });
+  const presented = await ext.present(cred, { age_over_18: true },
+    { kb: { payload: { iat: now, aud: 'https://verifier.example', nonce: 'ext-nonce' } } });
+  const extOk = await presenter(bob, 'verify', { token: presented, audience: 'https://verifier.example', nonce: 'ext-nonce', issuer: 'https://issuer.ext.test' });
+  const claims = JSON.parse(extOk.claims);
+  assert.equal(claims.age_over_18, true);
+  assert.equal(claims.name, undefined, 'not disclosed');
+  assert.match(extOk['holder-did'], /^did:jwk:/);
+  await assert.rejects(presenter(bob, 'verify', { token: presented, audience: 'https://verifier.example', nonce: 'ext-nonce', issuer: 'https://issuer.unknown.test' }),
+    /issuer-untrusted/);
+  const tampered = presented.replace(/\.[^.~]+$/, '.' + Buffer.alloc(64, 1).toString('base64url'));
+  await assert.rejects(presenter(bob, 'verify', { token: tampered, audience: 'https://verifier.example', nonce: 'ext-nonce', issuer: '' }), /signature-invalid/);
 });

@@ -109,5 +109,31 @@ iss = "https://issuer.acme.example"
   EXPECT_FALSE(typo.ok()) << "an unknown provider key is a typo";
 }
 
+TEST(NodeConfig, TrustedIssuersOfVpVerify) {
+  store::testing::TempDir dir;
+  auto key = crypto::P256PrivateKey::generate();
+  ASSERT_TRUE(key.ok());
+  common::Json jwk = host::p256_jwk(key->public_key());
+  jwk["kid"] = "2026-1";
+  const std::string jwks = common::Json{{"keys", {jwk}}}.dump();
+  auto c = load_text(dir, "[vp]\ntrust_own_issuers = false\n[vp.trusted_issuers.gov]\niss = \"https://issuer.gov.example\"\njwks = '" + jwks + "'\n");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_FALSE(c->trust_own_issuers);
+  ASSERT_EQ(c->trusted_issuers.size(), 1u);
+  EXPECT_EQ(c->trusted_issuers[0].iss, "https://issuer.gov.example");
+  ASSERT_EQ(c->trusted_issuers[0].keys.size(), 1u);
+  EXPECT_EQ(c->trusted_issuers[0].keys[0].first, "2026-1");
+  EXPECT_EQ(c->trusted_issuers[0].keys[0].second, key->public_key());
+  EXPECT_TRUE(load_text(dir, "[node]\nid = \"n\"\n")->trust_own_issuers) << "own issuers are trusted by default";
+
+  auto rsa = load_text(dir, "[vp.trusted_issuers.gov]\niss = \"https://i\"\njwks = '{\"keys\":[{\"kty\":\"RSA\",\"n\":\"x\",\"e\":\"AQAB\"}]}'\n");
+  ASSERT_FALSE(rsa.ok()) << "a key that cannot verify ES256 is refused, not skipped";
+  EXPECT_NE(rsa.status().message().find("vp.trusted_issuers.gov.jwks"), std::string::npos) << rsa.status().message();
+  auto no_keys = load_text(dir, "[vp.trusted_issuers.gov]\niss = \"https://i\"\njwks = '{\"keys\":[]}'\n");
+  EXPECT_FALSE(no_keys.ok());
+  auto no_jwks = load_text(dir, "[vp.trusted_issuers.gov]\niss = \"https://i\"\n");
+  EXPECT_FALSE(no_jwks.ok());
+}
+
 }  // namespace
 }  // namespace t3n::node
