@@ -309,8 +309,12 @@ struct BenchServices final : CallServices {
     return ctx.tx->as_system([&] { return wallets->sign_digest(*ctx.tx, *ctx.calling_user_did, address, digest); });
   }
   Result<bool> has_wallet(CallContext&, ByteView) override { return false; }
-  Result<Bytes> holder_public_key(CallContext&) override { return common::failed_precondition("not in this bench"); }
-  Result<Bytes> holder_sign(CallContext&, ByteView) override { return common::failed_precondition("not in this bench"); }
+  Result<Bytes> holder_public_key(CallContext& ctx) override {
+    return ctx.tx->as_system([&] { return wallets->holder_public_key(*ctx.tx, *ctx.calling_user_did, 1); });
+  }
+  Result<Bytes> holder_sign(CallContext& ctx, ByteView m) override {
+    return ctx.tx->as_system([&] { return wallets->holder_sign(*ctx.tx, *ctx.calling_user_did, m, 1); });
+  }
   Result<DelegationView> delegation(CallContext&) override { return DelegationView{}; }
   InvokeOutcome invoke(CallContext& ctx, const std::string& target_name, const std::string& function, ByteView input) override {
     CallContext inner;
@@ -338,12 +342,16 @@ struct BenchServices final : CallServices {
   }
 };
 
+constexpr std::uint64_t kNowS = 1'700'000'000;
+
 struct SigningFixture {
   std::unique_ptr<identity::UserDataKeys> keys = std::make_unique<identity::UserDataKeys>(SecretBytes(Bytes(32, 3)));
   std::unique_ptr<identity::CustodialWallets> wallets;
   host::SigningKeys signing;
   std::unique_ptr<Runtime> runtime;
-  std::shared_ptr<const Contract> signer, relay_a, relay_b;
+  std::shared_ptr<const Contract> signer, relay_a, relay_b, presenter;
+  std::vector<host::TrustedIssuer> trusted;
+  std::string credential, presentation;  // bound to the user's holder key
   BenchServices services;
   const Bytes user = Bytes(20, 0x5a);
   SigningFixture() {
@@ -353,9 +361,16 @@ struct SigningFixture {
     signing.secp256k1 = std::make_shared<const crypto::Secp256k1Signer>(must(crypto::Secp256k1Signer::create()));
     signing.cluster_secp256k1 = SecretBytes(Bytes(32, 0x11));
     signing.cluster_public = must(signing.secp256k1->public_key(signing.cluster_secp256k1));
+    auto issuer_key = std::make_shared<const crypto::P256PrivateKey>(must(crypto::P256PrivateKey::generate()));
+    const host::SdJwtIssuer issuer{"bench", "https://issuer.bench", "k1", issuer_key};
+    trusted.push_back(host::TrustedIssuer{issuer.iss, {{"k1", issuer_key->public_key()}}});
     host::HostDeps deps;
     deps.signing = &signing;
+    deps.trusted_issuers = &trusted;
     runtime = must(Runtime::create(RuntimeOptions{}, host::core_registry(deps)));
+    Manifest pm;
+    pm.host_capabilities = {"vp", "profile_ref", "http_with_placeholders"};
+    presenter = must(runtime->load(contract("presenter"), pm));
     Manifest sm;
     sm.host_capabilities = {"signing", "authorisation", "provider_config", "config"};
     sm.sign_as_user = true;
@@ -371,7 +386,12 @@ struct SigningFixture {
     if (!tx.create_map({"z:" + kTid + ":calls", store::Visibility::kPrivate, {7}, {7}}).ok()) std::exit(1);
     if (!tx.create_map({"z:" + std::string(40, 'b') + ":calls", store::Visibility::kPrivate, {8}, {8}}).ok()) std::exit(1);
     if (!must(wallets->primary(tx, user, true, 1))) std::exit(1);  // the wallet exists: calls sign, not create
+    const Bytes holder = must(wallets->holder_public_key(tx, user, 1));
     if (!f.store->commit(tx).ok()) std::exit(1);
+    auto vc = host::issue_sd_jwt_vc(issuer, {{"vct", "https://t3n.test/kyc"}, {"given_name", "Ada"}, {"level", "full"}},
+                                    {"given_name", "level"}, host::p256_jwk(holder), kNowS - 10);
+    if (!std::holds_alternative<std::string>(vc)) std::exit(1);
+    credential = std::get<std::string>(vc);
     services.wallets = wallets.get();
     services.runtime = runtime.get();
     services.target = relay_b.get();
@@ -386,6 +406,7 @@ struct SigningFixture {
     ctx.calling_user_did = user;
     ctx.services = &services;
     ctx.contract_name = id == 7 ? "a" : "b";
+    ctx.cluster_timestamp_ms = kNowS * 1000;
     ctx.call_stack = {ctx.contract_name};
     auto out = runtime->call(c, fn, input, ctx);
     if (!out.ok) {
@@ -457,6 +478,27 @@ void BM_ContractsCallRoundTrip(benchmark::State& state) {
   state.counters["round_trip_us"] = std::chrono::duration<double, std::micro>(relayed - direct).count() / n;
 }
 BENCHMARK(BM_ContractsCallRoundTrip)->Unit(benchmark::kMicrosecond);
+
+// vp.sign: the disclosures checked, the holder key unsealed, a KB-JWT signed
+// (ES256) — against an empty call.
+void BM_VpPresent(benchmark::State& state) {
+  auto& s = signing_fixture();
+  const common::Json in = {{"sd-jwt", s.credential}, {"nonce", "n-1"}, {"audience", "https://verifier.bench"}};
+  against_noop(state, "vp_sign_us", [&] { s.call(*s.presenter, 7, kTid, "present", in); });
+}
+BENCHMARK(BM_VpPresent)->Unit(benchmark::kMicrosecond);
+
+// vp.verify: the issuer's and the holder's ES256 signatures, two
+// disclosures, sd_hash — against an empty call.
+void BM_VpVerify(benchmark::State& state) {
+  auto& s = signing_fixture();
+  if (s.presentation.empty())
+    s.presentation = s.call(*s.presenter, 7, kTid, "present", {{"sd-jwt", s.credential}, {"nonce", "n-1"}, {"audience", "https://verifier.bench"}})
+                         .response.get<std::string>();
+  const common::Json in = {{"token", s.presentation}, {"audience", "https://verifier.bench"}, {"nonce", "n-1"}, {"issuer", "https://issuer.bench"}};
+  against_noop(state, "vp_verify_us", [&] { s.call(*s.presenter, 7, kTid, "verify", in); });
+}
+BENCHMARK(BM_VpVerify)->Unit(benchmark::kMicrosecond);
 
 }  // namespace signing_bench
 
