@@ -14,6 +14,9 @@
 namespace t3n::cas {
 class BlobStore;
 }
+namespace t3n::store {
+class Store;
+}
 
 namespace t3n::host {
 
@@ -64,6 +67,13 @@ runtime::HostInterface profile_ref_interface();
 // through `egress`, verified against `trusted` issuers (null: none).
 runtime::HostInterface vp_interface(const Egress* egress, const std::vector<TrustedIssuer>* trusted);
 
+// System-only: the ledger's transaction history (audit), its aggregates
+// (analytics), and consensus triggers that refuse with the reason
+// (consensus_trigger.cpp). `ledger` null: every call is an error.
+runtime::HostInterface audit_interface(const store::Store* ledger);
+runtime::HostInterface analytics_interface(const store::Store* ledger);
+runtime::HostInterface consensus_trigger_interface();
+
 // What the interfaces above are built with; null members answer their
 // typed "unavailable" errors.
 struct HostDeps {
@@ -72,6 +82,7 @@ struct HostDeps {
   const SigningKeys* signing = nullptr;
   const ProviderConfigs* providers = nullptr;
   const std::vector<TrustedIssuer>* trusted_issuers = nullptr;  // vp.verify's registry
+  const store::Store* ledger = nullptr;                          // audit, analytics
 };
 
 // Every interface above, ready for the runtime; `cas` backs the stash.

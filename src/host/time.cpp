@@ -40,6 +40,9 @@ std::shared_ptr<runtime::HostRegistry> core_registry(const HostDeps& deps) {
   r->add(contracts_call_interface());
   r->add(profile_ref_interface());
   r->add(vp_interface(deps.egress, deps.trusted_issuers));
+  r->add(audit_interface(deps.ledger));
+  r->add(analytics_interface(deps.ledger));
+  r->add(consensus_trigger_interface());
   return r;
 }
 

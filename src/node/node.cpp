@@ -282,6 +282,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   host_deps.signing = &impl->signing_keys;
   host_deps.providers = &impl->config.providers;
   host_deps.trusted_issuers = &impl->trusted_issuers;
+  host_deps.ledger = impl->store.get();
   T3N_ASSIGN_OR_RETURN(impl->runtime, runtime::Runtime::create(std::move(ro), host::core_registry(host_deps)));
   {
     std::vector<api::OhttpGateway::Key> keys;
@@ -370,6 +371,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
     tenancy.default_log_max_entries = impl->config.tenant_log_max_entries.value_or(impl->config.dev ? 1000 : 0);
     tenancy.max_maps = impl->config.tenant_max_maps;
     tenancy.max_contracts = impl->config.tenant_max_contracts;
+    tenancy.extra_capabilities.insert(impl->config.tenant_extra_capabilities.begin(), impl->config.tenant_extra_capabilities.end());
     impl->system_services.reset(new api::SystemServices{  // NOLINT(cppcoreguidelines-owning-memory): holds references
         system::SystemEnv{*impl->store, *impl->registry, *impl->metering, tenancy, log.with("component", "system")}, {}});
     for (auto& c : system::system_contracts()) {
@@ -498,7 +500,7 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
                                                "metering.fuel_per_unit", "metering.host_call", "metering.kv_kib",
                                                "metering.cas_kib", "metering.outbox_request", "metering.outbox_kib",
                                                "metering.welcome_credits", "tenancy.self_admit", "tenancy.log_max_entries",
-                                               "tenancy.max_maps", "tenancy.max_contracts", "admin.operator_addresses"};
+                                               "tenancy.max_maps", "tenancy.max_contracts", "tenancy.extra_capabilities", "admin.operator_addresses"};
   for (const auto& k : oidc_keys) known.push_back(k);
   // Open-ended tables: cluster configuration, providers and issuers by id.
   std::vector<std::string> open_keys;
@@ -626,6 +628,12 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   }
   T3N_ASSIGN_OR_RETURN(c.tenant_max_maps, cfg.get_uint_or("tenancy.max_maps", c.tenant_max_maps));
   T3N_ASSIGN_OR_RETURN(c.tenant_max_contracts, cfg.get_uint_or("tenancy.max_contracts", c.tenant_max_contracts));
+  if (cfg.contains("tenancy.extra_capabilities")) {
+    T3N_ASSIGN_OR_RETURN(c.tenant_extra_capabilities, cfg.get_string_list("tenancy.extra_capabilities"));
+    for (const auto& cap : c.tenant_extra_capabilities)
+      if (!runtime::parse_manifest(common::Json{{"host_capabilities", {cap}}}).ok())
+        return common::invalid_argument(path.string() + ": tenancy.extra_capabilities: unknown capability '" + cap + "'");
+  }
   if (cfg.contains("admin.operator_addresses")) {
     T3N_ASSIGN_OR_RETURN(c.admin_addresses, cfg.get_string_list("admin.operator_addresses"));
   }

@@ -87,6 +87,9 @@ struct NodeConfig {
   // iss, jwks = a JWKS of P-256 keys as JSON text). This cluster's own
   // issuers are trusted too unless vp.trust_own_issuers = false.
   std::vector<host::TrustedIssuer> trusted_issuers;
+  // Capabilities beyond the tenant tier that tenants may grant
+  // ([tenancy] extra_capabilities; HOST-API.md "Tiers").
+  std::vector<std::string> tenant_extra_capabilities;
   bool trust_own_issuers = true;
 };
 

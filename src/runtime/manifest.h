@@ -53,6 +53,11 @@ struct Manifest {
 Result<Manifest> parse_manifest(const common::Json& json, const LimitCeilings& ceilings = {});
 common::Json manifest_to_json(const Manifest& m);
 
+// HOST-API.md "Tiers": what a tenant contract (`z:<tid>:…`) may be granted
+// by default; every other capability is system-only unless the operator's
+// policy adds it (tenancy.extra_capabilities).
+bool is_tenant_tier_capability(std::string_view capability);
+
 // Capability name (manifest) for an interface name ("host:interfaces/kv-store@2.1.0" → "kv_store").
 std::string capability_of_interface(std::string_view interface_name);
 

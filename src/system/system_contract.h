@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ struct TenancyPolicy {
   std::uint64_t default_log_max_entries = 0;  // a tenant's log ring; 0 = off
   std::uint64_t max_maps = 256;               // per tenant
   std::uint64_t max_contracts = 64;           // per tenant
+  // Capabilities beyond HOST-API's tenant tier that tenants may grant
+  // their contracts (tenancy.extra_capabilities); the rest stay system-only.
+  std::set<std::string, std::less<>> extra_capabilities;
 };
 
 // What every system contract may use: the node's components.

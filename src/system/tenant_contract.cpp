@@ -6,6 +6,7 @@
 #include "common/encoding.h"
 #include "identity/did.h"
 #include "system/contract_logs.h"
+#include "runtime/manifest.h"
 #include "system/system_contract.h"
 #include "system/tenant_maps.h"
 #include "system/tenants.h"
@@ -102,6 +103,13 @@ Result<Json> contract_register(const SystemEnv& env, SystemCall& call) {
   if (auto it = call.input.find("manifest"); it != call.input.end() && !it->is_null()) {
     if (!it->is_object()) return common::invalid_argument("'manifest': expected an object");
     req.manifest = *it;
+    // A tenant grants only the tenant tier (and what the operator added).
+    if (auto caps = it->find("host_capabilities"); caps != it->end() && caps->is_array())
+      for (const auto& c : *caps)
+        if (c.is_string() && !runtime::is_tenant_tier_capability(c.get<std::string>()) &&
+            env.tenancy.extra_capabilities.count(c.get<std::string>()) == 0)
+          return common::permission_denied("CapabilityNotAllowed: '" + c.get<std::string>() +
+                                           "' is system-only (the operator's tenancy.extra_capabilities can allow it)");
   }
   req.component.assign(call.blob->begin(), call.blob->end());
   T3N_ASSIGN_OR_RETURN(auto existing, env.registry.row(call.tx, name));

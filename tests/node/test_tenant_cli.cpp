@@ -142,5 +142,31 @@ TEST(TenantCli, AMeteredReadOnlyCallCommitsItsChargeAndNoUser) {
   EXPECT_EQ(usage["entries"][0]["reason"]["function"], "secret-matches");
 }
 
+// HOST-API.md "Tiers": a tenant grants its contracts the tenant tier only;
+// system-only interfaces (audit, contracts-call, …) need the operator.
+TEST(TenantCli, ATenantCannotGrantASystemOnlyInterface) {
+  store::testing::TempDir dir;
+  DevNode node(dir.path());
+  ASSERT_FALSE(node.url().empty()) << node.output();
+  const std::string t3n = cli_for(node, dir.path() / "key.json");
+  ASSERT_NE(run(t3n + " keygen").find("did:key:"), std::string::npos);
+  ASSERT_EQ(json_of(run(t3n + " --json tenant claim"))["status"], "admitted");
+  const auto write = [&](const char* name, const Json& m) {
+    std::ofstream(dir.path() / name) << m.dump();
+    return (dir.path() / name).string();
+  };
+  const std::string wasm = std::string(T3N_CONTRACTS_DIR) + "/ledger-reader.wasm";
+  const std::string refused = run(t3n + " contract upload " + wasm + " --name reader --version 1.0.0 --manifest " +
+                                  write("audit.json", {{"host_capabilities", {"audit", "analytics", "consensus_trigger"}}}));
+  EXPECT_NE(refused.find("CapabilityNotAllowed: 'audit' is system-only"), std::string::npos) << refused;
+  const std::string calls = run(t3n + " contract upload " + std::string(T3N_CONTRACTS_DIR) + "/caller.wasm --name c --version 1.0.0 --manifest " +
+                                write("calls.json", {{"host_capabilities", {"contracts_call", "kv_store"}}}));
+  EXPECT_NE(calls.find("CapabilityNotAllowed: 'contracts_call'"), std::string::npos) << calls;
+  // The tenant tier is fine.
+  const std::string ok = run(t3n + " contract upload " + std::string(T3N_CONTRACTS_DIR) + "/presenter.wasm --name p --version 1.0.0 --manifest " +
+                             write("vp.json", {{"host_capabilities", {"vp", "profile_ref", "http_with_placeholders"}}}));
+  EXPECT_NE(ok.find(":p 1.0.0 (contract id "), std::string::npos) << ok;
+}
+
 }  // namespace
 }  // namespace t3n
