@@ -57,9 +57,15 @@ Result<common::Json> write_as_caller(NodeServices& s, const Caller& caller,
   for (int attempt = 0;; ++attempt) {
     T3N_ASSIGN_OR_RETURN(Bytes user, user_or_new(s, caller));
     auto tx = s.store.begin(store::Principal::system());
-    T3N_ASSIGN_OR_RETURN(common::Json result, body(tx, user));
+    // The caller's records first: the body sees its user, and may remove it
+    // (tee:user's removal) without failing the check afterwards.
     Status recorded = record_caller(s, tx, caller, user);
-    Result<store::CommitInfo> committed = recorded.ok() ? s.store.commit(tx) : Result<store::CommitInfo>(recorded);
+    Result<store::CommitInfo> committed = Result<store::CommitInfo>(recorded);
+    common::Json result;
+    if (recorded.ok()) {
+      T3N_ASSIGN_OR_RETURN(result, body(tx, user));
+      committed = s.store.commit(tx);
+    }
     if (committed.ok()) {
       ++s.metrics.commits;
       if (result.is_object()) result["tx_seqno"] = committed->seqno;

@@ -8,17 +8,27 @@ namespace t3n::identity {
 
 Bytes UserRecordCodec::encode(const UserRecord& r) {
   common::BinaryWriter w;
-  w.u8(1);  // row format
+  w.u8(2);  // row format: 1 had no index keys
   w.u64(r.created_ms);
+  w.u32(static_cast<std::uint32_t>(r.index_keys.size()));
+  for (const auto& k : r.index_keys) w.bytes(k);
   return w.take();
 }
 
 Result<UserRecord> UserRecordCodec::decode(ByteView b) {
   common::BinaryReader r(b, "user record");
   T3N_ASSIGN_OR_RETURN(std::uint8_t format, r.u8());
-  if (format != 1) return common::invalid_argument("unknown user record format");
+  if (format != 1 && format != 2) return common::invalid_argument("unknown user record format");
   UserRecord out;
   T3N_ASSIGN_OR_RETURN(out.created_ms, r.u64());
+  if (format == 2) {
+    T3N_ASSIGN_OR_RETURN(std::uint32_t n, r.u32());
+    if (n > 1024) return common::invalid_argument("user record: too many authenticators");
+    for (std::uint32_t i = 0; i < n; ++i) {
+      T3N_ASSIGN_OR_RETURN(ByteView k, r.bytes(64));
+      out.index_keys.emplace_back(k.begin(), k.end());
+    }
+  }
   T3N_RETURN_IF_ERROR(r.finish());
   return out;
 }
@@ -43,9 +53,31 @@ Status UserDirectory::link(store::Transaction& tx, const std::string& authentica
     if (*existing == user) return {};
     return Status(ErrorCode::kAlreadyExists, "the authenticator belongs to another user");
   }
-  T3N_ASSIGN_OR_RETURN(auto row, kUsersTable.in(tx).get(user));
+  auto users = kUsersTable.in(tx);
+  T3N_ASSIGN_OR_RETURN(auto row, users.get(user));
   if (!row) return common::not_found("no such user");
+  if (row->index_keys.size() >= 1024) return Status(ErrorCode::kResourceExhausted, "the user has the most authenticators allowed (1024)");
+  row->index_keys.push_back(idx);
+  T3N_RETURN_IF_ERROR(users.put(user, *row));
   return index.put(idx, user);
+}
+
+Result<std::size_t> UserDirectory::remove(store::Transaction& tx, const Bytes& user) const {
+  auto users = kUsersTable.in(tx);
+  T3N_ASSIGN_OR_RETURN(auto row, users.get(user));
+  if (!row) return common::not_found("no such user");
+  auto index = kAuthenticatorIndex.in(tx);
+  std::size_t removed = 0;
+  for (const auto& idx : row->index_keys) {
+    T3N_ASSIGN_OR_RETURN(auto owner, index.get(idx));
+    if (owner && *owner == user) {
+      T3N_ASSIGN_OR_RETURN(bool gone, index.remove(idx));
+      removed += gone ? 1 : 0;
+    }
+  }
+  T3N_ASSIGN_OR_RETURN(bool row_gone, users.remove(user));
+  (void)row_gone;
+  return removed;
 }
 
 Result<Bytes> UserDirectory::new_user_id() { return crypto::random_vector(20); }
@@ -64,7 +96,7 @@ Result<Bytes> UserDirectory::find_or_create(store::Transaction& tx, const std::s
     T3N_ASSIGN_OR_RETURN(id, new_user_id());
   }
   T3N_RETURN_IF_ERROR(index.put(idx, id));
-  T3N_RETURN_IF_ERROR(kUsersTable.in(tx).put(id, UserRecord{clock_()}));
+  T3N_RETURN_IF_ERROR(kUsersTable.in(tx).put(id, UserRecord{clock_(), {idx}}));
   return id;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/bytes.h"
 #include "common/clock.h"
@@ -20,6 +21,9 @@ namespace t3n::identity {
 
 struct UserRecord {
   std::uint64_t created_ms = 0;
+  // The index keys (HMACs, never the authenticators' text) of this user's
+  // authenticators, so removal can find every index entry.
+  std::vector<Bytes> index_keys;
 };
 struct UserRecordCodec {
   using Value = UserRecord;
@@ -45,6 +49,10 @@ class UserDirectory {
   // Links a further authenticator to the existing user `user` in `tx`.
   // kAlreadyExists if it already belongs to another user (a no-op if to this one).
   Status link(store::Transaction& tx, const std::string& authenticator, const Bytes& user) const;
+  // Removes the user: every authenticator index entry of theirs and their
+  // row (a removed user's authenticators can later start a new user).
+  // Returns how many index entries went. kNotFound for an unknown user.
+  Result<std::size_t> remove(store::Transaction& tx, const Bytes& user) const;
   // A fresh random user id (20 bytes).
   static Result<Bytes> new_user_id();
 

@@ -143,4 +143,30 @@ Result<Bytes> CustodialWallets::holder_sign(store::Transaction& tx, ByteView use
   return key.sign_raw(message);
 }
 
+Result<std::optional<Json>> CustodialWallets::history(store::Transaction& tx, ByteView user, ByteView address) const {
+  T3N_ASSIGN_OR_RETURN(Stored s, load(tx, user));
+  const std::string hex = common::hex_encode(address);
+  for (const auto& w : s.row["wallets"]) {
+    if (w.value("address", "") != hex) continue;
+    Json events = Json::array({Json{{"Created", {{"at_ms", w.value("created_ms", std::uint64_t{0})}}}}});
+    if (w.contains("abandoned_ms")) events.push_back(Json{{"Abandoned", {{"at_ms", w["abandoned_ms"]}}}});
+    return std::optional<Json>(std::move(events));
+  }
+  return std::optional<Json>();
+}
+
+Result<std::size_t> CustodialWallets::abandon(store::Transaction& tx, ByteView user, std::uint64_t now_ms) const {
+  T3N_ASSIGN_OR_RETURN(Stored s, load(tx, user));
+  std::size_t n = 0;
+  for (auto& w : s.row["wallets"]) {
+    w.erase("sealed");
+    if (!w.contains("abandoned_ms")) w["abandoned_ms"] = now_ms;
+    ++n;
+  }
+  const bool had_holder = s.row.erase("holder") > 0;
+  if (n == 0 && !had_holder) return n;  // nothing stored: write nothing
+  T3N_RETURN_IF_ERROR(save(tx, user, s));
+  return n;
+}
+
 }  // namespace t3n::identity

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/json.h"
 #include "common/status.h"
 #include "crypto/secp256k1.h"
 #include "identity/user_data.h"
@@ -49,6 +50,14 @@ class CustodialWallets {
   // first need; and ES256 (raw r ‖ s over SHA-256(message)) with it.
   Result<Bytes> holder_public_key(store::Transaction& tx, ByteView user, std::uint64_t now_ms) const;
   Result<Bytes> holder_sign(store::Transaction& tx, ByteView user, ByteView message, std::uint64_t now_ms) const;
+
+  // Wallet history of tee:user get-wallet-history: [{"Created": {"at_ms"}},
+  // {"Abandoned": {"at_ms"}}?]; none if `address` is not one of the user's.
+  Result<std::optional<common::Json>> history(store::Transaction& tx, ByteView user, ByteView address) const;
+  // Removal with wallet abandonment: every wallet is marked abandoned and
+  // its sealed key (and the holder key) dropped; addresses stay for the
+  // record. Returns how many wallets.
+  Result<std::size_t> abandon(store::Transaction& tx, ByteView user, std::uint64_t now_ms) const;
 
   static constexpr std::size_t kMaxWallets = 16;
 

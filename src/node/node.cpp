@@ -28,6 +28,7 @@
 #include "crypto/hash.h"
 #include "crypto/kdf.h"
 #include "host/host.h"
+#include "system/user_accounts.h"
 #include "host/outbox.h"
 #include "identity/delegation.h"
 #include "identity/email_otp.h"
@@ -128,6 +129,7 @@ struct Node::Impl {
   std::optional<crypto::Secp256k1Signer> wallet_signer;  // handed to `wallets` once it exists
   host::SigningKeys signing_keys;
   std::vector<host::TrustedIssuer> trusted_issuers;  // vp.verify
+  std::unique_ptr<system::AccountServices> accounts;  // tee:user
   std::unique_ptr<attest::TdxCollateralCache> collateral;
   identity::ReplayGuard replay;
   attest::VerificationCache attestation_cache;
@@ -372,8 +374,10 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
     tenancy.max_maps = impl->config.tenant_max_maps;
     tenancy.max_contracts = impl->config.tenant_max_contracts;
     tenancy.extra_capabilities.insert(impl->config.tenant_extra_capabilities.begin(), impl->config.tenant_extra_capabilities.end());
+    impl->accounts = std::make_unique<system::AccountServices>(
+        system::AccountServices{*impl->users, *impl->user_keys, *impl->wallets, *impl->cas, impl->email_otp.get()});
     impl->system_services.reset(new api::SystemServices{  // NOLINT(cppcoreguidelines-owning-memory): holds references
-        system::SystemEnv{*impl->store, *impl->registry, *impl->metering, tenancy, log.with("component", "system")}, {}});
+        system::SystemEnv{*impl->store, *impl->registry, *impl->metering, tenancy, log.with("component", "system"), impl->accounts.get()}, {}});
     for (auto& c : system::system_contracts()) {
       std::string name = c.name;
       impl->system_services->contracts.emplace(std::move(name), std::move(c));

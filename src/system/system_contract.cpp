@@ -8,6 +8,7 @@ namespace t3n::system {
 std::vector<SystemContract> system_contracts() {
   std::vector<SystemContract> out;
   out.push_back(tenant_contract());
+  out.push_back(user_contract());
   return out;
 }
 

@@ -36,6 +36,8 @@ struct TenancyPolicy {
   std::set<std::string, std::less<>> extra_capabilities;
 };
 
+struct AccountServices;  // user_accounts.h
+
 // What every system contract may use: the node's components.
 struct SystemEnv {
   store::Store& store;
@@ -43,6 +45,7 @@ struct SystemEnv {
   Metering& metering;
   TenancyPolicy tenancy;
   common::Logger log;
+  const AccountServices* accounts = nullptr;  // tee:user (null: its functions are unavailable)
 };
 
 // One call of a system function, inside the dispatch's system transaction.
@@ -66,6 +69,7 @@ struct SystemContract {
 };
 
 SystemContract tenant_contract();
+SystemContract user_contract();
 
 // Every system contract of this binary.
 std::vector<SystemContract> system_contracts();

@@ -11,56 +11,17 @@ import { createServer as createHttpsServer } from 'node:https';
 import { generateKeyPairSync, sign as cryptoSign, createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import {
   T3nClient, loadWasmComponent, metamask_sign, createEthAuthInput, createEmailOtpAuthInput, createOidcAuthInput, clearKeyCache,
   OtpRateLimitedError,
 } from '@terminal3/t3n-sdk';
 import * as wasmSession from '@terminal3/t3n-sdk/wasm/generated/session.js';
 import { ethers } from 'ethers';
+import { startSmtpSink } from './smtp_sink.mjs';
 
 const T3ND = process.env.T3ND;
 const CONTRACTS = process.env.CONTRACTS;
 let node, url, dir, wasm, smtp, oidc;
-
-// The outside world's mail server, as a stand-in on 127.0.0.1: enough SMTP
-// (RFC 5321) for libcurl to deliver; each message's text is queued.
-function startSmtpSink() {
-  const mails = [];
-  const waiters = [];
-  const server = createServer((sock) => {
-    let buf = '', inData = false, data = '';
-    sock.write('220 sink ESMTP\r\n');
-    sock.on('data', (chunk) => {
-      buf += chunk.toString('utf8');
-      let i;
-      while ((i = buf.indexOf('\r\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        if (inData) {
-          if (line === '.') {
-            inData = false;
-            mails.push(data);
-            data = '';
-            while (waiters.length && mails.length) waiters.shift()(mails.shift());
-            sock.write('250 queued\r\n');
-          } else data += line + '\n';
-          continue;
-        }
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO' || verb === 'HELO') sock.write('250 sink\r\n');
-        else if (verb === 'DATA') { inData = true; sock.write('354 go ahead\r\n'); }
-        else if (verb === 'QUIT') { sock.end('221 bye\r\n'); }
-        else sock.write('250 ok\r\n');
-      }
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    port: server.address().port,
-    close: () => server.close(),
-    next: () => (mails.length ? Promise.resolve(mails.shift()) : new Promise((r) => waiters.push(r))),
-  })));
-}
 
 // An OpenID Connect issuer stand-in on 127.0.0.1: its own RSA and P-256
 // signing keys, a JWKS endpoint over HTTPS with a certificate made here by

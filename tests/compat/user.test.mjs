@@ -1,0 +1,113 @@
+// tee:user/contracts through the official SDK's typed T3nClient methods on
+// a real `t3nd dev`, with an SMTP stand-in on 127.0.0.1: e-mail OTP that
+// verifies a contact, the verified-e-mail gate of submitUserInput, refused
+// fields, custodial wallets and their history, the honest KYC status,
+// agent grants, and removal by crypto-shredding. The profile's e-mail never
+// appears in the node's log or, in plaintext, in its data directory.
+//   node --test tests/compat/user.test.mjs     (T3ND=path/to/t3nd, CONTRACTS=dir)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { T3nClient, loadWasmComponent, metamask_sign, createEthAuthInput } from '@terminal3/t3n-sdk';
+import { ethers } from 'ethers';
+import { startSmtpSink } from './smtp_sink.mjs';
+
+const T3ND = process.env.T3ND;
+const CONTRACTS = process.env.CONTRACTS;
+let dir, wasm, url, child, smtp, logs = '';
+
+before(async () => {
+  assert.ok(T3ND && CONTRACTS, 'set T3ND and CONTRACTS');
+  dir = mkdtempSync(join(tmpdir(), 't3n-user-'));
+  smtp = await startSmtpSink();
+  await new Promise((resolve, reject) => {
+    child = spawn(T3ND, ['--log-level', 'debug', '--ready-fd', '3', 'dev', '--port', '0', '--data', join(dir, 'data'),
+      '--contracts', CONTRACTS, '--smtp-url', `smtp://127.0.0.1:${smtp.port}`, '--smtp-from', 'codes@t3n.test'],
+    { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { logs += d; });
+    child.stderr.on('data', (d) => { logs += d; });
+    child.stdio[3].on('data', (d) => { out += d; });
+    child.stdio[3].on('end', () => (out.trim() ? resolve(url = out.trim()) : reject(new Error('t3nd did not start: ' + logs))));
+    child.on('error', reject);
+  });
+  wasm = await loadWasmComponent();
+});
+
+after(() => {
+  child?.kill('SIGTERM');
+  smtp?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function user(wallet = ethers.Wallet.createRandom()) {
+  const addr = wallet.address.toLowerCase();
+  const c = new T3nClient({ baseUrl: url, wasmComponent: wasm, handlers: { EthSign: metamask_sign(addr, undefined, wallet.privateKey) } });
+  await c.handshake();
+  const did = (await c.authenticate(createEthAuthInput(addr))).toString();
+  return { c, did, wallet };
+}
+
+const codeOf = (mail) => mail.match(/code is (\d{6})/)[1];
+
+function filesHolding(root, needle) {
+  const hits = [];
+  const walk = (p) => {
+    for (const name of readdirSync(p)) {
+      const f = join(p, name);
+      if (statSync(f).isDirectory()) walk(f);
+      else if (readFileSync(f).includes(needle)) hits.push(f);
+    }
+  };
+  walk(root);
+  return hits;
+}
+
+test('OTP verifies an e-mail; only then does submitUserInput store the profile; wallets, KYC, grants; removal shreds', async () => {
+  const { c, did, wallet } = await user();
+  const email = `ada.${Date.now()}@example.com`;
+  await assert.rejects(c.submitUserInput({ profile: { first_name: 'Ada', email_address: email } }),
+    (e) => /email_not_verified/i.test(e.message + (e.kind ?? '')), 'refused before any verified e-mail');
+
+  const pending = await c.otpRequest({ emailChannel: { emailAddress: email } });
+  assert.equal(pending.status, 'otp_pending');
+  assert.equal(pending.contact, email);
+  const code = codeOf(await smtp.next());
+  const wrong = await c.otpVerify({ otpCode: code === '000000' ? '111111' : '000000', request: { emailChannel: { emailAddress: email } } });
+  assert.equal(wrong.status, 'otp_failed');
+  const verified = await c.otpVerify({ otpCode: code, request: { emailChannel: { emailAddress: email } } });
+  assert.equal(verified.did, did);
+  assert.equal(verified.email, email);
+  assert.equal(verified.status, undefined);
+  const replay = await c.otpVerify({ otpCode: code, request: { emailChannel: { emailAddress: email } } });
+  assert.equal(replay.status, 'otp_failed', 'a code is single use');
+
+  const up = await c.submitUserInput({ profile: { first_name: 'Ada', last_name: 'Lovelace', email_address: email, phone_number: '+44700900123' } });
+  assert.equal(up.userFound, true);
+  assert.deepEqual(up.refusedFields, ['phone_number'], 'no verified phone');
+  const other = await c.submitUserInput({ profile: { email_address: 'mallory@example.com' } });
+  assert.deepEqual(other.refusedFields, ['email_address'], 'only the verified address');
+
+  const address = await c.getSelfEthAddress();
+  assert.match(address, /^0x[0-9a-f]{40}$/);
+  assert.equal(await c.getSelfEthAddress(), address);
+  const wallets = await c.listUserWallets();
+  assert.equal(wallets.primary, address);
+  const history = await c.getWalletHistory(address);
+  assert.ok(history[0].Created, JSON.stringify(history));
+
+  const kyc = await c.kycStatus();
+  assert.equal(kyc.status, 'pending', 'no KYC provider: the honest answer');
+  await c.agentAuthUpdate({ agents: [{ agentDid: 'did:key:z6MkagentExample', scripts: [{ scriptName: 'signer', functions: ['may-reach'], allowedHosts: ['api.example.com'] }] }] });
+
+  assert.ok(!logs.includes(email), 'the e-mail address is not in the log');
+  assert.deepEqual(filesHolding(join(dir, 'data'), email), [], 'nor in plaintext on disk');
+
+  await c.removeUserWithWalletAbandonment();
+  // The same wallet logs in as a new, empty user.
+  const again = await user(wallet);
+  assert.notEqual(again.did, did);
+});
