@@ -188,6 +188,21 @@ int main(int argc, char** argv) {
                 o.node_cpu_us_per_call, static_cast<unsigned long long>(o.errors));
   }
   {
+    // Audit: one host-stamped batch per dispatch, written in the call's
+    // transaction. Off and on in the same run, same calls.
+    node->set_audit(false);
+    Outcome off = drive(url, "OHTTP + 1 kv write + commit, audit off", Mode::kOhttp, clients, seconds, scripts);
+    node->set_audit(true);
+    Outcome on = drive(url, "OHTTP + 1 kv write + commit, audit on", Mode::kOhttp, clients, seconds, scripts);
+    const double ratio = off.node_cpu_us_per_call > 0 ? on.node_cpu_us_per_call / off.node_cpu_us_per_call : 0;
+    Json j = {{"off", report(off)}, {"on", report(on)}, {"node_cpu_added_fraction", ratio - 1.0}};
+    std::ofstream(out_dir + "/load-audit.json") << j.dump(2);
+    for (const Outcome* o : {&off, &on})
+      std::printf("%-58s %8.0f calls/s  node CPU %6.1f us/call  errors %llu\n", o->name.c_str(),
+                  static_cast<double>(o->requests) / o->seconds, o->node_cpu_us_per_call, static_cast<unsigned long long>(o->errors));
+    std::printf("audit adds %.1f %% node CPU per call\n", (ratio - 1.0) * 100.0);
+  }
+  {
     // The same contract uploaded by tenants through tee:tenant (claim,
     // contract-register, map-create): their calls are metered.
     std::vector<std::string> metered;

@@ -4,7 +4,9 @@
 
 #include "common/encoding.h"
 #include "identity/delegation.h"
+#include "identity/email_otp.h"
 #include "identity/wallets.h"
+#include "system/user_accounts.h"
 
 namespace t3n::api {
 namespace {
@@ -168,6 +170,77 @@ runtime::InvokeOutcome NodeCallServices::invoke(runtime::CallContext& ctx, const
   runtime::InvokeOutcome ok;
   ok.output = common::to_bytes(out.response.dump());
   return ok;
+}
+
+namespace {
+
+Result<const system::AccountServices*> accounts_of(const NodeServices& s, const runtime::CallContext& ctx) {
+  if (s.system == nullptr || s.system->env.accounts == nullptr)
+    return Status(ErrorCode::kUnimplemented, "accounts are not available on this node");
+  if (ctx.tx == nullptr) return common::failed_precondition("no transaction");
+  return s.system->env.accounts;
+}
+
+}  // namespace
+
+Result<std::string> NodeCallServices::upsert_profile(runtime::CallContext& ctx, ByteView user, ByteView profile_json) {
+  T3N_ASSIGN_OR_RETURN(const system::AccountServices* a, accounts_of(s_, ctx));
+  auto incoming = common::parse_json(common::to_string(profile_json), 32);
+  if (!incoming.ok() || !incoming->is_object()) return common::invalid_argument("the profile is not a JSON object");
+  // Verified contacts are the host's to write (otp-verify), never a contract's.
+  if (incoming->contains("verified_contacts")) return common::permission_denied("verified_contacts are set by the host, not by contracts");
+  const Bytes id(user.begin(), user.end());
+  return ctx.tx->as_system([&]() -> Result<std::string> {
+    T3N_ASSIGN_OR_RETURN(auto existing, system::read_profile(*ctx.tx, *a, id));
+    common::Json merged = *incoming;
+    if (existing && existing->contains("verified_contacts")) merged["verified_contacts"] = (*existing)["verified_contacts"];
+    return system::write_profile(*ctx.tx, *a, id, merged);
+  });
+}
+
+Result<std::string> NodeCallServices::remove_user(runtime::CallContext& ctx, ByteView user) {
+  T3N_ASSIGN_OR_RETURN(const system::AccountServices* a, accounts_of(s_, ctx));
+  const Bytes id(user.begin(), user.end());
+  return ctx.tx->as_system([&]() -> Result<std::string> {
+    T3N_ASSIGN_OR_RETURN(system::RemovalReport r, system::remove_user(*ctx.tx, *a, id, ctx.cluster_timestamp_ms));
+    return common::Json{{"removed", true},
+                        {"authenticators_removed", r.authenticators},
+                        {"wallets_abandoned", r.wallets},
+                        {"data_key_destroyed", r.data_key}}
+        .dump();
+  });
+}
+
+Status NodeCallServices::link_authenticator(runtime::CallContext& ctx, ByteView user, const std::string& authenticator) {
+  T3N_ASSIGN_OR_RETURN(const system::AccountServices* a, accounts_of(s_, ctx));
+  // One canonical text per identity, as the logins use it.
+  std::string canonical;
+  if (authenticator.rfind("email:", 0) == 0) {
+    T3N_ASSIGN_OR_RETURN(std::string email, identity::canonical_email(authenticator.substr(6)));
+    canonical = "email:" + email;
+  } else if (authenticator.rfind("eth:0x", 0) == 0 && authenticator.size() == 46) {
+    std::string hex = authenticator.substr(6);
+    std::transform(hex.begin(), hex.end(), hex.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (!common::hex_decode_canonical(hex, 20).ok()) return common::invalid_argument("eth: expects 0x + 40 hex");
+    canonical = "eth:0x" + hex;
+  } else if (authenticator.rfind("oidc:", 0) == 0 && authenticator.size() > 5 && authenticator.size() <= 1024 &&
+             authenticator.find('|') != std::string::npos) {
+    canonical = authenticator;
+  } else {
+    return common::invalid_argument("expected email:<address>, eth:0x<40 hex> or oidc:<issuer>|<subject>");
+  }
+  const Bytes id(user.begin(), user.end());
+  return ctx.tx->as_system([&] { return a->users.link(*ctx.tx, canonical, id); });
+}
+
+Result<std::string> NodeCallServices::update_authorisations(runtime::CallContext& ctx, ByteView user, ByteView payload) {
+  T3N_RETURN_IF_ERROR(accounts_of(s_, ctx).status());
+  auto j = common::parse_json(common::to_string(payload), 16);
+  if (!j.ok()) return common::invalid_argument("the payload is not JSON");
+  T3N_ASSIGN_OR_RETURN(auto grants, identity::parse_delegations(*j));
+  const Bytes id(user.begin(), user.end());
+  T3N_RETURN_IF_ERROR(ctx.tx->as_system([&] { return identity::kDelegationsTable.in(*ctx.tx).put(id, identity::Delegations{*j, grants}); }));
+  return common::Json{{"agents", grants.size()}}.dump();
 }
 
 }  // namespace t3n::api

@@ -35,6 +35,10 @@ class NodeCallServices final : public runtime::CallServices {
   runtime::InvokeOutcome invoke(runtime::CallContext& ctx, const std::string& target, const std::string& function,
                                 ByteView input) override;
   Result<runtime::DelegationView> delegation(runtime::CallContext& ctx) override;
+  Result<std::string> upsert_profile(runtime::CallContext& ctx, ByteView user, ByteView profile_json) override;
+  Result<std::string> remove_user(runtime::CallContext& ctx, ByteView user) override;
+  Status link_authenticator(runtime::CallContext& ctx, ByteView user, const std::string& authenticator) override;
+  Result<std::string> update_authorisations(runtime::CallContext& ctx, ByteView user, ByteView payload) override;
 
   // The most nested calls one request may make, whatever the manifests say.
   static constexpr std::size_t kMaxCallDepth = 8;

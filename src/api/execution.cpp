@@ -1,19 +1,22 @@
 #include "api/execution.h"
 
+#include "system/audit_trail.h"
+
 #include "api/call_services.h"
 
 #include "common/encoding.h"
 #include "identity/delegation.h"
 #include "identity/did.h"
+#include "system/audit_trail.h"
 #include "system/contract_logs.h"
 #include "system/tenants.h"
 
 namespace t3n::api {
 
-Status ensure_api_tables(store::Store& store) { return store::ensure_tables(store, kReplayTable); }
+Status ensure_api_tables(store::Store& store) { return store::ensure_tables(store, kReplayTable, system::kAuditTable); }
 
 Status record_caller(const NodeServices& s, store::Transaction& tx, const Caller& caller, const Bytes& user_id,
-                     bool create_user) {
+                     bool create_user, bool user_removed) {
   // A session's messages are single-use by its nonce memory (sessions.h);
   // a DID-signed request's replay entry commits with its writes.
   if (!caller.is_session()) {
@@ -22,6 +25,8 @@ Status record_caller(const NodeServices& s, store::Transaction& tx, const Caller
     if (seen) return Status(ErrorCode::kUnauthenticated, "replayed request (already committed)");
     T3N_RETURN_IF_ERROR(replay.put(caller.request.replay_key, Bytes{}));
   }
+  // The call removed its own user (user-removal): nothing to check or create.
+  if (user_removed) return {};
   // A session logged in as an existing user (its did:t3n).
   if (caller.is_session()) {
     T3N_ASSIGN_OR_RETURN(auto row, identity::kUsersTable.in(tx).get(user_id));
@@ -237,8 +242,27 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     s.metrics.call_seconds.observe(static_cast<double>(out.elapsed.count()) / 1e6);
     system::CallUsage usage{params.script_name, params.function_name, out.fuel_consumed + ctx.nested_fuel, ctx.host_calls,
                             {}, ctx.cas_bytes, ctx.outbox_upstreams, ctx.egress_bytes_queued};
+    // The dispatch's audit batch: host-stamped subject and actor.
+    auto audit_batch = [&](bool committed, const std::string& outcome) {
+      system::AuditBatch b;
+      b.ts_ms = ctx.cluster_timestamp_ms;
+      b.subject = data_owner;
+      b.actor = caller.did();
+      if (caller_user) b.actor_user = *caller_user;
+      else if (subject.empty()) b.actor_user = user;
+      b.committed = committed;
+      b.events.push_back({"execute", params.script_name + "#" + params.function_name, outcome, std::nullopt});
+      return b;
+    };
     if (!out.ok) {
       ++s.metrics.calls_failed;
+      // Only for a known user: strangers' failing calls must not grow the trail.
+      if (s.audit && (caller_user || !subject.empty())) {
+        Status audited = in_system_transaction(s, [&](store::Transaction& side) {
+          return system::append_audit(side, audit_batch(false, "error: " + std::string(runtime::call_error_name(out.error))));
+        });
+        if (!audited.ok()) s.log.warn("a failed call's audit batch was not kept: {}", audited.message());
+      }
       // The contract's writes go; what it cost and what it logged stay.
       if (metering != nullptr || (log_max > 0 && !ctx.contract_log.empty())) {
         usage.outbox_upstreams.clear();
@@ -255,6 +279,8 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     common::Json result = {{"response", out.response}, {"fuel", out.fuel_consumed}};
     usage.kv_bytes = tx.tenant_write_bytes();
     const bool keep_logs = log_max > 0 && !ctx.contract_log.empty();
+    // A read-only call commits nothing (no audit batch either: reads stay
+    // free of ledger entries).
     if (!tx.has_writes() && metering == nullptr && !keep_logs) {
       ++s.metrics.calls_ok;
       result["tx_seqno"] = nullptr;
@@ -270,7 +296,8 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
       result["charged"] = total;
     }
     T3N_RETURN_IF_ERROR(keep(tx, charges, ctx.contract_log));
-    Status recorded = record_caller(s, tx, caller, user, contract_wrote);
+    if (s.audit && !ctx.caller_removed) T3N_RETURN_IF_ERROR(system::append_audit(tx, audit_batch(true, "success")));
+    Status recorded = record_caller(s, tx, caller, user, contract_wrote, ctx.caller_removed);
     Result<store::CommitInfo> committed = recorded.ok() ? s.store.commit(tx) : Result<store::CommitInfo>(recorded);
     if (committed.ok()) {
       ++s.metrics.calls_ok;

@@ -49,8 +49,10 @@ auto in_system_transaction(NodeServices& s, Body&& body) -> std::invoke_result_t
 // request created the caller's user with a different id meanwhile.
 // `create_user` false: only the replay entry (a metered call that wrote
 // nothing of its own commits its charge, but makes no stranger a user).
+// `user_removed`: the call removed its own user (user-removal) — only the
+// replay entry.
 Status record_caller(const NodeServices& s, store::Transaction& tx, const Caller& caller, const Bytes& user_id,
-                     bool create_user = true);
+                     bool create_user = true, bool user_removed = false);
 
 // The caller's user id, if the caller has one (a read; creates nothing).
 Result<std::optional<Bytes>> find_user(const NodeServices& s, const Caller& caller);

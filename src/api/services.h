@@ -2,6 +2,8 @@
 // node and handed to the api layer by reference (node/ is the wiring).
 #pragma once
 
+#include <atomic>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -91,6 +93,7 @@ struct NodeServices {
   // GET /api/signing-keys: the cluster's signing address and the SD-JWT VC
   // issuers' public JWKs (what verifiers of contracts' signatures need).
   common::Json signing_keys_public = common::Json::object();
+  std::atomic<bool> audit{true};  // one audit batch per contract dispatch ([audit] enabled)
 };
 
 }  // namespace t3n::api

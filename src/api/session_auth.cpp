@@ -7,8 +7,10 @@
 #include "common/encoding.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "identity/delegation.h"
 #include "identity/did.h"
 #include "identity/siwe.h"
+#include "system/audit_trail.h"
 
 namespace t3n::api {
 
@@ -240,16 +242,25 @@ class SessionLogins {
 };
 
 struct AuditParams {
+  std::optional<std::string> pii_did;
+  std::uint32_t limit = 50;
+  std::optional<std::string> cursor;
   static Result<AuditParams> parse(const Json& j) {
+    AuditParams out;
     if (auto p = j.find("pii_did"); p != j.end() && !p->is_null()) {
       if (!p->is_string() || !identity::parse_t3n_did(p->get<std::string>()).ok())
         return common::invalid_argument("'pii_did': expected a did:t3n");
+      out.pii_did = p->get<std::string>();
     }
-    if (auto l = j.find("limit"); l != j.end() && !l->is_null() && !l->is_number_unsigned())
-      return common::invalid_argument("'limit': expected a non-negative integer");
-    if (auto c = j.find("cursor"); c != j.end() && !c->is_null() && !c->is_string())
-      return common::invalid_argument("'cursor': expected a string");
-    return AuditParams{};
+    if (auto l = j.find("limit"); l != j.end() && !l->is_null()) {
+      if (!l->is_number_unsigned()) return common::invalid_argument("'limit': expected a non-negative integer");
+      out.limit = static_cast<std::uint32_t>(std::min<std::uint64_t>(l->get<std::uint64_t>(), 200));
+    }
+    if (auto c = j.find("cursor"); c != j.end() && !c->is_null()) {
+      if (!c->is_string()) return common::invalid_argument("'cursor': expected a string");
+      out.cursor = c->get<std::string>();
+    }
+    return out;
   }
 };
 
@@ -295,9 +306,20 @@ void register_session_endpoints(EndpointRegistry& r, NodeServices& s) {
                    [&s](RpcContext& ctx, const RawParams& p) { return SessionLogins(s).authenticate(ctx, p.j, false); });
   r.rpc<RawParams>("auth.add-authenticator", AuthPolicy::kSessionAny, true,
                    [&s](RpcContext& ctx, const RawParams& p) { return SessionLogins(s).authenticate(ctx, p.j, true); });
-  // Audit events arrive with the accounts issue: an empty, well-formed page.
-  r.rpc<AuditParams>("audit.get-mine", AuthPolicy::kSession, false, [](RpcContext&, const AuditParams&) -> Result<Json> {
-    return Json{{"batches", Json::array()}, {"next_cursor", nullptr}};
+  // The caller's audit trail (as subject or actor); with pii_did another
+  // user's events this caller performed, only while that user's grant to
+  // the caller is live.
+  r.rpc<AuditParams>("audit.get-mine", AuthPolicy::kSession, false, [&s](RpcContext& ctx, const AuditParams& p) -> Result<Json> {
+    T3N_ASSIGN_OR_RETURN(Bytes me, identity::parse_t3n_did(ctx.caller->session_did));
+    auto tx = s.store.begin(store::Principal::system());
+    if (!p.pii_did || *p.pii_did == ctx.caller->session_did) return system::audit_page(tx, me, p.limit, p.cursor, std::nullopt);
+    T3N_ASSIGN_OR_RETURN(Bytes owner, identity::parse_t3n_did(*p.pii_did));
+    T3N_ASSIGN_OR_RETURN(auto grants, identity::kDelegationsTable.in(tx).get(owner));
+    const std::string my_did = ctx.caller->session_did;
+    const bool live = grants && std::any_of(grants->grants.begin(), grants->grants.end(),
+                                            [&](const identity::AgentGrant& g) { return g.agent_did == my_did; });
+    if (!live) return common::permission_denied("NotDelegated: that user has no live grant to you");
+    return system::audit_page(tx, owner, p.limit, p.cursor, my_did);
   });
 }
 

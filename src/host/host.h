@@ -67,6 +67,14 @@ runtime::HostInterface profile_ref_interface();
 // through `egress`, verified against `trusted` issuers (null: none).
 runtime::HostInterface vp_interface(const Egress* egress, const std::vector<TrustedIssuer>* trusted);
 
+// Accounts through CallServices (the node's system/user_accounts): the
+// calling user's profile, agent grants and authenticators; user-removal
+// (system-only) for any user.
+runtime::HostInterface user_profile_interface();
+runtime::HostInterface user_removal_interface();
+runtime::HostInterface did_registry_interface();
+runtime::HostInterface agent_auth_interface();
+
 // System-only: the ledger's transaction history (audit), its aggregates
 // (analytics), and consensus triggers that refuse with the reason
 // (consensus_trigger.cpp). `ledger` null: every call is an error.

@@ -43,6 +43,10 @@ std::shared_ptr<runtime::HostRegistry> core_registry(const HostDeps& deps) {
   r->add(audit_interface(deps.ledger));
   r->add(analytics_interface(deps.ledger));
   r->add(consensus_trigger_interface());
+  r->add(user_profile_interface());
+  r->add(user_removal_interface());
+  r->add(did_registry_interface());
+  r->add(agent_auth_interface());
   return r;
 }
 

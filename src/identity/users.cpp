@@ -55,7 +55,9 @@ Status UserDirectory::link(store::Transaction& tx, const std::string& authentica
   }
   auto users = kUsersTable.in(tx);
   T3N_ASSIGN_OR_RETURN(auto row, users.get(user));
-  if (!row) return common::not_found("no such user");
+  // A caller's first call: its user begins here (the login authenticator
+  // joins the same row when the call's records are written).
+  if (!row) row = UserRecord{clock_(), {}};
   if (row->index_keys.size() >= 1024) return Status(ErrorCode::kResourceExhausted, "the user has the most authenticators allowed (1024)");
   row->index_keys.push_back(idx);
   T3N_RETURN_IF_ERROR(users.put(user, *row));
@@ -96,7 +98,13 @@ Result<Bytes> UserDirectory::find_or_create(store::Transaction& tx, const std::s
     T3N_ASSIGN_OR_RETURN(id, new_user_id());
   }
   T3N_RETURN_IF_ERROR(index.put(idx, id));
-  T3N_RETURN_IF_ERROR(kUsersTable.in(tx).put(id, UserRecord{clock_(), {idx}}));
+  // The row may already exist in this transaction (an authenticator linked
+  // during the user's first call): keep its index keys.
+  auto users = kUsersTable.in(tx);
+  T3N_ASSIGN_OR_RETURN(auto row, users.get(id));
+  UserRecord record = row ? *row : UserRecord{clock_(), {}};
+  record.index_keys.push_back(idx);
+  T3N_RETURN_IF_ERROR(users.put(id, record));
   return id;
 }
 

@@ -46,8 +46,9 @@ class UserDirectory {
   // transaction (or continue_as_system'd).
   Result<Bytes> find_or_create(store::Transaction& tx, const std::string& authenticator,
                                const Bytes* proposed = nullptr) const;
-  // Links a further authenticator to the existing user `user` in `tx`.
-  // kAlreadyExists if it already belongs to another user (a no-op if to this one).
+  // Links a further authenticator to `user` in `tx` (its row is begun if
+  // this is the user's first call). kAlreadyExists if it already belongs to
+  // another user (a no-op if to this one).
   Status link(store::Transaction& tx, const std::string& authenticator, const Bytes& user) const;
   // Removes the user: every authenticator index entry of theirs and their
   // row (a removed user's authenticators can later start a new user).

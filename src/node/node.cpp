@@ -28,6 +28,7 @@
 #include "crypto/hash.h"
 #include "crypto/kdf.h"
 #include "host/host.h"
+#include "system/audit_trail.h"
 #include "system/user_accounts.h"
 #include "host/outbox.h"
 #include "identity/delegation.h"
@@ -236,6 +237,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   T3N_RETURN_IF_ERROR(system::ensure_tenant_tables(*impl->store));
   T3N_RETURN_IF_ERROR(system::ensure_tenant_map_tables(*impl->store));
   T3N_RETURN_IF_ERROR(system::ensure_contract_log_tables(*impl->store));
+  T3N_RETURN_IF_ERROR(system::ensure_audit_tables(*impl->store));
   if (impl->config.ipfs_api.empty()) {
     T3N_ASSIGN_OR_RETURN(impl->cas, cas::open_local_blob_store(impl->config.data_dir / "cas"));
   } else {
@@ -393,6 +395,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
                                              impl->session_services.get(), {},
                                              impl->system_services.get()});
   impl->services->wallets = impl->wallets.get();
+  impl->services->audit = impl->config.audit_enabled;
   impl->services->cluster_config = &impl->config.cluster_config;
   {
     const host::SigningKeys& sk = impl->signing_keys;
@@ -457,6 +460,10 @@ Status Node::run(const std::function<void(int port)>& on_ready) {
   return impl_->server->run();
 }
 
+void Node::set_audit(bool on) {
+  if (impl_ && impl_->services) impl_->services->audit = on;
+}
+
 void Node::stop() {
   if (impl_ && impl_->server) impl_->server->stop();
 }
@@ -504,7 +511,7 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
                                                "metering.fuel_per_unit", "metering.host_call", "metering.kv_kib",
                                                "metering.cas_kib", "metering.outbox_request", "metering.outbox_kib",
                                                "metering.welcome_credits", "tenancy.self_admit", "tenancy.log_max_entries",
-                                               "tenancy.max_maps", "tenancy.max_contracts", "tenancy.extra_capabilities", "admin.operator_addresses"};
+                                               "tenancy.max_maps", "tenancy.max_contracts", "tenancy.extra_capabilities", "admin.operator_addresses", "audit.enabled"};
   for (const auto& k : oidc_keys) known.push_back(k);
   // Open-ended tables: cluster configuration, providers and issuers by id.
   std::vector<std::string> open_keys;
@@ -632,6 +639,7 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   }
   T3N_ASSIGN_OR_RETURN(c.tenant_max_maps, cfg.get_uint_or("tenancy.max_maps", c.tenant_max_maps));
   T3N_ASSIGN_OR_RETURN(c.tenant_max_contracts, cfg.get_uint_or("tenancy.max_contracts", c.tenant_max_contracts));
+  T3N_ASSIGN_OR_RETURN(c.audit_enabled, cfg.get_bool_or("audit.enabled", true));
   if (cfg.contains("tenancy.extra_capabilities")) {
     T3N_ASSIGN_OR_RETURN(c.tenant_extra_capabilities, cfg.get_string_list("tenancy.extra_capabilities"));
     for (const auto& cap : c.tenant_extra_capabilities)

@@ -90,6 +90,8 @@ struct NodeConfig {
   // Capabilities beyond the tenant tier that tenants may grant
   // ([tenancy] extra_capabilities; HOST-API.md "Tiers").
   std::vector<std::string> tenant_extra_capabilities;
+  // One audit batch per contract dispatch ([audit] enabled; on by default).
+  bool audit_enabled = true;
   bool trust_own_issuers = true;
 };
 
@@ -108,6 +110,8 @@ class Node {
   // Binds and serves until stop(). Returns the bound port through `on_ready`.
   Status run(const std::function<void(int port)>& on_ready);
   void stop();
+  // Audit batches on or off at run time: benchmarks compare both in one run.
+  void set_audit(bool on);
 
   // Deploys a contract from a file as the node itself (dev setup).
   Result<common::Json> deploy(const std::string& name, const std::string& version, ByteView component,

@@ -133,6 +133,17 @@ class CallServices {
   virtual InvokeOutcome invoke(CallContext& ctx, const std::string& target, const std::string& function, ByteView input) = 0;
   // The delegation this call runs under, read in its transaction.
   virtual Result<DelegationView> delegation(CallContext& ctx) = 0;
+
+  // Accounts (user-profile, user-removal, did-registry, agent-auth), in the
+  // call's transaction; `user` is a 20-byte id the interface has checked.
+  // A node without accounts answers kUnimplemented.
+  virtual Result<std::string> upsert_profile(CallContext&, ByteView /*user*/, ByteView /*profile_json*/) { return no_accounts(); }
+  virtual Result<std::string> remove_user(CallContext&, ByteView /*user*/) { return no_accounts(); }
+  virtual Status link_authenticator(CallContext&, ByteView /*user*/, const std::string& /*authenticator*/) { return no_accounts(); }
+  virtual Result<std::string> update_authorisations(CallContext&, ByteView /*user*/, ByteView /*payload*/) { return no_accounts(); }
+
+ protected:
+  static Status no_accounts() { return Status(ErrorCode::kUnimplemented, "accounts are not available here"); }
 };
 
 struct CallContext {
@@ -187,6 +198,7 @@ struct CallContext {
   std::vector<std::string> outbox_upstreams;  // their hosts (metering: outbox_egress)
   std::uint64_t egress_bytes_queued = 0;      // their request bodies
   std::uint64_t cas_bytes = 0;        // bytes this call put into the CAS (stash)
+  bool caller_removed = false;        // user-removal removed the calling user in this call
   bool host_call_limit_hit = false;  // set when the call is cut at kMaxHostCallsPerCall
 
   std::uint64_t now_ns() const { return clock != nullptr && *clock ? (*clock)() : steady_clock_ns(); }

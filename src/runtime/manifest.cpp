@@ -37,12 +37,14 @@ Result<bool> boolean(const common::Json& j, const std::string& field) {
 }  // namespace
 
 bool is_tenant_tier_capability(std::string_view capability) {
-  // HOST-API's list, plus t3n:host's own interfaces that reach nothing
+  // HOST-API's list — without did-registry, which we keep system-only (a
+  // tenant contract binding any e-mail to its caller could take over that
+  // address's logins) — plus t3n:host's own interfaces that reach nothing
   // outside the tenant (config, node-config, time; stash is default-deny by
   // its manifest flag) and the WASI clocks and randomness.
   static const std::set<std::string, std::less<>> tier{
       "kv_store", "tenant_context", "logging", "http",  "http_with_placeholders", "clock", "state",      "token",
-      "signing",  "outbox",         "vp",      "user_profile", "did_registry",  "agent_auth", "profile_ref",
+      "signing",  "outbox",         "vp",      "user_profile", "agent_auth", "profile_ref",
       "config",   "node_config",    "time",    "stash", "wasi_clocks",   "wasi_random"};
   return tier.count(capability) != 0;
 }

@@ -18,7 +18,7 @@ Result<std::optional<common::Json>> read_profile(store::Transaction& tx, const A
   return std::optional<common::Json>(std::move(*j));
 }
 
-Status write_profile(store::Transaction& tx, const AccountServices& a, const Bytes& user, const common::Json& profile) {
+Result<std::string> write_profile(store::Transaction& tx, const AccountServices& a, const Bytes& user, const common::Json& profile) {
   if (!profile.is_object()) return common::invalid_argument("a profile is a JSON object");
   std::string text = profile.dump(-1, ' ', false, common::Json::error_handler_t::replace);
   if (text.size() > kMaxProfileBytes) return common::invalid_argument("a profile is at most 64 KiB");
@@ -27,7 +27,8 @@ Status write_profile(store::Transaction& tx, const AccountServices& a, const Byt
   common::secure_zero(text.data(), text.size());
   if (!sealed.ok()) return sealed.status();
   T3N_ASSIGN_OR_RETURN(cas::Cid cid, a.cas.put(*sealed));
-  return identity::kUserDataTable.in(tx).put(user, cid.to_string());
+  T3N_RETURN_IF_ERROR(identity::kUserDataTable.in(tx).put(user, cid.to_string()));
+  return cid.to_string();
 }
 
 Result<RemovalReport> remove_user(store::Transaction& tx, const AccountServices& a, const Bytes& user, std::uint64_t now_ms) {

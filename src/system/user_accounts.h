@@ -34,8 +34,9 @@ inline constexpr std::size_t kMaxProfileBytes = 64 * 1024;
 // is not a JSON object (data.put of raw bytes) reads as none.
 Result<std::optional<common::Json>> read_profile(store::Transaction& tx, const AccountServices& a, const Bytes& user);
 // Seals `profile` (an object, ≤ kMaxProfileBytes) with the user's data key
-// (created if absent), puts it in the CAS and points `user_data` at it.
-Status write_profile(store::Transaction& tx, const AccountServices& a, const Bytes& user, const common::Json& profile);
+// (created if absent), puts it in the CAS and points `user_data` at it;
+// returns the blob's CID.
+Result<std::string> write_profile(store::Transaction& tx, const AccountServices& a, const Bytes& user, const common::Json& profile);
 
 struct RemovalReport {
   std::size_t authenticators = 0;  // index entries removed

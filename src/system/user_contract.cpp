@@ -113,7 +113,7 @@ Result<Json> otp_verify(const SystemEnv& env, SystemCall& call) {
   Json p = profile.value_or(Json::object());
   p["verified_contacts"]["email"] = {{"value", target.contact}, {"verified_at_ms", call.now_ms}};
   p["email_address"] = target.contact;
-  T3N_RETURN_IF_ERROR(write_profile(call.tx, *a, call.caller, p));
+  T3N_RETURN_IF_ERROR(write_profile(call.tx, *a, call.caller, p).status());
   return out;
 }
 
@@ -147,7 +147,7 @@ Result<Json> user_upsert(const SystemEnv& env, SystemCall& call) {
     if (value.is_null()) merged.erase(name);
     else merged[name] = value;
   }
-  T3N_RETURN_IF_ERROR(write_profile(call.tx, *a, call.caller, merged));
+  T3N_RETURN_IF_ERROR(write_profile(call.tx, *a, call.caller, merged).status());
   Json out = {{"user_found", profile.has_value()}};
   if (!refused.empty()) out["refused_fields"] = refused;
   if (const Json* dev = field(call.input, "become_dev_tenant", "becomeDevTenant"); dev != nullptr && dev->is_boolean() && dev->get<bool>()) {

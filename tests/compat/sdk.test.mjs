@@ -270,13 +270,30 @@ test('executeWithBlob: the file reaches the contract\'s stash slot and the CAS; 
   assert.equal(twice, 'already-consumed');
 });
 
-test('getUsage answers the honest zero balance; getAuditEvents an empty page', async () => {
-  const { c } = await loggedIn(ethers.Wallet.createRandom());
+test('getUsage answers the honest zero balance; getAuditEvents the host-stamped batch of each dispatch, committed or not', async () => {
+  const { c, did } = await loggedIn(ethers.Wallet.createRandom());
   const usage = await c.getUsage({ limit: 10 });
   assert.equal(usage.balance.available, 0);
   assert.deepEqual(usage.entries, []);
+  assert.deepEqual((await c.getAuditEvents({ limit: 5 })).batches, [], 'nothing before the first dispatch');
+  await c.execute({ script_name: 'counter', function_name: 'increment', input: 2 });
+  await assert.rejects(c.execute({ script_name: 'attachments', function_name: 'keep' }));
   const audit = await c.getAuditEvents({ limit: 5 });
-  assert.deepEqual(audit.batches, []);
+  assert.equal(audit.batches.length, 2);
+  const [failed, ok] = audit.batches;  // newest first
+  assert.equal(ok.committed, true);
+  assert.equal(ok.events[0].subject, did);
+  assert.equal(ok.events[0].actor, did);
+  assert.equal(ok.events[0].target, 'counter#increment');
+  assert.equal(ok.events[0].outcome, 'success');
+  assert.equal(failed.committed, false, 'a call that did not commit says so');
+  assert.match(failed.events[0].outcome, /^error/);
+  const page = await c.getAuditEvents({ limit: 1 });
+  assert.equal(page.batches.length, 1);
+  assert.ok(page.next_cursor);
+  const next = await c.getAuditEvents({ limit: 1, cursor: page.next_cursor });
+  assert.equal(next.batches[0].key, ok.key);
+  await assert.rejects(c.getAuditEvents({ pii_did: 'did:t3n:' + '7'.repeat(40) }), /NotDelegated/);
 });
 
 test('the same wallet is the same DID in a new session; eth_derived DID is the address', async () => {

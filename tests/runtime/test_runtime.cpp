@@ -77,14 +77,14 @@ TEST_F(RuntimeTest, UngrantedInterfacesAreRefusedAtDeploy) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), ErrorCode::kPermissionDenied);
   EXPECT_NE(missing.status().message().find("host:interfaces/logging@2.1.0"), std::string::npos);
-  auto forbidden = runtime_->load(read_contract("forbidden"), manifest_with({"user_removal"}));
+  auto forbidden = runtime_->load(read_contract("forbidden"), manifest_with({"agent_registry"}));
   ASSERT_FALSE(forbidden.ok());
   EXPECT_NE(forbidden.status().message().find("host:interfaces/http@2.1.0"), std::string::npos);
   // Granted, but this node does not provide it yet: a clear error, not a stub.
-  auto unprovided = runtime_->load(read_contract("forbidden"), manifest_with({"http", "user_removal"}));
+  auto unprovided = runtime_->load(read_contract("forbidden"), manifest_with({"http", "agent_registry"}));
   ASSERT_FALSE(unprovided.ok());
   EXPECT_EQ(unprovided.status().code(), ErrorCode::kUnimplemented);
-  EXPECT_NE(unprovided.status().message().find("host:interfaces/user-removal@2.1.0"), std::string::npos) << unprovided.status().message();
+  EXPECT_NE(unprovided.status().message().find("host:interfaces/agent-registry@2.1.0"), std::string::npos) << unprovided.status().message();
   EXPECT_FALSE(runtime_->load(common::to_bytes("not wasm at all"), {}).ok());
   EXPECT_TRUE(runtime_->load(read_contract("typed"), {}).ok());  // no imports: nothing to grant
 }
@@ -276,9 +276,12 @@ TEST(RuntimeCache, CompiledComponentsAreCachedEncryptedAndVerified) {
   }
   // A tampered artifact is never deserialized: it is recompiled.
   {
+    // Flip a byte (writing a fixed value left it unchanged 1 time in 256).
     std::fstream f(files[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(100);
+    const char was = static_cast<char>(f.get());
     f.seekp(100);
-    f.put('\x55');
+    f.put(static_cast<char>(was ^ 0x55));
   }
   auto rt = make();
   auto c = rt->load(wasm, {});

@@ -69,22 +69,22 @@ struct Accounts : ::testing::Test {
 
 TEST_F(Accounts, AProfileIsSealedAndReadsBack) {
   const std::string marker = "ada-marker-7c1e@example.com";
-  ASSERT_TRUE(in_tx([&](store::Transaction& tx) { return write_profile(tx, *accounts, alice, Json{{"email_address", marker}}); }).ok());
+  ASSERT_TRUE(in_tx([&](store::Transaction& tx) { return write_profile(tx, *accounts, alice, Json{{"email_address", marker}}).status(); }).ok());
   auto back = in_tx([&](store::Transaction& tx) { return read_profile(tx, *accounts, alice); });
   ASSERT_TRUE(back.ok() && *back);
   EXPECT_EQ((**back)["email_address"], marker);
   ASSERT_TRUE(db->flush().ok());
   EXPECT_TRUE(files_with(marker).empty()) << files_with(marker)[0];
   // Not an object, or too big: refused, nothing written.
-  EXPECT_FALSE(in_tx([&](store::Transaction& tx) { return write_profile(tx, *accounts, alice, Json::array()); }).ok());
+  EXPECT_FALSE(in_tx([&](store::Transaction& tx) { return write_profile(tx, *accounts, alice, Json::array()).status(); }).ok());
   EXPECT_FALSE(in_tx([&](store::Transaction& tx) {
-                 return write_profile(tx, *accounts, alice, Json{{"x", std::string(kMaxProfileBytes, 'x')}});
+                 return write_profile(tx, *accounts, alice, Json{{"x", std::string(kMaxProfileBytes, 'x')}}).status();
                }).ok());
 }
 
 TEST_F(Accounts, RemovalShredsTheDataAndEveryIndexEntry) {
   ASSERT_TRUE(in_tx([&](store::Transaction& tx) { return users.link(tx, "email:ada@example.com", alice); }).ok());
-  ASSERT_TRUE(in_tx([&](store::Transaction& tx) { return write_profile(tx, *accounts, alice, Json{{"first_name", "Ada"}}); }).ok());
+  ASSERT_TRUE(in_tx([&](store::Transaction& tx) { return write_profile(tx, *accounts, alice, Json{{"first_name", "Ada"}}).status(); }).ok());
   auto wallet = in_tx([&](store::Transaction& tx) { return wallets->primary(tx, alice, true, 5); });
   ASSERT_TRUE(wallet.ok() && *wallet);
   // Keep what an attacker with the disk would keep: the sealed blob and the data key's row.

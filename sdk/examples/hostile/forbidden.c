@@ -21,8 +21,10 @@ bool P(infinite_loop)(uint64_t* ret, forbidden_string_t* err) {
 }
 bool P(memory_bomb)(uint64_t* ret, forbidden_string_t* err) {
   forbidden_list_u8_t user = {(uint8_t*)"01234567890123456789", 20};
-  forbidden_string_t out;
-  if (host_interfaces_user_removal_remove_user(&user, &out, err)) {
+  forbidden_list_u8_t owner = {(uint8_t*)"01234567890123456789", 20};
+  forbidden_string_t uri, out;
+  forbidden_string_dup(&uri, "https://agent.example/");
+  if (host_interfaces_agent_registry_register_agent(&user, &uri, &owner, &out, err)) {
     *ret = out.len;
     forbidden_string_free(&out);
     return true;

@@ -1,0 +1,91 @@
+#include "system/audit_trail.h"
+
+#include "common/encoding.h"
+#include "crypto/random.h"
+#include "identity/did.h"
+
+namespace t3n::system {
+namespace {
+
+using common::Json;
+
+Bytes key_of(const Bytes& owner, std::uint64_t ts_ms, ByteView suffix) {
+  Bytes k = owner;
+  const std::uint64_t inverted = ~ts_ms;
+  for (int shift = 56; shift >= 0; shift -= 8) k.push_back(static_cast<std::uint8_t>(inverted >> shift));
+  k.insert(k.end(), suffix.begin(), suffix.end());
+  return k;
+}
+
+Json batch_json(const AuditBatch& b) {
+  Json events = Json::array();
+  for (std::size_t i = 0; i < b.events.size() && i < kMaxAuditEvents; ++i) {
+    const auto& e = b.events[i];
+    Json j = {{"ts_ms", b.ts_ms},
+              {"subject", identity::t3n_did(b.subject)},
+              {"actor", b.actor},
+              {"vc_id", b.vc_id ? Json(*b.vc_id) : Json(nullptr)},
+              {"action", e.action.substr(0, 256)},
+              {"target", e.target.substr(0, 256)},
+              {"outcome", e.outcome.substr(0, 64)},
+              {"details", e.details ? Json(e.details->substr(0, kMaxAuditDetails)) : Json(nullptr)}};
+    events.push_back(std::move(j));
+  }
+  return Json{{"committed", b.committed}, {"events", std::move(events)}};
+}
+
+}  // namespace
+
+Status ensure_audit_tables(store::Store& store) { return store::ensure_tables(store, kAuditTable); }
+
+Status append_audit(store::Transaction& tx, const AuditBatch& batch) {
+  if (batch.subject.size() != 20) return common::invalid_argument("an audit subject is a 20-byte user id");
+  T3N_ASSIGN_OR_RETURN(Bytes suffix, crypto::random_vector(8));
+  const Bytes value = common::to_bytes(batch_json(batch).dump(-1, ' ', false, Json::error_handler_t::replace));
+  auto table = kAuditTable.in(tx);
+  T3N_RETURN_IF_ERROR(table.put(key_of(batch.subject, batch.ts_ms, suffix), value));
+  if (batch.actor_user && batch.actor_user->size() == 20 && *batch.actor_user != batch.subject)
+    T3N_RETURN_IF_ERROR(table.put(key_of(*batch.actor_user, batch.ts_ms, suffix), value));
+  return {};
+}
+
+Result<Json> audit_page(store::Transaction& tx, const Bytes& owner, std::uint32_t limit, const std::optional<std::string>& cursor,
+                        const std::optional<std::string>& only_actor) {
+  if (limit == 0) limit = 50;
+  if (limit > 200) limit = 200;
+  Bytes start = owner;
+  if (cursor) {
+    // A cursor is the first key of the next page (36 bytes), or one past a
+    // scanned window's last key (37: that key ‖ 0x00).
+    T3N_ASSIGN_OR_RETURN(Bytes c, common::hex_decode(*cursor));
+    if ((c.size() != 36 && c.size() != 37) || !std::equal(owner.begin(), owner.end(), c.begin()))
+      return common::invalid_argument("'cursor' is not one of yours");
+    start = std::move(c);
+  }
+  Bytes end = owner;
+  end.insert(end.end(), 17, 0xff);
+  Json batches = Json::array();
+  std::optional<std::string> next;
+  // A bounded window: filtered batches (a delegate's view) may leave a page short.
+  const std::uint32_t window = std::min<std::uint32_t>(limit * 4 + 1, 1000);
+  T3N_ASSIGN_OR_RETURN(auto rows, kAuditTable.in(tx).scan(start, end, window));
+  for (const auto& [key, value] : rows) {
+    if (batches.size() == limit) {
+      next = common::hex_encode(key);
+      break;
+    }
+    auto j = common::parse_json(common::to_string(value), 8);
+    if (!j.ok()) continue;
+    if (only_actor && (!(*j)["events"].is_array() || (*j)["events"].empty() || (*j)["events"][0]["actor"] != *only_actor)) continue;
+    (*j)["key"] = common::hex_encode(key);
+    batches.push_back(std::move(*j));
+  }
+  if (!next && rows.size() == window) {
+    Bytes after = rows.back().first;
+    after.push_back(0);
+    next = common::hex_encode(after);
+  }
+  return Json{{"batches", std::move(batches)}, {"next_cursor", next ? Json(*next) : Json(nullptr)}};
+}
+
+}  // namespace t3n::system
