@@ -4,8 +4,10 @@
 
 #include "common/encoding.h"
 #include "identity/delegation.h"
+#include "identity/did.h"
 #include "identity/email_otp.h"
 #include "identity/wallets.h"
+#include "system/agent_registry.h"
 #include "system/user_accounts.h"
 
 namespace t3n::api {
@@ -241,6 +243,15 @@ Result<std::string> NodeCallServices::update_authorisations(runtime::CallContext
   const Bytes id(user.begin(), user.end());
   T3N_RETURN_IF_ERROR(ctx.tx->as_system([&] { return identity::kDelegationsTable.in(*ctx.tx).put(id, identity::Delegations{*j, grants}); }));
   return common::Json{{"agents", grants.size()}}.dump();
+}
+
+Result<std::string> NodeCallServices::register_agent(runtime::CallContext& ctx, ByteView user, const std::string& agent_uri,
+                                                     ByteView owner) {
+  if (ctx.tx == nullptr) return common::failed_precondition("no transaction");
+  const Bytes id(user.begin(), user.end());
+  T3N_RETURN_IF_ERROR(
+      ctx.tx->as_system([&] { return system::register_agent(*ctx.tx, id, agent_uri, owner, ctx.cluster_timestamp_ms); }));
+  return common::Json{{"did", identity::t3n_did(id)}, {"agent_uri", agent_uri}}.dump();
 }
 
 }  // namespace t3n::api

@@ -39,6 +39,7 @@ class NodeCallServices final : public runtime::CallServices {
   Result<std::string> remove_user(runtime::CallContext& ctx, ByteView user) override;
   Status link_authenticator(runtime::CallContext& ctx, ByteView user, const std::string& authenticator) override;
   Result<std::string> update_authorisations(runtime::CallContext& ctx, ByteView user, ByteView payload) override;
+  Result<std::string> register_agent(runtime::CallContext& ctx, ByteView user, const std::string& agent_uri, ByteView owner) override;
 
   // The most nested calls one request may make, whatever the manifests say.
   static constexpr std::size_t kMaxCallDepth = 8;

@@ -4,6 +4,7 @@
 #include "api/routes.h"
 #include "identity/did.h"
 #include "identity/users.h"
+#include "system/agent_registry.h"
 
 namespace t3n::api {
 
@@ -47,8 +48,8 @@ void register_sdk_routes(EndpointRegistry& r, NodeServices& s) {
                                   {"tenant", v->tenant}});
           }});
   // A W3C DID document for a did:t3n the node knows. Its authenticators are
-  // kept only as salted hashes, so none is listed; services come from the
-  // agent registry (none yet on this node).
+  // kept only as salted hashes, so none is listed; its agent (the agent
+  // registry) is an AgentService.
   r.rest({"GET", "/api/did/*", AuthPolicy::kNone, [&s](const HttpRequest& req) {
             constexpr std::string_view kPrefix = "/api/did/";
             const std::string did = req.path.substr(kPrefix.size());
@@ -58,10 +59,18 @@ void register_sdk_routes(EndpointRegistry& r, NodeServices& s) {
             auto row = identity::kUsersTable.in(tx).get(*user);
             if (!row.ok()) return error_response(500, "internal error");
             if (!*row) return error_response(404, "no such DID on this node");
+            common::Json services = common::Json::array();
+            auto agent = system::agent_of(tx, *user);
+            if (!agent.ok()) return error_response(500, "internal error");
+            if (*agent)
+              services.push_back({{"id", did + "#agent"},
+                                  {"type", "AgentService"},
+                                  {"serviceEndpoint", (**agent)["agent_uri"]},
+                                  {"ownerEthAddress", (**agent)["owner_eth_address"]}});
             return json_response({{"@context", common::Json::array({"https://www.w3.org/ns/did/v1"})},
                                   {"id", did},
                                   {"verificationMethod", common::Json::array()},
-                                  {"service", common::Json::array()}});
+                                  {"service", std::move(services)}});
           }});
 }
 

@@ -47,6 +47,7 @@ std::shared_ptr<runtime::HostRegistry> core_registry(const HostDeps& deps) {
   r->add(user_removal_interface());
   r->add(did_registry_interface());
   r->add(agent_auth_interface());
+  r->add(agent_registry_interface());
   return r;
 }
 

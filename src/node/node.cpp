@@ -28,6 +28,7 @@
 #include "crypto/hash.h"
 #include "crypto/kdf.h"
 #include "host/host.h"
+#include "system/agent_registry.h"
 #include "system/audit_trail.h"
 #include "system/user_accounts.h"
 #include "host/outbox.h"
@@ -238,6 +239,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   T3N_RETURN_IF_ERROR(system::ensure_tenant_map_tables(*impl->store));
   T3N_RETURN_IF_ERROR(system::ensure_contract_log_tables(*impl->store));
   T3N_RETURN_IF_ERROR(system::ensure_audit_tables(*impl->store));
+  T3N_RETURN_IF_ERROR(system::ensure_agent_tables(*impl->store));
   if (impl->config.ipfs_api.empty()) {
     T3N_ASSIGN_OR_RETURN(impl->cas, cas::open_local_blob_store(impl->config.data_dir / "cas"));
   } else {

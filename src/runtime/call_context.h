@@ -141,6 +141,9 @@ class CallServices {
   virtual Result<std::string> remove_user(CallContext&, ByteView /*user*/) { return no_accounts(); }
   virtual Status link_authenticator(CallContext&, ByteView /*user*/, const std::string& /*authenticator*/) { return no_accounts(); }
   virtual Result<std::string> update_authorisations(CallContext&, ByteView /*user*/, ByteView /*payload*/) { return no_accounts(); }
+  virtual Result<std::string> register_agent(CallContext&, ByteView /*user*/, const std::string& /*agent_uri*/, ByteView /*owner*/) {
+    return no_accounts();
+  }
 
  protected:
   static Status no_accounts() { return Status(ErrorCode::kUnimplemented, "accounts are not available here"); }

@@ -9,6 +9,7 @@ std::vector<SystemContract> system_contracts() {
   std::vector<SystemContract> out;
   out.push_back(tenant_contract());
   out.push_back(user_contract());
+  out.push_back(agent_registry_contract());
   return out;
 }
 

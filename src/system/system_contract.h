@@ -70,6 +70,7 @@ struct SystemContract {
 
 SystemContract tenant_contract();
 SystemContract user_contract();
+SystemContract agent_registry_contract();
 
 // Every system contract of this binary.
 std::vector<SystemContract> system_contracts();

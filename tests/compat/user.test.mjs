@@ -111,3 +111,20 @@ test('OTP verifies an e-mail; only then does submitUserInput store the profile; 
   const again = await user(wallet);
   assert.notEqual(again.did, did);
 });
+
+test('tee:agent-registry: an agent URI per DID, read back by anyone and served in the W3C DID document', async () => {
+  const { c, did, wallet } = await user();
+  const agentURI = 'https://agents.example/' + did.slice(-8);
+  const reg = await c.executeAndDecode({ script_name: 'tee:agent-registry/contracts', function_name: 'agent-registry-register', input: { agentURI } });
+  assert.equal(reg.agent_uri, agentURI);
+  assert.equal(reg.owner_eth_address, wallet.address.toLowerCase(), 'the owner is the wallet the user logged in with');
+  const other = await user();
+  const got = await other.c.executeAndDecode({ script_name: 'tee:agent-registry/contracts', function_name: 'agent-registry-get', input: { did } });
+  assert.equal(got.agent_uri, agentURI);
+  const doc = await (await fetch(`${url}/api/did/${did}`)).json();
+  assert.deepEqual(doc.service.map((s) => [s.type, s.serviceEndpoint]), [['AgentService', agentURI]]);
+  await assert.rejects(c.executeAndDecode({ script_name: 'tee:agent-registry/contracts', function_name: 'agent-registry-register',
+    input: { agentURI: 'x'.repeat(2049) } }), /InvalidAgentUri/);
+  await assert.rejects(other.c.executeAndDecode({ script_name: 'tee:agent-registry/contracts', function_name: 'agent-registry-get',
+    input: { did: other.did } }), /AgentNotFound/);
+});

@@ -4,6 +4,7 @@
 // acting for another user, binding a taken authenticator, a bad grant and
 // a contract's own verified_contacts are refused; removal shreds.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include "api/client.h"
 #include "common/encoding.h"
@@ -29,7 +30,7 @@ class AccountsNode : public ::testing::Test {
                         {{"name", "account"},
                          {"version", "1.0.0"},
                          {"tenant", std::string(40, 'f')},
-                         {"manifest", {{"host_capabilities", {"tenant_context", "user_profile", "user_removal", "did_registry", "agent_auth"}}}},
+                         {"manifest", {{"host_capabilities", {"tenant_context", "user_profile", "user_removal", "did_registry", "agent_auth", "agent_registry"}}}},
                          {"component", common::base64_encode(testing::read_bytes(std::string(T3N_CONTRACTS_DIR) + "/account.wasm"))}},
                         &*alice_);
     ASSERT_TRUE(r.ok()) << r.status().to_string();
@@ -74,6 +75,24 @@ TEST_F(AccountsNode, AContractActsForItsCallerOnly) {
   EXPECT_EQ(call(*alice_, "grant", Json{{"agents", {{{"agentDid", "did:key:z6MkagentExample"}, {"scripts", {{{"scriptName", "signer"}}}}}}}}.dump()),
             "ok:{\"agents\":1}");
   EXPECT_EQ(call(*alice_, "grant", "{\"agents\":[{\"agentDid\":1}]}").rfind("err:", 0), 0u);
+}
+
+TEST_F(AccountsNode, AnAgentIsRegisteredAndItsDidDocumentListsIt) {
+  const Json owner = Json::array({0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd});
+  const std::string out = call(*alice_, "agent", {{"uri", "https://agents.example/ada"}, {"owner", owner}});
+  ASSERT_EQ(out.rfind("ok:", 0), 0u) << out;
+  const std::string did = Json::parse(out.substr(3))["did"];
+  httplib::Client http(node_->url());
+  auto doc = http.Get("/api/did/" + did);
+  ASSERT_TRUE(doc && doc->status == 200);
+  const Json d = Json::parse(doc->body);
+  ASSERT_EQ(d["service"].size(), 1u) << d.dump();
+  EXPECT_EQ(d["service"][0]["type"], "AgentService");
+  EXPECT_EQ(d["service"][0]["serviceEndpoint"], "https://agents.example/ada");
+  EXPECT_EQ(d["service"][0]["ownerEthAddress"], "0xaabbccddeeff00112233445566778899aabbccdd");
+  EXPECT_NE(call(*alice_, "agent", {{"uri", "not a uri"}, {"owner", owner}}).find("InvalidAgentUri"), std::string::npos);
+  EXPECT_NE(call(*alice_, "agent", {{"uri", std::string(3000, 'a')}, {"owner", owner}}).find("InvalidAgentUri"), std::string::npos);
+  EXPECT_NE(call(*alice_, "agent", {{"uri", "https://a.example"}, {"owner", Json::array({1, 2})}}).find("InvalidOwner"), std::string::npos);
 }
 
 TEST_F(AccountsNode, RemovalShredsTheCallersData) {

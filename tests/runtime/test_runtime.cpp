@@ -77,14 +77,14 @@ TEST_F(RuntimeTest, UngrantedInterfacesAreRefusedAtDeploy) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), ErrorCode::kPermissionDenied);
   EXPECT_NE(missing.status().message().find("host:interfaces/logging@2.1.0"), std::string::npos);
-  auto forbidden = runtime_->load(read_contract("forbidden"), manifest_with({"agent_registry"}));
+  auto forbidden = runtime_->load(read_contract("forbidden"), manifest_with({"otp"}));
   ASSERT_FALSE(forbidden.ok());
   EXPECT_NE(forbidden.status().message().find("host:interfaces/http@2.1.0"), std::string::npos);
   // Granted, but this node does not provide it yet: a clear error, not a stub.
-  auto unprovided = runtime_->load(read_contract("forbidden"), manifest_with({"http", "agent_registry"}));
+  auto unprovided = runtime_->load(read_contract("forbidden"), manifest_with({"http", "otp"}));
   ASSERT_FALSE(unprovided.ok());
   EXPECT_EQ(unprovided.status().code(), ErrorCode::kUnimplemented);
-  EXPECT_NE(unprovided.status().message().find("host:interfaces/agent-registry@2.1.0"), std::string::npos) << unprovided.status().message();
+  EXPECT_NE(unprovided.status().message().find("host:interfaces/otp@2.1.0"), std::string::npos) << unprovided.status().message();
   EXPECT_FALSE(runtime_->load(common::to_bytes("not wasm at all"), {}).ok());
   EXPECT_TRUE(runtime_->load(read_contract("typed"), {}).ok());  // no imports: nothing to grant
 }

@@ -46,6 +46,12 @@ bool exports_t3n_examples_account_contracts_grant(str_t* payload, str_t* ret, st
   return host_interfaces_agent_auth_update_authorisations(&user, &body, ret, err);
 }
 
+bool exports_t3n_examples_account_contracts_agent(str_t* uri, bytes_t* owner, str_t* ret, str_t* err) {
+  bytes_t user;
+  if (!me(&user, err)) return false;
+  return host_interfaces_agent_registry_register_agent(&user, uri, owner, ret, err);
+}
+
 bool exports_t3n_examples_account_contracts_remove_me(str_t* ret, str_t* err) {
   bytes_t user;
   if (!me(&user, err)) return false;

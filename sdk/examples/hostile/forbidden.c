@@ -20,13 +20,13 @@ bool P(infinite_loop)(uint64_t* ret, forbidden_string_t* err) {
   return false;
 }
 bool P(memory_bomb)(uint64_t* ret, forbidden_string_t* err) {
-  forbidden_list_u8_t user = {(uint8_t*)"01234567890123456789", 20};
-  forbidden_list_u8_t owner = {(uint8_t*)"01234567890123456789", 20};
-  forbidden_string_t uri, out;
-  forbidden_string_dup(&uri, "https://agent.example/");
-  if (host_interfaces_agent_registry_register_agent(&user, &uri, &owner, &out, err)) {
-    *ret = out.len;
-    forbidden_string_free(&out);
+  host_interfaces_otp_verify_request_t req = {0};
+  req.user_did.ptr = (uint8_t*)"01234567890123456789";
+  req.user_did.len = 20;
+  req.channel = HOST_INTERFACES_OTP_OTP_CHANNEL_EMAIL;
+  host_interfaces_otp_verify_response_t out;
+  if (host_interfaces_otp_verify(&req, &out, err)) {
+    *ret = out.is_new_profile.is_some;
     return true;
   }
   return false;
