@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "api/client.h"
+#include "cli/account_commands.h"
 #include "cli/node_trust.h"
 #include "cli/private_file.h"
 #include "cli/tenant_commands.h"
@@ -162,6 +163,8 @@ int run(int argc, char** argv) {
   add_trust_options(deploy, trust, true);
   cli::TenantCommands tenancy;
   tenancy.add(app, [&trust](CLI::App* c) { add_trust_options(c, trust, true); });
+  cli::AccountCommands account;
+  account.add(app, [&trust](CLI::App* c) { add_trust_options(c, trust, true); });
 
   auto* data = app.add_subcommand("data", "Your private data blob");
   data->require_subcommand(1);
@@ -241,7 +244,7 @@ int run(int argc, char** argv) {
   // commands that trust a node read it.
   const bool trusts_node =
       verify_node->parsed() || whoami->parsed() || call->parsed() || deploy->parsed() || data->parsed() || receipt->parsed() ||
-      tenancy.parsed_signed();
+      tenancy.parsed_signed() || account.parsed();
   if (!trusts_node) trust = cli::TrustOptions{};
   if (Status s = normalize_root(trust.simulated_root, "--trust-simulated-root (or T3N_TRUST_SIMULATED_ROOT)"); !s.ok())
     return fail(s);
@@ -503,6 +506,7 @@ int run(int argc, char** argv) {
     return fail_trust(node.status());
 
   if (tenancy.parsed_signed()) return tenancy.run_signed(client, *signer, o.json, printer);
+  if (account.parsed()) return account.run(client, *signer, printer);
   if (whoami->parsed()) {
     auto r = client.rpc("identity.whoami", Json::object(), &*signer);
     if (!r.ok()) return fail(r.status());

@@ -168,5 +168,37 @@ TEST(TenantCli, ATenantCannotGrantASystemOnlyInterface) {
   EXPECT_NE(ok.find(":p 1.0.0 (contract id "), std::string::npos) << ok;
 }
 
+// The account commands: an e-mail verified by OTP (the code from the dev
+// mailbox), the profile gate, wallets, the agent registry, removal.
+TEST(AccountCli, OtpProfileWalletAgentAndRemoval) {
+  store::testing::TempDir dir;
+  DevNode node(dir.path());
+  ASSERT_FALSE(node.url().empty()) << node.output();
+  const std::string t3n = cli_for(node, dir.path() / "key.json");
+  ASSERT_NE(run(t3n + " keygen").find("did:key:"), std::string::npos);
+  EXPECT_NE(run(t3n + " profile set first_name=Ada").find("email_not_verified"), std::string::npos);
+  EXPECT_NE(run(t3n + " otp request ada@example.com").find("code sent to ada@example.com"), std::string::npos);
+  std::ifstream mailbox(dir.path() / "data" / "dev-mailbox.txt");
+  const std::string mail((std::istreambuf_iterator<char>(mailbox)), std::istreambuf_iterator<char>());
+  const auto at = mail.rfind("code is ");
+  ASSERT_NE(at, std::string::npos) << mail;
+  const std::string code = mail.substr(at + 8, 6);
+  EXPECT_NE(run(t3n + " otp verify ada@example.com 000000" + (code == "000000" ? "1" : "")).find("not verified"), std::string::npos);
+  EXPECT_NE(run(t3n + " otp verify ada@example.com " + code).find("verified ada@example.com for did:t3n:"), std::string::npos);
+  EXPECT_NE(run(t3n + " profile set first_name=Ada phone_number=+4470").find("refused: [\"phone_number\"]"), std::string::npos);
+  const std::string listed = run(t3n + " --json profile fields");
+  auto parsed = common::parse_json(listed.substr(std::min(listed.rfind('['), listed.size())));
+  ASSERT_TRUE(parsed.ok() && parsed->is_array()) << listed;
+  const Json fields = *parsed;
+  EXPECT_NE(std::find(fields.begin(), fields.end(), "first_name"), fields.end());
+  const std::string address = run(t3n + " wallet address");
+  EXPECT_NE(address.find("0x"), std::string::npos);
+  EXPECT_NE(run(t3n + " wallet history " + address.substr(address.find("0x"), 42)).find("Created"), std::string::npos);
+  EXPECT_NE(run(t3n + " agent register https://agents.example/ada").find("registered https://agents.example/ada"), std::string::npos);
+  EXPECT_NE(run(t3n + " profile remove-me").find("--yes"), std::string::npos) << "removal asks for confirmation";
+  EXPECT_NE(run(t3n + " profile remove-me --yes").find("data key destroyed"), std::string::npos);
+  EXPECT_NE(run(t3n + " profile fields").find("(no profile)"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace t3n
