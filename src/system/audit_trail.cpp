@@ -49,6 +49,25 @@ Status append_audit(store::Transaction& tx, const AuditBatch& batch) {
   return {};
 }
 
+Result<std::size_t> erase_audit(store::Transaction& tx, const Bytes& owner) {
+  Bytes end = owner;
+  end.insert(end.end(), 17, 0xff);
+  auto table = kAuditTable.in(tx);
+  std::size_t erased = 0;
+  Bytes start = owner;
+  for (;;) {  // in bounded steps, each after the last key seen
+    T3N_ASSIGN_OR_RETURN(auto rows, table.scan(start, end, 1000));
+    if (rows.empty()) return erased;
+    for (const auto& [key, _] : rows) {
+      T3N_ASSIGN_OR_RETURN(bool gone, table.remove(key));
+      erased += gone ? 1 : 0;
+    }
+    start = rows.back().first;
+    start.push_back(0);
+    if (erased > 100'000) return Status(ErrorCode::kResourceExhausted, "more than 100000 audit batches to erase in one call");
+  }
+}
+
 Result<Json> audit_page(store::Transaction& tx, const Bytes& owner, std::uint32_t limit, const std::optional<std::string>& cursor,
                         const std::optional<std::string>& only_actor) {
   if (limit == 0) limit = 50;

@@ -43,6 +43,9 @@ inline constexpr std::size_t kMaxAuditDetails = 1024;
 // Writes the batch under the subject and, if another user, the actor.
 Status append_audit(store::Transaction& tx, const AuditBatch& batch);
 
+// Deletes every batch kept under `owner` (user removal); returns how many.
+Result<std::size_t> erase_audit(store::Transaction& tx, const Bytes& owner);
+
 // A page of `owner`'s batches, newest first: {"batches": [{key, committed,
 // events: [...]}], "next_cursor"}. `cursor` is a previous page's
 // next_cursor (hex); `only_actor` keeps the batches that actor wrote (a

@@ -1,6 +1,7 @@
 #include "system/user_accounts.h"
 
 #include "identity/delegation.h"
+#include "system/audit_trail.h"
 
 namespace t3n::system {
 
@@ -35,6 +36,7 @@ Result<RemovalReport> remove_user(store::Transaction& tx, const AccountServices&
   RemovalReport r;
   T3N_ASSIGN_OR_RETURN(r.wallets, a.wallets.abandon(tx, user, now_ms));
   T3N_ASSIGN_OR_RETURN(r.data, identity::kUserDataTable.in(tx).remove(user));
+  T3N_ASSIGN_OR_RETURN(r.audit_batches, erase_audit(tx, user));
   T3N_ASSIGN_OR_RETURN(bool delegations, identity::kDelegationsTable.in(tx).remove(user));
   (void)delegations;
   auto removed = a.users.remove(tx, user);

@@ -43,9 +43,10 @@ struct RemovalReport {
   std::size_t wallets = 0;         // wallets marked abandoned
   bool data = false;               // a profile/data blob was referenced
   bool data_key = false;           // the data key existed (and is now destroyed)
+  std::size_t audit_batches = 0;   // the user's audit trail, erased
 };
 // Everything of the user in `tx`: authenticator index and user row, the
-// data reference, delegations, wallets (abandoned, keys dropped) and — last —
+// data reference, delegations, audit trail, wallets (abandoned, keys dropped) and — last —
 // the data key, so every sealed copy anywhere (CAS blobs, ledger history)
 // becomes unreadable.
 Result<RemovalReport> remove_user(store::Transaction& tx, const AccountServices& a, const Bytes& user, std::uint64_t now_ms);

@@ -14,6 +14,7 @@
 #include "common/encoding.h"
 #include "identity/delegation.h"
 #include "store/store_test_util.h"
+#include "system/audit_trail.h"
 #include "system/user_accounts.h"
 
 namespace t3n::system {
@@ -27,7 +28,8 @@ struct Accounts : ::testing::Test {
     ASSERT_TRUE(opened.ok()) << opened.status().to_string();
     db = std::move(*opened);
     ASSERT_TRUE(store::ensure_tables(*db, identity::kUserKeysTable, identity::kUserDataTable, identity::kWalletsTable,
-                                     identity::kUsersTable, identity::kAuthenticatorIndex, identity::kDelegationsTable)
+                                     identity::kUsersTable, identity::kAuthenticatorIndex, identity::kDelegationsTable,
+                                     kAuditTable)
                     .ok());
     auto c = cas::open_local_blob_store(dir.path() / "cas");
     ASSERT_TRUE(c.ok());
@@ -95,13 +97,20 @@ TEST_F(Accounts, RemovalShredsTheDataAndEveryIndexEntry) {
     ASSERT_TRUE(cid.ok() && *cid);
     sealed_blob = cas->get(cas::Cid::parse(**cid).value()).value();
   }
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(in_tx([&](store::Transaction& tx) {
+                  return append_audit(tx, AuditBatch{std::uint64_t(10 + i), alice, std::nullopt, "did:t3n:x", std::nullopt, true,
+                                                     {{"execute", "c#f", "success", std::nullopt}}});
+                }).ok());
   auto report = in_tx([&](store::Transaction& tx) { return remove_user(tx, *accounts, alice, 9); });
   ASSERT_TRUE(report.ok()) << report.status().to_string();
   EXPECT_EQ(report->authenticators, 2u);
   EXPECT_EQ(report->wallets, 1u);
   EXPECT_TRUE(report->data);
   EXPECT_TRUE(report->data_key);
+  EXPECT_EQ(report->audit_batches, 3u);
   auto tx = db->begin(store::Principal::system());
+  EXPECT_TRUE((*audit_page(tx, alice, 50, std::nullopt, std::nullopt))["batches"].empty()) << "the audit trail is gone too";
   EXPECT_FALSE(*users.find(tx, "eth:0x" + std::string(40, 'a'))) << "the login authenticator is gone";
   EXPECT_FALSE(*users.find(tx, "email:ada@example.com")) << "and the e-mail";
   EXPECT_FALSE(*identity::kUsersTable.in(tx).get(alice));
