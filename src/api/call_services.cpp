@@ -254,4 +254,16 @@ Result<std::string> NodeCallServices::register_agent(runtime::CallContext& ctx, 
   return common::Json{{"did", identity::t3n_did(id)}, {"agent_uri", agent_uri}}.dump();
 }
 
+Status NodeCallServices::otp_send(runtime::CallContext& ctx, const std::string& flow, const std::string& address) {
+  T3N_ASSIGN_OR_RETURN(const system::AccountServices* a, accounts_of(s_, ctx));
+  if (a->email_otp == nullptr) return Status(ErrorCode::kUnimplemented, "this node has no mailer configured");
+  return a->email_otp->send(flow, address);
+}
+
+Result<std::string> NodeCallServices::otp_check(runtime::CallContext& ctx, const std::string& flow, const std::string& code) {
+  T3N_ASSIGN_OR_RETURN(const system::AccountServices* a, accounts_of(s_, ctx));
+  if (a->email_otp == nullptr) return Status(ErrorCode::kUnimplemented, "this node has no mailer configured");
+  return a->email_otp->verify(flow, code);
+}
+
 }  // namespace t3n::api

@@ -40,6 +40,8 @@ class NodeCallServices final : public runtime::CallServices {
   Status link_authenticator(runtime::CallContext& ctx, ByteView user, const std::string& authenticator) override;
   Result<std::string> update_authorisations(runtime::CallContext& ctx, ByteView user, ByteView payload) override;
   Result<std::string> register_agent(runtime::CallContext& ctx, ByteView user, const std::string& agent_uri, ByteView owner) override;
+  Status otp_send(runtime::CallContext& ctx, const std::string& flow, const std::string& address) override;
+  Result<std::string> otp_check(runtime::CallContext& ctx, const std::string& flow, const std::string& code) override;
 
   // The most nested calls one request may make, whatever the manifests say.
   static constexpr std::size_t kMaxCallDepth = 8;

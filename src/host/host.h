@@ -75,6 +75,7 @@ runtime::HostInterface user_removal_interface();
 runtime::HostInterface did_registry_interface();
 runtime::HostInterface agent_auth_interface();
 runtime::HostInterface agent_registry_interface();
+runtime::HostInterface otp_interface();
 
 // System-only: the ledger's transaction history (audit), its aggregates
 // (analytics), and consensus triggers that refuse with the reason

@@ -48,6 +48,7 @@ std::shared_ptr<runtime::HostRegistry> core_registry(const HostDeps& deps) {
   r->add(did_registry_interface());
   r->add(agent_auth_interface());
   r->add(agent_registry_interface());
+  r->add(otp_interface());
   return r;
 }
 

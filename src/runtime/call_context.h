@@ -144,6 +144,10 @@ class CallServices {
   virtual Result<std::string> register_agent(CallContext&, ByteView /*user*/, const std::string& /*agent_uri*/, ByteView /*owner*/) {
     return no_accounts();
   }
+  // E-mail OTP (the otp interface): send a code for `flow` to `address`
+  // (canonical); the address a code proves for `flow`.
+  virtual Status otp_send(CallContext&, const std::string& /*flow*/, const std::string& /*address*/) { return no_accounts(); }
+  virtual Result<std::string> otp_check(CallContext&, const std::string& /*flow*/, const std::string& /*code*/) { return no_accounts(); }
 
  protected:
   static Status no_accounts() { return Status(ErrorCode::kUnimplemented, "accounts are not available here"); }

@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "api/client.h"
 #include "common/encoding.h"
 #include "dev_node.h"
@@ -105,6 +108,36 @@ TEST_F(AccountsNode, RemovalShredsTheCallersData) {
   EXPECT_EQ(report["data_key_destroyed"], true);
   EXPECT_FALSE(data_of(*alice_)) << "no data for the caller any more";
   EXPECT_EQ(call(*bob_, "link", "email:ada@example.com"), "ok:linked") << "the address is free again";
+}
+
+// The otp interface through a contract: a code to the dev mailbox, a wrong
+// one fails, the right one returns the profile with the verified contact,
+// a used one fails; SMS-free, mock-free.
+TEST_F(AccountsNode, TheOtpInterfaceSendsAndChecksACode) {
+  api::NodeClient client(node_->url());
+  auto r = client.rpc("contract.register",
+                      {{"name", "otp-check"},
+                       {"version", "1.0.0"},
+                       {"tenant", std::string(40, 'e')},
+                       {"manifest", {{"host_capabilities", {"tenant_context", "otp"}}}},
+                       {"component", common::base64_encode(testing::read_bytes(std::string(T3N_CONTRACTS_DIR) + "/otp-check.wasm"))}},
+                      &*alice_);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  auto run = [&](const std::string& fn, const Json& in) {
+    auto out = client.rpc("action.execute", {{"script_name", "otp-check"}, {"function_name", fn}, {"input", in}}, &*alice_);
+    return out.ok() ? (*out)["response"].get<std::string>() : "err:" + out.status().message();
+  };
+  EXPECT_EQ(run("send", "Ada@Example.com"), "pending");
+  std::ifstream mailbox(dir_.path() / "data" / "dev-mailbox.txt");
+  const std::string mail((std::istreambuf_iterator<char>(mailbox)), std::istreambuf_iterator<char>());
+  const auto at = mail.rfind("code is ");
+  ASSERT_NE(at, std::string::npos) << mail;
+  const std::string code = mail.substr(at + 8, 6);
+  EXPECT_EQ(run("check", {{"email", "ada@example.com"}, {"code", code == "000000" ? "111111" : "000000"}}), "failed");
+  const std::string ok = run("check", {{"email", "ada@example.com"}, {"code", code}});
+  ASSERT_EQ(ok.rfind("{", 0), 0u) << ok;
+  EXPECT_EQ(Json::parse(ok)["verified_contacts"]["email"]["value"], "ada@example.com");
+  EXPECT_EQ(run("check", {{"email", "ada@example.com"}, {"code", code}}), "failed") << "single use";
 }
 
 }  // namespace
