@@ -64,13 +64,13 @@ Result<common::Json> write_as_caller(NodeServices& s, const Caller& caller,
     auto tx = s.store.begin(store::Principal::system());
     // The caller's records first: the body sees its user, and may remove it
     // (tee:user's removal) without failing the check afterwards.
+    // A failed record (a concurrently created user) retries like a conflict.
     Status recorded = record_caller(s, tx, caller, user);
-    Result<store::CommitInfo> committed = Result<store::CommitInfo>(recorded);
     common::Json result;
     if (recorded.ok()) {
       T3N_ASSIGN_OR_RETURN(result, body(tx, user));
-      committed = s.store.commit(tx);
     }
+    Result<store::CommitInfo> committed = recorded.ok() ? s.store.commit(tx) : Result<store::CommitInfo>(recorded);
     if (committed.ok()) {
       ++s.metrics.commits;
       if (result.is_object()) result["tx_seqno"] = committed->seqno;

@@ -70,17 +70,8 @@ class Substituter {
       return fail(PlaceholderFailure::Kind::kDenied, "only {{profile.<path>}} and {{ref.<handle>}} placeholders exist");
     if (!allowed(m.path)) return fail(PlaceholderFailure::Kind::kDenied, "profile." + m.path + " is not on the placeholder_allowlist");
     if (profile_ == nullptr) return fail(PlaceholderFailure::Kind::kNoUserContext, "no user is bound to this call");
-    const Json* v = profile_;
-    std::size_t pos = 0;
-    while (pos <= m.path.size()) {
-      const auto dot = m.path.find('.', pos);
-      const std::string seg = m.path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
-      if (!v->is_object() || !v->contains(seg)) return fail(PlaceholderFailure::Kind::kUnknown, "profile." + m.path + " is not in the profile");
-      v = &(*v)[seg];
-      if (dot == std::string::npos) break;
-      pos = dot + 1;
-    }
-    if (v->is_null()) return fail(PlaceholderFailure::Kind::kUnknown, "profile." + m.path + " is not in the profile");
+    const Json* v = profile_value(*profile_, m.path);
+    if (v == nullptr || v->is_null()) return fail(PlaceholderFailure::Kind::kUnknown, "profile." + m.path + " is not in the profile");
     const bool scalar = v->is_string() || v->is_number() || v->is_boolean();
     if (where == Where::kJsonValue) {
       out = v->dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -184,6 +175,18 @@ bool is_profile_path(std::string_view path) {
   if (path.empty() || path.size() > 256 || path.front() == '.' || path.back() == '.' || path.find("..") != std::string_view::npos)
     return false;
   return std::all_of(path.begin(), path.end(), [](char c) { return seg_char(c) || c == '.'; });
+}
+
+const Json* profile_value(const Json& profile, const std::string& path) {
+  const Json* v = &profile;
+  for (std::size_t pos = 0;;) {
+    const auto dot = path.find('.', pos);
+    const std::string seg = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+    if (!v->is_object() || !v->contains(seg)) return nullptr;
+    v = &(*v)[seg];
+    if (dot == std::string::npos) return v;
+    pos = dot + 1;
+  }
 }
 
 bool has_placeholders(const EgressRequest& req) {

@@ -34,6 +34,8 @@ bool has_placeholders(const EgressRequest& req);
 bool profile_path_allowed(const std::string& path, const std::vector<std::string>& allowlist);
 // Is `path` dotted lower-case snake_case segments?
 bool is_profile_path(std::string_view path);
+// The value at dotted `path` in `profile`; null if a segment is missing.
+const common::Json* profile_value(const common::Json& profile, const std::string& path);
 
 // Replaces every marker; `profile` is the caller's profile JSON (null when
 // the call has no user); `handles` maps this execution's profile-ref

@@ -68,16 +68,8 @@ runtime::HostInterface profile_ref_interface() {
         if (!ctx.calling_user_did || !ctx.user_profile) return set_result(r, ref_err("profile-unavailable"));
         auto profile = common::parse_json(common::to_string(*ctx.user_profile), 32);
         if (!profile.ok() || !profile->is_object()) return set_result(r, ref_err("profile-unavailable"));
-        const Json* v = &*profile;
-        for (std::size_t pos = 0;;) {
-          const auto dot = scope.find('.', pos);
-          const std::string seg = scope.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
-          if (!v->is_object() || !v->contains(seg))
-            return set_result(r, ref_err("unknown-scope", "profile." + scope + " is not in the profile"));
-          v = &(*v)[seg];
-          if (dot == std::string::npos) break;
-          pos = dot + 1;
-        }
+        const Json* v = profile_value(*profile, scope);
+        if (v == nullptr) return set_result(r, ref_err("unknown-scope", "profile." + scope + " is not in the profile"));
         if (ctx.profile_handles.size() >= kMaxHandlesPerCall)
           return set_result(r, ref_err("unknown-scope", "this execution holds the most handles it may (4096)"));
         std::vector<std::pair<std::string, const Json*>> items;

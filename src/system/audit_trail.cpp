@@ -34,6 +34,13 @@ Json batch_json(const AuditBatch& b) {
   return Json{{"committed", b.committed}, {"events", std::move(events)}};
 }
 
+// Just past every key of `owner` (owner ‖ 17 × 0xff).
+Bytes owner_end(const Bytes& owner) {
+  Bytes end = owner;
+  end.insert(end.end(), 17, 0xff);
+  return end;
+}
+
 }  // namespace
 
 Status ensure_audit_tables(store::Store& store) { return store::ensure_tables(store, kAuditTable); }
@@ -50,8 +57,7 @@ Status append_audit(store::Transaction& tx, const AuditBatch& batch) {
 }
 
 Result<std::size_t> erase_audit(store::Transaction& tx, const Bytes& owner) {
-  Bytes end = owner;
-  end.insert(end.end(), 17, 0xff);
+  const Bytes end = owner_end(owner);
   auto table = kAuditTable.in(tx);
   std::size_t erased = 0;
   Bytes start = owner;
@@ -81,8 +87,7 @@ Result<Json> audit_page(store::Transaction& tx, const Bytes& owner, std::uint32_
       return common::invalid_argument("'cursor' is not one of yours");
     start = std::move(c);
   }
-  Bytes end = owner;
-  end.insert(end.end(), 17, 0xff);
+  const Bytes end = owner_end(owner);
   Json batches = Json::array();
   std::optional<std::string> next;
   // A bounded window: filtered batches (a delegate's view) may leave a page short.

@@ -43,15 +43,13 @@ Result<Json> tenant_claim(const SystemEnv& env, SystemCall& call) {
   if (!existing && !env.tenancy.self_admit)
     return common::permission_denied(
         "AdmissionClosed: this node admits tenants only through its operator (POST /api/admin tenant.admit)");
-  AdmitRequest req = self_admission(env, own, call.caller);
-  if (call.caller_authenticator.rfind("eth:", 0) == 0) req.eth_address = call.caller_authenticator.substr(4);
-  T3N_ASSIGN_OR_RETURN(AdmitStatus status, admit_tenant(env, call.tx, req, call.now_ms));
+  T3N_ASSIGN_OR_RETURN(SelfAdmission admission, admit_caller(env, call));
   T3N_ASSIGN_OR_RETURN(auto record, kTenantRecords.in(call.tx).get(own));
   Json out = record->to_json();
-  const bool admitted = status == AdmitStatus::kAdmitted;
+  const bool admitted = admission.status == AdmitStatus::kAdmitted;
   out["tenant_status"] = out["status"];
   out["status"] = admitted ? "admitted" : "already-admitted";
-  out["granted_credits"] = admitted && env.metering.enabled() ? Json(req.credits) : Json(nullptr);
+  out["granted_credits"] = admitted && env.metering.enabled() ? Json(admission.credits) : Json(nullptr);
   return out;
 }
 

@@ -178,4 +178,11 @@ Result<std::string> canonical_name(const std::string& tid, const std::string& na
   return "z:" + tid + ":" + tail;
 }
 
+Result<SelfAdmission> admit_caller(const SystemEnv& env, SystemCall& call) {
+  AdmitRequest req = self_admission(env, common::hex_encode(call.caller), call.caller);
+  if (call.caller_authenticator.rfind("eth:", 0) == 0) req.eth_address = call.caller_authenticator.substr(4);
+  T3N_ASSIGN_OR_RETURN(AdmitStatus status, admit_tenant(env, call.tx, req, call.now_ms));
+  return SelfAdmission{status, req.credits};
+}
+
 }  // namespace t3n::system

@@ -75,6 +75,14 @@ enum class AdmitStatus { kAdmitted, kAlreadyAdmitted };
 // Writes the tenant row, claims the namespace in the registry and mints the
 // credits. Already admitted: nothing changes.
 Result<AdmitStatus> admit_tenant(const SystemEnv& env, store::Transaction& tx, const AdmitRequest& req, std::uint64_t now_ms);
+// The caller admitting itself (tenant-claim, tee:user become_dev_tenant):
+// self_admission with its wallet address when it logged in with one, then
+// admit_tenant. Returns the outcome and the credits it was granted.
+struct SelfAdmission {
+  AdmitStatus status;
+  std::uint64_t credits = 0;
+};
+Result<SelfAdmission> admit_caller(const SystemEnv& env, SystemCall& call);
 
 // The tenant a tee:tenant call acts on: `tenant` (did:t3n:/bare tid) if
 // given, else the caller's own. Must be an admitted, active tenant the

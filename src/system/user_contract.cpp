@@ -154,12 +154,10 @@ Result<Json> user_upsert(const SystemEnv& env, SystemCall& call) {
     if (!env.tenancy.self_admit) {
       out["tenant_admit"] = {{"status", "refused"}, {"reason", "self_admit_disabled"}, {"detail", "this node admits tenants only through its operator"}};
     } else {
-      AdmitRequest req = self_admission(env, common::hex_encode(call.caller), call.caller);
-      if (call.caller_authenticator.rfind("eth:", 0) == 0) req.eth_address = call.caller_authenticator.substr(4);
-      T3N_ASSIGN_OR_RETURN(AdmitStatus status, admit_tenant(env, call.tx, req, call.now_ms));
-      const bool admitted = status == AdmitStatus::kAdmitted;
+      T3N_ASSIGN_OR_RETURN(SelfAdmission admission, admit_caller(env, call));
+      const bool admitted = admission.status == AdmitStatus::kAdmitted;
       out["tenant_admit"] = {{"status", admitted ? "admitted" : "already-admitted"}};
-      if (admitted && env.metering.enabled()) out["tenant_admit"]["granted_credits"] = std::to_string(req.credits);
+      if (admitted && env.metering.enabled()) out["tenant_admit"]["granted_credits"] = std::to_string(admission.credits);
     }
   }
   return out;
