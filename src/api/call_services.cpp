@@ -84,6 +84,11 @@ Result<runtime::DelegationView> NodeCallServices::delegation(runtime::CallContex
   view.delegated = true;
   if (ctx.tx == nullptr) return common::failed_precondition("no transaction");
   const DelegationContext& d = *delegation_;
+  if (d.credential) {
+    T3N_ASSIGN_OR_RETURN(bool revoked, ctx.tx->as_system([&] { return system::is_revoked(*ctx.tx, *d.credential, d.function); }));
+    view.revoked = revoked;
+    return view;
+  }
   // Read in the call's transaction: a revocation that commits first makes
   // this call conflict and rerun, and the rerun sees it.
   T3N_ASSIGN_OR_RETURN(auto grants, ctx.tx->as_system([&] { return identity::kDelegationsTable.in(*ctx.tx).get(d.subject); }));

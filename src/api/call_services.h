@@ -10,6 +10,7 @@
 
 #include "api/services.h"
 #include "runtime/call_context.h"
+#include "system/delegation.h"
 
 namespace t3n::api {
 
@@ -20,6 +21,9 @@ struct DelegationContext {
   std::string script;
   std::string version;
   std::string function;
+  // A credential-based delegation (tee:delegation): its revocation is
+  // re-read instead of the agent-auth grants.
+  std::optional<system::DelegationCredential> credential;
 };
 
 class NodeCallServices final : public runtime::CallServices {

@@ -164,7 +164,20 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
   // contract, version and function.
   Bytes subject;
   std::optional<DelegationContext> delegation;  // what authorisation re-reads during the call
-  if (params.pii_did && (!caller_user || *params.pii_did != identity::t3n_did(*caller_user))) {
+  // An invocation envelope (tee:delegation credential): the host checks it
+  // before anything runs; the call then acts on the credential's user.
+  std::optional<system::AcceptedInvocation> invocation;
+  if (params.input.is_object() && params.input.contains("envelope") && s.system != nullptr && s.system->env.accounts != nullptr) {
+    auto snapshot = s.store.begin(store::Principal::system());
+    T3N_ASSIGN_OR_RETURN(invocation, system::accept_invocation(snapshot, *s.system->env.accounts, s.system->env.org_defaults,
+                                                               params.input["envelope"], params.input.value("request", common::Json(nullptr)),
+                                                               params.script_name, params.function_name, s.clock()));
+    subject = invocation->subject;
+    if (params.pii_did && *params.pii_did != identity::t3n_did(subject))
+      return common::permission_denied("DelegationRefused: pii_did is not the credential's user");
+    std::vector<std::string> agent_dids{caller.did()};
+    delegation = DelegationContext{subject, std::move(agent_dids), params.script_name, v.version, params.function_name, invocation->credential};
+  } else if (params.pii_did && (!caller_user || *params.pii_did != identity::t3n_did(*caller_user))) {
     T3N_ASSIGN_OR_RETURN(subject, identity::parse_t3n_did(*params.pii_did));
     auto tx = s.store.begin(store::Principal::system());
     T3N_ASSIGN_OR_RETURN(auto delegations, identity::kDelegationsTable.in(tx).get(subject));
@@ -173,7 +186,7 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     if (caller_user) agent_dids.push_back(identity::t3n_did(*caller_user));
     T3N_RETURN_IF_ERROR(identity::check_delegation(delegations->grants, agent_dids, params.script_name, v.version,
                                                    params.function_name));
-    delegation = DelegationContext{subject, std::move(agent_dids), params.script_name, v.version, params.function_name};
+    delegation = DelegationContext{subject, std::move(agent_dids), params.script_name, v.version, params.function_name, std::nullopt};
   }
   NodeCallServices call_services(s, std::move(delegation));
   T3N_ASSIGN_OR_RETURN(auto contract, s.registry.load(v));
@@ -217,6 +230,7 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     ctx.tenant_tid = v.tenant;
     ctx.tenant_did = tenant_did;
     ctx.calling_user_did = data_owner;
+    if (invocation) ctx.vc_id = invocation->credential.vc_id_b64u();
     ctx.cluster_timestamp_ms = s.clock();
     ctx.seqno = s.store.last_seqno();
     ctx.request_id = request_id;
@@ -251,6 +265,7 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
       if (caller_user) b.actor_user = *caller_user;
       else if (subject.empty()) b.actor_user = user;
       b.committed = committed;
+      if (invocation) b.vc_id = invocation->credential.vc_id_b64u();
       b.events.push_back({"execute", params.script_name + "#" + params.function_name, outcome, std::nullopt});
       return b;
     };
@@ -281,7 +296,7 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     const bool keep_logs = log_max > 0 && !ctx.contract_log.empty();
     // A read-only call commits nothing (no audit batch either: reads stay
     // free of ledger entries).
-    if (!tx.has_writes() && metering == nullptr && !keep_logs) {
+    if (!tx.has_writes() && metering == nullptr && !keep_logs && !invocation) {
       ++s.metrics.calls_ok;
       result["tx_seqno"] = nullptr;
       return result;
@@ -296,6 +311,8 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
       result["charged"] = total;
     }
     T3N_RETURN_IF_ERROR(keep(tx, charges, ctx.contract_log));
+    // The envelope's nonce is spent with the call (a racing replay conflicts).
+    if (invocation) T3N_RETURN_IF_ERROR(system::consume_invocation_nonce(tx, *invocation));
     if (s.audit && !ctx.caller_removed) T3N_RETURN_IF_ERROR(system::append_audit(tx, audit_batch(true, "success")));
     Status recorded = record_caller(s, tx, caller, user, contract_wrote, ctx.caller_removed);
     Result<store::CommitInfo> committed = recorded.ok() ? s.store.commit(tx) : Result<store::CommitInfo>(recorded);

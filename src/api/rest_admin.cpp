@@ -12,6 +12,7 @@
 #include "crypto/secp256k1.h"
 #include "identity/did.h"
 #include "system/tenants.h"
+#include "system/organisations.h"
 
 namespace t3n::api {
 
@@ -77,6 +78,38 @@ Result<Json> admit(NodeServices& s, const Json& body) {
     T3N_ASSIGN_OR_RETURN(system::AdmitStatus st, system::admit_tenant(s.system->env, tx, req, s.clock()));
     return Json{{"status", st == system::AdmitStatus::kAdmitted ? "admitted" : "already-admitted"},
                 {"tenant", identity::t3n_did(tenant)},
+                {"granted_credits", st == system::AdmitStatus::kAdmitted && req.credits > 0 ? Json(req.credits) : Json(nullptr)}};
+  });
+}
+
+// tenant.admit-for-org {org_did, tenant_label, quotas, storage_location}:
+// the organisation (it has a policy here) becomes a tenant its admins manage.
+Result<Json> admit_for_org(NodeServices& s, const Json& body) {
+  T3N_ASSIGN_OR_RETURN(Bytes org, account_field(body, "org_did"));
+  const system::TenancyPolicy& policy = s.system->env.tenancy;
+  system::AdmitRequest req;
+  req.tid = common::hex_encode(org);
+  req.owner = org;  // managed through the org's admins, never one user
+  req.kind = "org";
+  req.label = optional_text(body, body.contains("tenant_label") ? "tenant_label" : "label");
+  if (req.label.size() > 128) return common::invalid_argument("'tenant_label': at most 128 characters");
+  T3N_ASSIGN_OR_RETURN(req.quotas, system::TenantQuotas::parse(body.value("quotas", Json(nullptr)), system::default_quotas(policy)));
+  if (auto loc = body.find("storage_location"); loc != body.end() && loc->is_object()) req.storage_location = *loc;
+  if (auto c = body.find("credits"); c != body.end() && !c->is_null()) {
+    T3N_ASSIGN_OR_RETURN(req.credits, amount_field(body, "credits"));
+  }
+  return in_system_transaction(s, [&](store::Transaction& tx) -> Result<Json> {
+    T3N_ASSIGN_OR_RETURN(auto p, system::org_policy(tx, org));
+    if (!p) return common::failed_precondition("OrgPolicyMissing: no organisation policy for " + identity::t3n_did(org) + " on this node");
+    if (!p->contains("admins") || (*p)["admins"].empty())
+      return common::failed_precondition("OrgHasNoAdmins: " + identity::t3n_did(org) + " has no admin to manage a tenant");
+    T3N_ASSIGN_OR_RETURN(auto existing, system::kTenantRecords.in(tx).get(req.tid));
+    if (existing) return Status(ErrorCode::kAlreadyExists, "TenantExists: " + identity::t3n_did(org) + " is already a tenant");
+    T3N_ASSIGN_OR_RETURN(system::AdmitStatus st, system::admit_tenant(s.system->env, tx, req, s.clock()));
+    return Json{{"status", st == system::AdmitStatus::kAdmitted ? "admitted" : "already-admitted"},
+                {"tenant", identity::t3n_did(org)},
+                {"kind", "org"},
+                {"admins", (*p)["admins"]},
                 {"granted_credits", st == system::AdmitStatus::kAdmitted && req.credits > 0 ? Json(req.credits) : Json(nullptr)}};
   });
 }
@@ -181,11 +214,7 @@ void register_admin_routes(EndpointRegistry& r, NodeServices& s) {
             if (name == "tenant.admit") {
               out = admit(s, *body);
             } else if (name == "tenant.admit-for-org") {
-              // Organisations (their policy and admin set) arrive with the
-              // accounts issue: no org has an OrgPolicyMeta on this node.
-              out = common::failed_precondition(
-                  "OrgPolicyMissing: no organisation policy for " + body->value("org_did", std::string("?")) +
-                  " on this node (organisations are not available yet), so it cannot be admitted as an org tenant");
+              out = admit_for_org(s, *body);
             } else if (name == "token.transfer") {
               out = transfer(s, *body);
             } else if (name == "contract.register") {

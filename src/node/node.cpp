@@ -30,6 +30,8 @@
 #include "host/host.h"
 #include "system/agent_registry.h"
 #include "system/audit_trail.h"
+#include "system/delegation.h"
+#include "system/organisations.h"
 #include "system/user_accounts.h"
 #include "host/outbox.h"
 #include "identity/delegation.h"
@@ -240,6 +242,8 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   T3N_RETURN_IF_ERROR(system::ensure_contract_log_tables(*impl->store));
   T3N_RETURN_IF_ERROR(system::ensure_audit_tables(*impl->store));
   T3N_RETURN_IF_ERROR(system::ensure_agent_tables(*impl->store));
+  T3N_RETURN_IF_ERROR(system::ensure_organisation_tables(*impl->store));
+  T3N_RETURN_IF_ERROR(system::ensure_delegation_tables(*impl->store));
   if (impl->config.ipfs_api.empty()) {
     T3N_ASSIGN_OR_RETURN(impl->cas, cas::open_local_blob_store(impl->config.data_dir / "cas"));
   } else {
@@ -381,7 +385,9 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
     impl->accounts = std::make_unique<system::AccountServices>(
         system::AccountServices{*impl->users, *impl->user_keys, *impl->wallets, *impl->cas, impl->email_otp.get()});
     impl->system_services.reset(new api::SystemServices{  // NOLINT(cppcoreguidelines-owning-memory): holds references
-        system::SystemEnv{*impl->store, *impl->registry, *impl->metering, tenancy, log.with("component", "system"), impl->accounts.get()}, {}});
+        system::SystemEnv{*impl->store, *impl->registry, *impl->metering, tenancy, log.with("component", "system"), impl->accounts.get(),
+                          system::OrgPolicyDefaults{impl->config.delegation_max_validity_secs}},
+        {}});
     for (auto& c : system::system_contracts()) {
       std::string name = c.name;
       impl->system_services->contracts.emplace(std::move(name), std::move(c));
@@ -513,7 +519,8 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
                                                "metering.fuel_per_unit", "metering.host_call", "metering.kv_kib",
                                                "metering.cas_kib", "metering.outbox_request", "metering.outbox_kib",
                                                "metering.welcome_credits", "tenancy.self_admit", "tenancy.log_max_entries",
-                                               "tenancy.max_maps", "tenancy.max_contracts", "tenancy.extra_capabilities", "admin.operator_addresses", "audit.enabled"};
+                                               "tenancy.max_maps", "tenancy.max_contracts", "tenancy.extra_capabilities", "admin.operator_addresses", "audit.enabled",
+                                               "delegation.max_credential_validity_secs"};
   for (const auto& k : oidc_keys) known.push_back(k);
   // Open-ended tables: cluster configuration, providers and issuers by id.
   std::vector<std::string> open_keys;
@@ -642,6 +649,10 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   T3N_ASSIGN_OR_RETURN(c.tenant_max_maps, cfg.get_uint_or("tenancy.max_maps", c.tenant_max_maps));
   T3N_ASSIGN_OR_RETURN(c.tenant_max_contracts, cfg.get_uint_or("tenancy.max_contracts", c.tenant_max_contracts));
   T3N_ASSIGN_OR_RETURN(c.audit_enabled, cfg.get_bool_or("audit.enabled", true));
+  T3N_ASSIGN_OR_RETURN(c.delegation_max_validity_secs,
+                       cfg.get_uint_or("delegation.max_credential_validity_secs", c.delegation_max_validity_secs));
+  if (c.delegation_max_validity_secs == 0 || c.delegation_max_validity_secs > 10ull * 365 * 24 * 3600)
+    return common::invalid_argument(path.string() + ": delegation.max_credential_validity_secs must be 1 s .. 10 years");
   if (cfg.contains("tenancy.extra_capabilities")) {
     T3N_ASSIGN_OR_RETURN(c.tenant_extra_capabilities, cfg.get_string_list("tenancy.extra_capabilities"));
     for (const auto& cap : c.tenant_extra_capabilities)

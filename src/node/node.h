@@ -69,6 +69,9 @@ struct NodeConfig {
   std::optional<std::uint64_t> tenant_log_max_entries;
   std::uint64_t tenant_max_maps = 256;
   std::uint64_t tenant_max_contracts = 64;
+  // [delegation] max_credential_validity_secs: the cluster's ceiling on a
+  // delegation credential's window (organisations may set a lower one).
+  std::uint64_t delegation_max_validity_secs = 30ull * 24 * 3600;
   // Operator keys of POST /api/admin ([admin] operator_addresses): Ethereum
   // addresses, "0x" + 40 hex.
   std::vector<std::string> admin_addresses;

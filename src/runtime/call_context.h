@@ -160,6 +160,7 @@ struct CallContext {
   std::string tenant_tid;                 // 40 lowercase hex
   Bytes tenant_did;                       // 20-byte compact DID
   std::optional<Bytes> calling_user_did;  // none for admin/webhook paths
+  std::optional<std::string> vc_id;       // the delegation credential a delegated call runs under
   std::uint64_t cluster_timestamp_ms = 0;
   std::uint64_t seqno = 0;
   std::string request_id;

@@ -133,6 +133,7 @@ Json minted_context(const CallContext& ctx) {
             {"timestamp_ms", ctx.cluster_timestamp_ms},
             {"request_id", ctx.request_id}};
   if (ctx.calling_user_did) j["caller"] = common::hex_encode(*ctx.calling_user_did);
+  if (ctx.vc_id) j["vc_id"] = *ctx.vc_id;
   return j;
 }
 

@@ -10,6 +10,9 @@ std::vector<SystemContract> system_contracts() {
   out.push_back(tenant_contract());
   out.push_back(user_contract());
   out.push_back(agent_registry_contract());
+  out.push_back(organisation_contract());
+  out.push_back(org_data_contract());
+  out.push_back(delegation_contract());
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include "registry/registry.h"
 #include "store/store.h"
 #include "system/metering.h"
+#include "system/organisations.h"
 
 namespace t3n::system {
 
@@ -46,6 +47,7 @@ struct SystemEnv {
   TenancyPolicy tenancy;
   common::Logger log;
   const AccountServices* accounts = nullptr;  // tee:user (null: its functions are unavailable)
+  OrgPolicyDefaults org_defaults;             // [delegation] validity ceiling
 };
 
 // One call of a system function, inside the dispatch's system transaction.
@@ -71,6 +73,9 @@ struct SystemContract {
 SystemContract tenant_contract();
 SystemContract user_contract();
 SystemContract agent_registry_contract();
+SystemContract organisation_contract();
+SystemContract org_data_contract();
+SystemContract delegation_contract();
 
 // Every system contract of this binary.
 std::vector<SystemContract> system_contracts();

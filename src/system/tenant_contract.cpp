@@ -123,7 +123,9 @@ Result<Json> contract_register(const SystemEnv& env, SystemCall& call) {
     if (balance.available < price) return insufficient_credit(account, price, balance.available);
   }
   T3N_ASSIGN_OR_RETURN(registry::PreparedContract prepared, env.registry.prepare(std::move(req)));
-  T3N_ASSIGN_OR_RETURN(registry::Deployed deployed, env.registry.record(call.tx, prepared, registry::Registrant{false, call.caller}));
+  T3N_ASSIGN_OR_RETURN(registry::Deployed deployed, env.registry.record(call.tx, prepared,
+                                                                         // An org tenant's admin registers for the org (checked by tenant_for_call).
+                                                                         registry::Registrant{t.kind == "org", call.caller}));
   T3N_RETURN_IF_ERROR(charge_registration(env, call.tx, t.tid, name, version, call.now_ms));
   if (new_name) {
     ++t.contracts;

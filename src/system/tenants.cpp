@@ -1,5 +1,7 @@
 #include "system/tenants.h"
 
+#include "system/organisations.h"
+
 #include "common/encoding.h"
 #include "identity/did.h"
 #include "registry/registry.h"
@@ -153,8 +155,12 @@ Result<TenantRecord> tenant_for_call(store::Transaction& tx, const Bytes& caller
   }
   // Individual tenants are managed by their owner (the DID itself, or the
   // user that claimed the namespace on a self-admitting node); org tenants
-  // by the org's admins (the organisation module arrives with the accounts issue).
-  if (tid != own) {
+  // by the organisation's admins as its policy stands now.
+  if (record->kind == "org") {
+    T3N_ASSIGN_OR_RETURN(Bytes org, common::hex_decode_canonical(tid, 20));
+    T3N_ASSIGN_OR_RETURN(bool admin, is_org_admin(tx, org, caller));
+    if (!admin) return common::permission_denied("NotTenantAdmin: only the admins of organisation " + identity::t3n_did(org) + " manage its tenant");
+  } else if (tid != own) {
     T3N_ASSIGN_OR_RETURN(auto owner, registry::kTenantsTable.in(tx).get(tid));
     if (!owner || owner->owner != caller) return common::permission_denied("NotTenantAdmin: no tenant " + tid + " that you manage");
   }
