@@ -82,6 +82,27 @@ Result<std::size_t> UserDirectory::remove(store::Transaction& tx, const Bytes& u
   return removed;
 }
 
+Result<std::size_t> UserDirectory::move_authenticators(store::Transaction& tx, const Bytes& from, const Bytes& to) const {
+  auto users = kUsersTable.in(tx);
+  T3N_ASSIGN_OR_RETURN(auto source, users.get(from));
+  if (!source) return common::not_found("no such user");
+  T3N_ASSIGN_OR_RETURN(auto target, users.get(to));
+  if (!target) return common::not_found("no such target user");
+  auto index = kAuthenticatorIndex.in(tx);
+  std::size_t moved = 0;
+  for (const auto& idx : source->index_keys) {
+    T3N_ASSIGN_OR_RETURN(auto owner, index.get(idx));
+    if (!owner || *owner != from) continue;
+    if (target->index_keys.size() >= 1024) return Status(ErrorCode::kResourceExhausted, "the target has the most authenticators allowed (1024)");
+    T3N_RETURN_IF_ERROR(index.put(idx, to));
+    target->index_keys.push_back(idx);
+    ++moved;
+  }
+  T3N_RETURN_IF_ERROR(users.put(to, *target));
+  T3N_RETURN_IF_ERROR(users.remove(from).status());
+  return moved;
+}
+
 Result<Bytes> UserDirectory::new_user_id() { return crypto::random_vector(20); }
 
 Result<Bytes> UserDirectory::find_or_create(store::Transaction& tx, const std::string& authenticator,

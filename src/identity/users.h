@@ -54,6 +54,9 @@ class UserDirectory {
   // row (a removed user's authenticators can later start a new user).
   // Returns how many index entries went. kNotFound for an unknown user.
   Result<std::size_t> remove(store::Transaction& tx, const Bytes& user) const;
+  // Account merge: every authenticator of `from` now names `to` (its row
+  // gains their index keys); `from`'s row goes. Returns how many moved.
+  Result<std::size_t> move_authenticators(store::Transaction& tx, const Bytes& from, const Bytes& to) const;
   // A fresh random user id (20 bytes).
   static Result<Bytes> new_user_id();
 

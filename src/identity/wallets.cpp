@@ -149,10 +149,49 @@ Result<std::optional<Json>> CustodialWallets::history(store::Transaction& tx, By
   for (const auto& w : s.row["wallets"]) {
     if (w.value("address", "") != hex) continue;
     Json events = Json::array({Json{{"Created", {{"at_ms", w.value("created_ms", std::uint64_t{0})}}}}});
+    if (w.contains("merged_from") && w["merged_from"].is_object())
+      events.push_back(Json{{"MergedFrom", {{"source_did", "did:t3n:" + w["merged_from"].value("source_user", std::string())},
+                                            {"at_ms", w["merged_from"].value("at_ms", std::uint64_t{0})}}}});
     if (w.contains("abandoned_ms")) events.push_back(Json{{"Abandoned", {{"at_ms", w["abandoned_ms"]}}}});
     return std::optional<Json>(std::move(events));
   }
   return std::optional<Json>();
+}
+
+Result<std::size_t> CustodialWallets::absorb(store::Transaction& tx, ByteView from, ByteView to, std::uint64_t now_ms) const {
+  T3N_ASSIGN_OR_RETURN(Stored source, load(tx, from));
+  if (source.row["wallets"].empty()) return std::size_t{0};
+  T3N_ASSIGN_OR_RETURN(Stored target, load(tx, to));
+  if (target.row["wallets"].size() + source.row["wallets"].size() > kMaxWallets)
+    return Status(ErrorCode::kResourceExhausted, "the merged account would hold more than " + std::to_string(kMaxWallets) + " wallets");
+  T3N_ASSIGN_OR_RETURN(auto from_key, keys_.find(tx, from));
+  T3N_ASSIGN_OR_RETURN(SecretBytes to_key, keys_.find_or_create(tx, to));
+  // The target gets a primary first, so the merged wallets stay secondary.
+  if (target.row["wallets"].empty()) {
+    T3N_RETURN_IF_ERROR(add(tx, to, now_ms).status());
+    T3N_ASSIGN_OR_RETURN(target, load(tx, to));
+  }
+  std::size_t moved = 0;
+  for (auto w : source.row["wallets"]) {
+    T3N_ASSIGN_OR_RETURN(Bytes address, common::hex_decode_canonical(w.value("address", ""), 20));
+    if (w.contains("sealed") && from_key) {
+      T3N_ASSIGN_OR_RETURN(Bytes sealed, common::base64_decode(w.value("sealed", "")));
+      auto opened = crypto::open_box(crypto::AeadAlg::kAes256Gcm, *from_key, key_aad(from, "secp256k1", address), sealed);
+      if (!opened.ok()) return common::data_loss("a custodial key failed authentication");
+      SecretBytes secret(*opened);
+      common::secure_zero(*opened);
+      T3N_ASSIGN_OR_RETURN(Bytes resealed, crypto::seal_box(crypto::AeadAlg::kAes256Gcm, to_key, key_aad(to, "secp256k1", address), secret));
+      w["sealed"] = common::base64_encode(resealed);
+    } else {
+      w.erase("sealed");  // abandoned already: the address stays for the record
+    }
+    w["merged_from"] = Json{{"source_user", common::hex_encode(from)}, {"at_ms", now_ms}};
+    target.row["wallets"].push_back(std::move(w));
+    ++moved;
+  }
+  T3N_RETURN_IF_ERROR(save(tx, to, target));
+  T3N_RETURN_IF_ERROR(kWalletsTable.in(tx).remove(Bytes(from.begin(), from.end())).status());
+  return moved;
 }
 
 Result<std::size_t> CustodialWallets::abandon(store::Transaction& tx, ByteView user, std::uint64_t now_ms) const {

@@ -59,6 +59,10 @@ class CustodialWallets {
   // record. Returns how many wallets.
   Result<std::size_t> abandon(store::Transaction& tx, ByteView user, std::uint64_t now_ms) const;
 
+  // Account merge: `from`'s wallets become secondary wallets of `to`, their
+  // keys re-sealed under `to`'s data key (history gains MergedFrom);
+  // `from` keeps none. Returns how many moved.
+  Result<std::size_t> absorb(store::Transaction& tx, ByteView from, ByteView to, std::uint64_t now_ms) const;
   static constexpr std::size_t kMaxWallets = 16;
 
  private:

@@ -291,6 +291,9 @@ int main(int argc, char** argv) {
   dev->add_option("--smtp-url", dev_config.smtp_url,
                   "Deliver e-mail login codes over SMTP (smtp://host:port, smtps://…); default: the dev mailbox file");
   dev->add_option("--smtp-from", dev_config.smtp_from, "Sender address of login codes")->capture_default_str();
+  dev->add_option("--otp-cooldown-seconds", dev_config.otp_cooldown_secs, "Wait between two codes to one address (otp.cooldown_seconds)")
+      ->check(CLI::Range(0, 3600))
+      ->capture_default_str();
   dev->add_flag("--egress-allow-private-for-tests", dev_config.egress.allow_private_targets,
                 "Let contracts reach loopback/private addresses (tests only; egress.allow_private_for_tests)");
   dev->add_flag("--egress-allow-http", dev_config.egress.allow_plain_http, "Let contracts use plain http:// (egress.allow_plain_http)");

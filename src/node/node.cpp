@@ -334,7 +334,11 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
     impl->mailer = identity::make_dev_mailbox(mailbox);
     log.warn("e-mail login codes go to the dev mailbox {} (no smtp.url configured)", mailbox.string());
   }
-  if (impl->mailer) impl->email_otp = std::make_unique<identity::EmailOtp>(identity::OtpPolicy{}, impl->clock, *impl->mailer);
+  if (impl->mailer) {
+    identity::OtpPolicy otp;
+    otp.cooldown_ms = impl->config.otp_cooldown_secs * 1000;
+    impl->email_otp = std::make_unique<identity::EmailOtp>(otp, impl->clock, *impl->mailer);
+  }
   if (!impl->config.oidc_providers.empty()) {
     for (const auto& p : impl->config.oidc_providers) T3N_RETURN_IF_ERROR(identity::validate_provider(p));
     impl->oidc = std::make_unique<identity::OidcVerifier>(impl->config.oidc_providers, impl->clock);
@@ -520,7 +524,7 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
                                                "metering.cas_kib", "metering.outbox_request", "metering.outbox_kib",
                                                "metering.welcome_credits", "tenancy.self_admit", "tenancy.log_max_entries",
                                                "tenancy.max_maps", "tenancy.max_contracts", "tenancy.extra_capabilities", "admin.operator_addresses", "audit.enabled",
-                                               "delegation.max_credential_validity_secs"};
+                                               "delegation.max_credential_validity_secs", "otp.cooldown_seconds"};
   for (const auto& k : oidc_keys) known.push_back(k);
   // Open-ended tables: cluster configuration, providers and issuers by id.
   std::vector<std::string> open_keys;
@@ -595,6 +599,8 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   T3N_ASSIGN_OR_RETURN(c.smtp_username, cfg.get_string_or("smtp.username", ""));
   T3N_ASSIGN_OR_RETURN(c.smtp_password, cfg.get_string_or("smtp.password", ""));
   T3N_ASSIGN_OR_RETURN(c.smtp_from, cfg.get_string_or("smtp.from", c.smtp_from));
+  T3N_ASSIGN_OR_RETURN(c.otp_cooldown_secs, cfg.get_uint_or("otp.cooldown_seconds", c.otp_cooldown_secs));
+  if (c.otp_cooldown_secs > 3600) return common::invalid_argument(path.string() + ": otp.cooldown_seconds must be 0..3600");
   T3N_ASSIGN_OR_RETURN(c.smtp_ca_file, cfg.get_string_or("smtp.ca_file", ""));
   for (const auto& name : oidc_names) {
     identity::OidcProvider p;

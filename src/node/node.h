@@ -51,6 +51,8 @@ struct NodeConfig {
   std::string smtp_username;
   std::string smtp_password;
   std::string smtp_from = "no-reply@t3n.local";
+  // [otp] cooldown_seconds: the wait between two codes sent to one address.
+  std::uint64_t otp_cooldown_secs = 60;
   std::string smtp_ca_file;
   // OpenID Connect providers ([oidc.<name>] issuer, jwks_url, client_ids,
   // ca_file); none = no OIDC login.

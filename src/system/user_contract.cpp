@@ -105,6 +105,11 @@ Result<Json> otp_verify(const SystemEnv& env, SystemCall& call) {
   T3N_ASSIGN_OR_RETURN(auto owner, a->users.find(call.tx, authenticator));
   if (owner && *owner != call.caller) {
     out["merge_suggestion"] = {{"existing_did", identity::t3n_did(*owner)}, {"current_did", did}, {"email", target.contact}, {"channel", "email"}};
+    // The caller proved the contact: recorded (not bound), so merge-profiles
+    // can check both sides share it.
+    Json p = profile.value_or(Json::object());
+    p["verified_contacts"]["email"] = {{"value", target.contact}, {"verified_at_ms", call.now_ms}, {"bound", false}};
+    T3N_RETURN_IF_ERROR(write_profile(call.tx, *a, call.caller, p).status());
     return out;
   }
   if (!owner) {
@@ -219,6 +224,57 @@ Result<Json> remove_with_abandonment(const SystemEnv& env, SystemCall& call) {
               {"data_key_destroyed", r.data_key}};
 }
 
+// merge-profiles {target_did}: the caller's account (the source) folds into
+// the target when both proved the same e-mail: the target owns it as an
+// authenticator or verified contact, and the caller verified it by OTP (or
+// logged in with it). Authenticators and wallets move (keys re-sealed for
+// the target), profile fields the target lacks are copied (the target wins
+// conflicts), and the source is crypto-shredded.
+Result<Json> merge_profiles(const SystemEnv& env, SystemCall& call) {
+  T3N_RETURN_IF_ERROR(require_object(call.input));
+  T3N_ASSIGN_OR_RETURN(const AccountServices* a, accounts_of(env));
+  const Json* t = field(call.input, "target_did", "targetDid");
+  if (t == nullptr || !t->is_string()) return common::invalid_argument("invalid_request: 'target_did' is required");
+  auto target = identity::parse_t3n_did(t->get<std::string>());
+  if (!target.ok()) return common::invalid_argument("invalid_did: target_did must be did:t3n:<40 hex>");
+  if (*target == call.caller) return common::invalid_argument("merge_self: the target is the caller's own DID");
+  T3N_ASSIGN_OR_RETURN(auto target_row, identity::kUsersTable.in(call.tx).get(*target));
+  if (!target_row) return common::not_found("user_not_found: no user " + t->get<std::string>());
+  T3N_ASSIGN_OR_RETURN(auto source_profile, read_profile(call.tx, *a, call.caller));
+  T3N_ASSIGN_OR_RETURN(auto target_profile, read_profile(call.tx, *a, *target));
+  const auto email = verified_email(source_profile, call);
+  bool shared = false;
+  if (email) {
+    T3N_ASSIGN_OR_RETURN(auto owner, a->users.find(call.tx, "email:" + *email));
+    shared = owner && *owner == *target;
+    if (!shared && target_profile && target_profile->contains("verified_contacts")) {
+      const Json& vc = (*target_profile)["verified_contacts"];
+      shared = vc.is_object() && vc.contains("email") && vc["email"].is_object() && vc["email"].value("value", std::string()) == *email;
+    }
+  }
+  if (!shared)
+    return common::permission_denied("no_shared_contact: the two accounts share no verified e-mail (verify it by OTP on both first)");
+  // The profile: the target wins on conflicts; verified contacts join.
+  Json merged = target_profile.value_or(Json::object());
+  if (source_profile)
+    for (const auto& [k, v] : source_profile->items()) {
+      if (k == "verified_contacts") continue;
+      if (!merged.contains(k)) merged[k] = v;
+    }
+  merged["verified_contacts"]["email"] = {{"value", *email}, {"verified_at_ms", call.now_ms}};
+  T3N_RETURN_IF_ERROR(write_profile(call.tx, *a, *target, merged).status());
+  T3N_ASSIGN_OR_RETURN(std::size_t wallets, a->wallets.absorb(call.tx, call.caller, *target, call.now_ms));
+  T3N_ASSIGN_OR_RETURN(std::size_t authenticators, a->users.move_authenticators(call.tx, call.caller, *target));
+  // What is left of the source (its data key, grants, trail) is shredded.
+  T3N_RETURN_IF_ERROR(remove_user(call.tx, *a, call.caller, call.now_ms).status());
+  return Json{{"merged", true},
+              {"source_did", identity::t3n_did(call.caller)},
+              {"target_did", identity::t3n_did(*target)},
+              {"wallets_moved", wallets},
+              {"authenticators_moved", authenticators},
+              {"tx_hash", nullptr}};
+}
+
 Result<Json> kyc_status(const SystemEnv&, SystemCall& call) {
   T3N_RETURN_IF_ERROR(require_object(call.input));
   std::string provider = "veriff";
@@ -283,6 +339,7 @@ SystemContract user_contract() {
   c.functions["get-wallet-history"] = wallet_history;
   c.functions["remove-user-with-wallet-abandonment"] = remove_with_abandonment;
   c.functions["kyc-status"] = kyc_status;
+  c.functions["merge-profiles"] = merge_profiles;
   c.functions["agent-auth-update"] = agent_auth_update;
   return c;
 }

@@ -25,7 +25,9 @@ before(async () => {
   smtp = await startSmtpSink();
   await new Promise((resolve, reject) => {
     child = spawn(T3ND, ['--log-level', 'debug', '--ready-fd', '3', 'dev', '--port', '0', '--data', join(dir, 'data'),
-      '--contracts', CONTRACTS, '--smtp-url', `smtp://127.0.0.1:${smtp.port}`, '--smtp-from', 'codes@t3n.test'],
+      '--contracts', CONTRACTS, '--smtp-url', `smtp://127.0.0.1:${smtp.port}`, '--smtp-from', 'codes@t3n.test',
+      // Two accounts verify one address back to back (merge-profiles).
+      '--otp-cooldown-seconds', '0'],
     { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => { logs += d; });
@@ -127,4 +129,37 @@ test('tee:agent-registry: an agent URI per DID, read back by anyone and served i
     input: { agentURI: 'x'.repeat(2049) } }), /InvalidAgentUri/);
   await assert.rejects(other.c.executeAndDecode({ script_name: 'tee:agent-registry/contracts', function_name: 'agent-registry-get',
     input: { did: other.did } }), /AgentNotFound/);
+});
+
+test('merge-profiles folds an account into the one that shares its verified e-mail; without a shared contact it is refused', async () => {
+  const survivor = await user();
+  const email = `merge.${Date.now()}@example.com`;
+  await survivor.c.otpRequest({ emailChannel: { emailAddress: email } });
+  await survivor.c.otpVerify({ otpCode: codeOf(await smtp.next()), request: { emailChannel: { emailAddress: email } } });
+  await survivor.c.submitUserInput({ profile: { first_name: 'Grace', country_of_residence: 'SG' } });
+
+  const source = await user();
+  const sourceWallet = await source.c.getSelfEthAddress();
+  await source.c.submitUserInput({ profile: { email_address: 'unverified@example.com' } }).catch(() => {});
+  const stranger = await user();
+  await assert.rejects(stranger.c.mergeProfiles(survivor.did), /no_shared_contact/, 'no verified contact in common');
+
+  await source.c.otpRequest({ emailChannel: { emailAddress: email } });
+  const proof = await source.c.otpVerify({ otpCode: codeOf(await smtp.next()), request: { emailChannel: { emailAddress: email } } });
+  const suggestion = proof.mergeSuggestion ?? proof.merge_suggestion;
+  assert.equal(suggestion.existingDid ?? suggestion.existing_did, survivor.did, 'the contact belongs to the survivor');
+  await assert.rejects(source.c.mergeProfiles(source.did), /merge_self/);
+  const merged = await source.c.mergeProfiles(survivor.did);
+  assert.equal(merged.merged, true);
+  assert.equal(merged.wallets_moved, 1);
+
+  // The source's wallet login now opens the survivor; its wallet is a secondary there, with its history.
+  const again = await user(source.wallet);
+  assert.equal(again.did, survivor.did);
+  const wallets = await again.c.listUserWallets();
+  assert.ok(wallets.secondary.includes(sourceWallet), 'the source wallet joined as a secondary');
+  const history = await again.c.getWalletHistory(sourceWallet);
+  assert.ok(history.some((e) => e.MergedFrom?.source_did === source.did), JSON.stringify(history));
+  const fields = await again.c.executeAndDecode({ script_name: 'tee:user/contracts', function_name: 'get-profile-fields-name-only', input: {} });
+  assert.ok(fields.includes('first_name') && fields.includes('country_of_residence'));
 });
