@@ -309,17 +309,26 @@ void register_session_endpoints(EndpointRegistry& r, NodeServices& s) {
   // The caller's audit trail (as subject or actor); with pii_did another
   // user's events this caller performed, only while that user's grant to
   // the caller is live.
-  r.rpc<AuditParams>("audit.get-mine", AuthPolicy::kSession, false, [&s](RpcContext& ctx, const AuditParams& p) -> Result<Json> {
-    T3N_ASSIGN_OR_RETURN(Bytes me, identity::parse_t3n_did(ctx.caller->session_did));
+  auto audit_of = [&s](const Bytes& me, const AuditParams& p) -> Result<Json> {
     auto tx = s.store.begin(store::Principal::system());
-    if (!p.pii_did || *p.pii_did == ctx.caller->session_did) return system::audit_page(tx, me, p.limit, p.cursor, std::nullopt);
+    const std::string my_did = identity::t3n_did(me);
+    if (!p.pii_did || *p.pii_did == my_did) return system::audit_page(tx, me, p.limit, p.cursor, std::nullopt);
     T3N_ASSIGN_OR_RETURN(Bytes owner, identity::parse_t3n_did(*p.pii_did));
     T3N_ASSIGN_OR_RETURN(auto grants, identity::kDelegationsTable.in(tx).get(owner));
-    const std::string my_did = ctx.caller->session_did;
     const bool live = grants && std::any_of(grants->grants.begin(), grants->grants.end(),
                                             [&](const identity::AgentGrant& g) { return g.agent_did == my_did; });
     if (!live) return common::permission_denied("NotDelegated: that user has no live grant to you");
     return system::audit_page(tx, owner, p.limit, p.cursor, my_did);
+  };
+  r.rpc<AuditParams>("audit.get-mine", AuthPolicy::kSession, false, [audit_of](RpcContext& ctx, const AuditParams& p) -> Result<Json> {
+    T3N_ASSIGN_OR_RETURN(Bytes me, identity::parse_t3n_did(ctx.caller->session_did));
+    return audit_of(me, p);
+  });
+  // The same for a DID-signed caller (the t3n CLI over OHTTP): its user's trail.
+  r.rpc<AuditParams>("audit.list", AuthPolicy::kDidSigned, false, [&s, audit_of](RpcContext& ctx, const AuditParams& p) -> Result<Json> {
+    T3N_ASSIGN_OR_RETURN(auto me, find_user(s, *ctx.caller));
+    if (!me) return Json{{"batches", Json::array()}, {"next_cursor", nullptr}};
+    return audit_of(*me, p);
   });
 }
 

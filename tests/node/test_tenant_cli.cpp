@@ -200,5 +200,36 @@ TEST(AccountCli, OtpProfileWalletAgentAndRemoval) {
   EXPECT_NE(run(t3n + " profile fields").find("(no profile)"), std::string::npos);
 }
 
+TEST(AccountCli, OrganisationsAndTheAuditTrail) {
+  store::testing::TempDir dir;
+  DevNode node(dir.path());
+  ASSERT_FALSE(node.url().empty()) << node.output();
+  const std::string t3n = cli_for(node, dir.path() / "key.json");
+  ASSERT_NE(run(t3n + " keygen").find("did:key:"), std::string::npos);
+  const std::string created = run(t3n + " --json org create 'Acme Pte'");
+  const auto at = created.find("\"org_did\":\"did:t3n:");
+  ASSERT_NE(at, std::string::npos) << created;
+  const std::string org = created.substr(at + 11, 48);
+  EXPECT_NE(run(t3n + " org list").find(org + "  Acme Pte"), std::string::npos);
+  EXPECT_NE(run(t3n + " org show " + org).find("credentials up to 2592000 s"), std::string::npos);
+  EXPECT_NE(run(t3n + " org call " + org + " org-data-write --input '{\"scope\":\"notes\",\"payload_hex\":\"0102\",\"client_seq_no\":1}'")
+                .find("NotWriter"),
+            std::string::npos)
+      << "an admin is not a writer until named one";
+  EXPECT_NE(run(t3n + " org call " + org + " org-data-list --input '{\"scope\":\"notes\"}'").find("\"total\": 0"), std::string::npos);
+  EXPECT_NE(run(t3n + " org show did:t3n:" + std::string(40, 'e')).find("OrgNotFound"), std::string::npos);
+  // The trail: the counter call below is one committed batch.
+  const std::string manifest = (dir.path() / "manifest.json").string();
+  std::ofstream(manifest) << R"({"host_capabilities": ["kv_store", "logging", "tenant_context"]})";
+  const std::string deployed = run(t3n + " deploy " + std::string(T3N_CONTRACTS_DIR) + "/counter.wasm --name counter --version 1.0.0 --manifest " +
+                                   manifest + " --map counter");
+  const std::string called = run(t3n + " call counter increment --input 2");
+  EXPECT_NE(called.find("2"), std::string::npos) << called;
+  const std::string trail = run(t3n + " audit --limit 5");
+  EXPECT_NE(trail.find("execute counter#increment → success"), std::string::npos) << trail << called << deployed;
+  const std::string json_trail = run(t3n + " --json audit --limit 1");
+  EXPECT_NE(json_trail.find("\"batches\""), std::string::npos) << json_trail;
+}
+
 }  // namespace
 }  // namespace t3n
