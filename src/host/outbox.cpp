@@ -104,6 +104,27 @@ Val status_val(const Json& row) {
 
 }  // namespace
 
+Status enqueue_system(store::Transaction& tx, const std::string& idk, const OutboxRequest& in) {
+  if (!valid_idk(idk)) return common::invalid_argument("outbox: an idk is 1..128 printable ASCII characters");
+  if (!url_host(in.url)) return common::invalid_argument("outbox: the URL does not parse");
+  Request req{in.method, in.url, in.headers, in.body};
+  const Bytes key = key_of(0, idk);
+  const std::string digest = digest_of(req);
+  Json headers = Json::array();
+  for (const auto& [k, v] : req.headers) headers.push_back({k, v});
+  const Json row = {{"state", "pending"}, {"digest", digest},   {"method", req.method}, {"url", req.url},
+                    {"headers", headers}, {"body", common::base64_encode(req.body)}, {"idk", idk}, {"contract_id", 0}};
+  return tx.as_system([&]() -> Status {
+    T3N_ASSIGN_OR_RETURN(auto existing, kOutboxTable.in(tx).get(key));
+    if (existing) {
+      if (row_json(*existing).value("digest", "") != digest) return Status(ErrorCode::kAlreadyExists, "outbox: idk collision");
+      return Status{};
+    }
+    T3N_RETURN_IF_ERROR(kOutboxTable.in(tx).put(key, common::to_bytes(row.dump())));
+    return kOutboxQueueTable.in(tx).put(key, Bytes{});
+  });
+}
+
 Status ensure_outbox_tables(store::Store& store) { return store::ensure_tables(store, kOutboxTable, kOutboxQueueTable); }
 
 runtime::HostInterface outbox_interface() {
@@ -246,6 +267,8 @@ Status OutboxWorker::deliver(const Bytes& key) {
   } else {
     j["state"] = "failed";
     j["error_kind"] = out.error.kind == EgressError::Kind::kDenied ? "egress-denied" : "upstream-error";
+    // The error names what failed, never the request's contents.
+    log_.warn("outbox: delivery to {} failed ({}: {})", host, j["error_kind"].get<std::string>(), out.error.message);
   }
   T3N_RETURN_IF_ERROR(kOutboxTable.in(tx).put(key, common::to_bytes(j.dump())));
   T3N_ASSIGN_OR_RETURN(bool removed, kOutboxQueueTable.in(tx).remove(key));

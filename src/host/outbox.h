@@ -16,6 +16,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -33,6 +35,17 @@ inline constexpr std::uint32_t kOutboxMaxPerCall = 64;
 Status ensure_outbox_tables(store::Store& store);
 
 runtime::HostInterface outbox_interface();
+
+// A node-initiated side effect (contract id 0: system), written into `tx` in
+// the row format enqueue uses, so the worker delivers it once after commit.
+// The same idk twice with another request is kAlreadyExists.
+struct OutboxRequest {
+  std::string method;  // "POST", …
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  Bytes body;
+};
+Status enqueue_system(store::Transaction& tx, const std::string& idk, const OutboxRequest& req);
 
 struct OutboxStats {
   std::uint64_t sent = 0;

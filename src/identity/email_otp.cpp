@@ -53,6 +53,21 @@ crypto::Digest32 EmailOtp::mac_of(const std::string& flow, std::string_view code
 }
 
 Status EmailOtp::send(const std::string& flow, const std::string& address) {
+  T3N_ASSIGN_OR_RETURN(std::string code, issue(flow, address));
+  // Sent outside the lock (SMTP is slow); a failed send withdraws the code.
+  Status sent = mailer_.send(address, "Your T3N sign-in code",
+                             "Your T3N sign-in code is " + code + "\n\nIt expires in " +
+                                 std::to_string(policy_.code_ttl_ms / 60000) + " minutes. If you did not ask for it, ignore this mail.");
+  if (!sent.ok()) withdraw(flow);
+  return sent;
+}
+
+void EmailOtp::withdraw(const std::string& flow) {
+  std::lock_guard lock(mu_);
+  pending_.erase(flow);
+}
+
+Result<std::string> EmailOtp::issue(const std::string& flow, const std::string& address) {
   T3N_ASSIGN_OR_RETURN(std::string code, random_code());
   {
     std::lock_guard lock(mu_);
@@ -71,15 +86,7 @@ Status EmailOtp::send(const std::string& flow, const std::string& address) {
     ++a.sent_in_window;
     pending_[flow] = Pending{address, mac_of(flow, code), now + policy_.code_ttl_ms, 0};
   }
-  // Sent outside the lock (SMTP is slow); a failed send withdraws the code.
-  Status sent = mailer_.send(address, "Your T3N sign-in code",
-                             "Your T3N sign-in code is " + code + "\n\nIt expires in " +
-                                 std::to_string(policy_.code_ttl_ms / 60000) + " minutes. If you did not ask for it, ignore this mail.");
-  if (!sent.ok()) {
-    std::lock_guard lock(mu_);
-    pending_.erase(flow);
-  }
-  return sent;
+  return code;
 }
 
 void EmailOtp::prune_locked(std::uint64_t now) {

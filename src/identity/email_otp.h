@@ -40,6 +40,11 @@ class EmailOtp {
   // (canonical). kResourceExhausted "OtpRateLimited (reason=…,
   // retry_after_secs=N)" inside the cooldown or over the cap.
   Status send(const std::string& flow, const std::string& address);
+  // The code part of send, for a caller that delivers the message itself
+  // (SMS through the outbox): the same limits; returns the code. withdraw
+  // forgets it when delivery could not even be queued.
+  Result<std::string> issue(const std::string& flow, const std::string& address);
+  void withdraw(const std::string& flow);
   // The address `code` proves for `flow`; the code is used up on success,
   // and after max_attempts wrong tries. kUnauthenticated otherwise.
   Result<std::string> verify(const std::string& flow, std::string_view code);

@@ -294,6 +294,8 @@ int main(int argc, char** argv) {
   dev->add_option("--otp-cooldown-seconds", dev_config.otp_cooldown_secs, "Wait between two codes to one address (otp.cooldown_seconds)")
       ->check(CLI::Range(0, 3600))
       ->capture_default_str();
+  dev->add_option("--sms-url", dev_config.sms_url, "POST SMS codes as JSON {to, from, text} to this gateway through the outbox (sms.url); default: data/dev-sms.txt");
+  dev->add_option("--sms-authorization", dev_config.sms_authorization, "The gateway's Authorization header value (sms.authorization)");
   dev->add_flag("--egress-allow-private-for-tests", dev_config.egress.allow_private_targets,
                 "Let contracts reach loopback/private addresses (tests only; egress.allow_private_for_tests)");
   dev->add_flag("--egress-allow-http", dev_config.egress.allow_plain_http, "Let contracts use plain http:// (egress.allow_plain_http)");

@@ -115,6 +115,17 @@ Result<Json> simulated_attestation(ByteView platform_seed, ByteView ed25519_publ
 
 }  // namespace
 
+namespace {
+// The SMS codes' EmailOtp delivers through the outbox (tee:user), never
+// through a mailer: a send here is a wiring error, answered as one.
+class NoMailer final : public identity::Mailer {
+ public:
+  Status send(const std::string&, const std::string&, const std::string&) override {
+    return Status(ErrorCode::kUnimplemented, "SMS codes are delivered through the outbox");
+  }
+};
+}  // namespace
+
 struct Node::Impl {
   NodeConfig config;
   common::Logger log = common::Logger::to_stderr("t3nd", common::LogLevel::kWarn);
@@ -150,6 +161,9 @@ struct Node::Impl {
   std::unique_ptr<api::SessionServices> session_services;
   std::unique_ptr<identity::Mailer> mailer;
   std::unique_ptr<identity::EmailOtp> email_otp;
+  std::unique_ptr<identity::Mailer> sms_mailbox;  // dev: SMS codes into a file
+  std::unique_ptr<identity::Mailer> no_mailer = std::make_unique<NoMailer>();  // SMS goes through the outbox, never a mailer
+  std::unique_ptr<identity::EmailOtp> sms_otp;
   std::unique_ptr<identity::OidcVerifier> oidc;
   api::EndpointRegistry endpoints;
   std::unique_ptr<api::Dispatcher> dispatcher;
@@ -339,6 +353,18 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
     otp.cooldown_ms = impl->config.otp_cooldown_secs * 1000;
     impl->email_otp = std::make_unique<identity::EmailOtp>(otp, impl->clock, *impl->mailer);
   }
+  // SMS codes: the operator's gateway through the outbox, or on a dev node
+  // without one the dev SMS mailbox.
+  if (!impl->config.sms_url.empty() || impl->config.dev) {
+    if (impl->config.sms_url.empty()) {
+      const auto mailbox = impl->config.data_dir / "dev-sms.txt";
+      impl->sms_mailbox = identity::make_dev_mailbox(mailbox);
+      log.warn("SMS codes go to the dev SMS mailbox {} (no sms.url configured)", mailbox.string());
+    }
+    identity::OtpPolicy otp;
+    otp.cooldown_ms = impl->config.otp_cooldown_secs * 1000;
+    impl->sms_otp = std::make_unique<identity::EmailOtp>(otp, impl->clock, impl->sms_mailbox ? *impl->sms_mailbox : *impl->no_mailer);
+  }
   if (!impl->config.oidc_providers.empty()) {
     for (const auto& p : impl->config.oidc_providers) T3N_RETURN_IF_ERROR(identity::validate_provider(p));
     impl->oidc = std::make_unique<identity::OidcVerifier>(impl->config.oidc_providers, impl->clock);
@@ -387,7 +413,14 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
     tenancy.max_contracts = impl->config.tenant_max_contracts;
     tenancy.extra_capabilities.insert(impl->config.tenant_extra_capabilities.begin(), impl->config.tenant_extra_capabilities.end());
     impl->accounts = std::make_unique<system::AccountServices>(
-        system::AccountServices{*impl->users, *impl->user_keys, *impl->wallets, *impl->cas, impl->email_otp.get()});
+        system::AccountServices{*impl->users, *impl->user_keys, *impl->wallets, *impl->cas, impl->email_otp.get(), nullptr, std::nullopt, nullptr, {}});
+    impl->accounts->sms_otp = impl->sms_otp.get();
+    if (!impl->config.sms_url.empty())
+      impl->accounts->sms_provider = system::SmsProvider{impl->config.sms_url, impl->config.sms_authorization, impl->config.sms_from};
+    impl->accounts->sms_dev_mailbox = impl->sms_mailbox.get();
+    impl->accounts->outbox_notify = [self = impl.get()] {
+      if (self->outbox) self->outbox->notify();
+    };
     impl->system_services.reset(new api::SystemServices{  // NOLINT(cppcoreguidelines-owning-memory): holds references
         system::SystemEnv{*impl->store, *impl->registry, *impl->metering, tenancy, log.with("component", "system"), impl->accounts.get(),
                           system::OrgPolicyDefaults{impl->config.delegation_max_validity_secs}},
@@ -524,7 +557,8 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
                                                "metering.cas_kib", "metering.outbox_request", "metering.outbox_kib",
                                                "metering.welcome_credits", "tenancy.self_admit", "tenancy.log_max_entries",
                                                "tenancy.max_maps", "tenancy.max_contracts", "tenancy.extra_capabilities", "admin.operator_addresses", "audit.enabled",
-                                               "delegation.max_credential_validity_secs", "otp.cooldown_seconds"};
+                                               "delegation.max_credential_validity_secs", "otp.cooldown_seconds",
+                                               "sms.url", "sms.authorization", "sms.from"};
   for (const auto& k : oidc_keys) known.push_back(k);
   // Open-ended tables: cluster configuration, providers and issuers by id.
   std::vector<std::string> open_keys;
@@ -599,6 +633,11 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   T3N_ASSIGN_OR_RETURN(c.smtp_username, cfg.get_string_or("smtp.username", ""));
   T3N_ASSIGN_OR_RETURN(c.smtp_password, cfg.get_string_or("smtp.password", ""));
   T3N_ASSIGN_OR_RETURN(c.smtp_from, cfg.get_string_or("smtp.from", c.smtp_from));
+  T3N_ASSIGN_OR_RETURN(c.sms_url, cfg.get_string_or("sms.url", ""));
+  T3N_ASSIGN_OR_RETURN(c.sms_authorization, cfg.get_string_or("sms.authorization", ""));
+  T3N_ASSIGN_OR_RETURN(c.sms_from, cfg.get_string_or("sms.from", c.sms_from));
+  if (!c.sms_url.empty() && c.sms_url.rfind("https://", 0) != 0 && c.sms_url.rfind("http://", 0) != 0)
+    return common::invalid_argument(path.string() + ": sms.url must be an http(s) URL");
   T3N_ASSIGN_OR_RETURN(c.otp_cooldown_secs, cfg.get_uint_or("otp.cooldown_seconds", c.otp_cooldown_secs));
   if (c.otp_cooldown_secs > 3600) return common::invalid_argument(path.string() + ": otp.cooldown_seconds must be 0..3600");
   T3N_ASSIGN_OR_RETURN(c.smtp_ca_file, cfg.get_string_or("smtp.ca_file", ""));

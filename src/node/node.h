@@ -53,6 +53,11 @@ struct NodeConfig {
   std::string smtp_from = "no-reply@t3n.local";
   // [otp] cooldown_seconds: the wait between two codes sent to one address.
   std::uint64_t otp_cooldown_secs = 60;
+  // [sms]: the operator's HTTP SMS gateway (POST {"to","from","text"} JSON
+  // through the outbox); dev nodes without one write codes to dev-sms.txt.
+  std::string sms_url;
+  std::string sms_authorization;  // the Authorization header's value (secret)
+  std::string sms_from = "T3N";
   std::string smtp_ca_file;
   // OpenID Connect providers ([oidc.<name>] issuer, jwks_url, client_ids,
   // ca_file); none = no OIDC login.

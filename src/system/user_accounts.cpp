@@ -1,5 +1,8 @@
 #include "system/user_accounts.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "identity/delegation.h"
 #include "system/audit_trail.h"
 
@@ -30,6 +33,18 @@ Result<std::string> write_profile(store::Transaction& tx, const AccountServices&
   T3N_ASSIGN_OR_RETURN(cas::Cid cid, a.cas.put(*sealed));
   T3N_RETURN_IF_ERROR(identity::kUserDataTable.in(tx).put(user, cid.to_string()));
   return cid.to_string();
+}
+
+Result<std::string> canonical_phone(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == ' ' || c == '-' || c == '(' || c == ')' || c == '.') continue;
+    out.push_back(c);
+  }
+  const bool ok = out.size() >= 9 && out.size() <= 16 && out[0] == '+' && out[1] != '0' &&
+                  std::all_of(out.begin() + 1, out.end(), [](unsigned char c) { return std::isdigit(c); });
+  if (!ok) return common::invalid_argument("not an E.164 phone number (+ and 8..15 digits)");
+  return out;
 }
 
 Result<RemovalReport> remove_user(store::Transaction& tx, const AccountServices& a, const Bytes& user, std::uint64_t now_ms) {

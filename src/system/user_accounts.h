@@ -6,18 +6,29 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <string>
 
 #include "cas/blob_store.h"
 #include "common/json.h"
 #include "common/status.h"
 #include "identity/email_otp.h"
+#include "identity/mailer.h"
 #include "identity/user_data.h"
 #include "identity/users.h"
 #include "identity/wallets.h"
 #include "store/store.h"
 
 namespace t3n::system {
+
+// SMS OTP ([sms]): the operator's HTTP SMS gateway, reached through the
+// outbox after the otp-request commits: POST {"to", "from", "text"} as JSON.
+struct SmsProvider {
+  std::string url;
+  std::string authorization;  // the Authorization header's value (secret; "" = none)
+  std::string from = "T3N";
+};
 
 // What tee:user needs beyond the store: the identity components and the CAS.
 struct AccountServices {
@@ -26,7 +37,14 @@ struct AccountServices {
   const identity::CustodialWallets& wallets;
   cas::BlobStore& cas;
   identity::EmailOtp* email_otp = nullptr;  // null: no e-mail OTP on this node
+  identity::EmailOtp* sms_otp = nullptr;    // codes for phone numbers (null: no SMS)
+  std::optional<SmsProvider> sms_provider;  // none: the dev SMS mailbox below, if any
+  identity::Mailer* sms_dev_mailbox = nullptr;
+  std::function<void()> outbox_notify;      // after a commit that queued an SMS
 };
+
+// "+44 20 7946-0000" → "+442079460000" (E.164: + and 8..15 digits).
+Result<std::string> canonical_phone(std::string_view text);
 
 inline constexpr std::size_t kMaxProfileBytes = 64 * 1024;
 

@@ -7,6 +7,8 @@
 #include <algorithm>
 
 #include "common/encoding.h"
+#include "crypto/hash.h"
+#include "host/outbox.h"
 #include "identity/delegation.h"
 #include "identity/did.h"
 #include "system/system_contract.h"
@@ -49,9 +51,22 @@ Result<OtpTarget> otp_target(const Json& request) {
     if (!canonical.ok()) return common::invalid_argument("invalid_contact: not an e-mail address");
     return OtpTarget{"email", *canonical};
   }
-  if (field(request, "sms_channel", "smsChannel") != nullptr)
-    return Status(ErrorCode::kUnimplemented, "sms_unavailable: no SMS provider is configured on this node");
+  if (const Json* sms = field(request, "sms_channel", "smsChannel")) {
+    const Json* phone = field(*sms, "phone_number", "phoneNumber");
+    if (phone == nullptr || !phone->is_string()) return common::invalid_argument("invalid_contact: sms_channel needs phone_number");
+    auto canonical = canonical_phone(phone->get<std::string>());
+    if (!canonical.ok()) return common::invalid_argument("invalid_contact: not an E.164 phone number");
+    return OtpTarget{"sms", *canonical};
+  }
   return common::invalid_argument("invalid_contact: expected email_channel or sms_channel");
+}
+
+std::optional<std::string> verified_phone(const std::optional<Json>& profile) {
+  if (!profile || !profile->contains("verified_contacts")) return std::nullopt;
+  const Json& vc = (*profile)["verified_contacts"];
+  if (vc.is_object() && vc.contains("phone") && vc["phone"].is_object() && vc["phone"].contains("value") && vc["phone"]["value"].is_string())
+    return vc["phone"]["value"].get<std::string>();
+  return std::nullopt;
 }
 
 std::string flow_of(const Bytes& caller) { return "tee:user otp|" + common::hex_encode(caller); }
@@ -68,12 +83,52 @@ std::optional<std::string> verified_email(const std::optional<Json>& profile, co
   return std::nullopt;
 }
 
+// An SMS code (only for a user with a verified e-mail): through the
+// operator's SMS gateway via the outbox once this call commits, or into the
+// dev SMS mailbox on a dev node without a gateway.
+Result<Json> sms_request(const AccountServices& a, SystemCall& call, const OtpTarget& target) {
+  if (a.sms_otp == nullptr || (!a.sms_provider && a.sms_dev_mailbox == nullptr))
+    return Status(ErrorCode::kUnimplemented, "sms_unavailable: no SMS provider is configured on this node ([sms] url)");
+  T3N_ASSIGN_OR_RETURN(auto profile, read_profile(call.tx, a, call.caller));
+  if (!verified_email(profile, call))
+    return common::permission_denied("email_not_verified: an SMS code needs a verified e-mail first (otp-request by e-mail)");
+  const std::string flow = flow_of(call.caller);
+  T3N_ASSIGN_OR_RETURN(std::string code, a.sms_otp->issue(flow, target.contact));
+  const std::string text = "Your T3N verification code is " + code + ". It expires in 10 minutes.";
+  Status queued;
+  if (a.sms_provider) {
+    host::OutboxRequest req;
+    req.method = "POST";
+    req.url = a.sms_provider->url;
+    req.headers.emplace_back("content-type", "application/json");
+    if (!a.sms_provider->authorization.empty()) req.headers.emplace_back("authorization", a.sms_provider->authorization);
+    const std::string body = Json{{"to", target.contact}, {"from", a.sms_provider->from}, {"text", text}}.dump();
+    req.body = common::to_bytes(body);
+    // One idempotency key per code: the flow and the moment, hashed (no number in it).
+    const auto id = crypto::sha256(common::as_bytes(flow + "|" + target.contact + "|" + std::to_string(call.now_ms) + "|" + code));
+    queued = host::enqueue_system(call.tx, "tee-user-sms-" + common::hex_encode(ByteView(id.data(), 16)), req);
+    if (queued.ok() && a.outbox_notify) call.after_commit.push_back(a.outbox_notify);
+  } else {
+    queued = a.sms_dev_mailbox->send(target.contact, "SMS", text);
+  }
+  if (!queued.ok()) {
+    a.sms_otp->withdraw(flow);
+    return Status(ErrorCode::kUnavailable, "sms_unavailable: the code could not be queued");
+  }
+  return Json{{"contact", target.contact},
+              {"channel", "sms"},
+              {"status", "otp_pending"},
+              {"expires_at_sec", (call.now_ms + identity::OtpPolicy{}.code_ttl_ms) / 1000},
+              {"is_new_profile", !profile.has_value()}};
+}
+
 Result<Json> otp_request(const SystemEnv& env, SystemCall& call) {
   T3N_RETURN_IF_ERROR(require_object(call.input));
   T3N_ASSIGN_OR_RETURN(const AccountServices* a, accounts_of(env));
   if (field(call.input, "otp_code", "otpCode") != nullptr)
     return common::invalid_argument("legacy_field: otp_code belongs to otp-verify");
   T3N_ASSIGN_OR_RETURN(OtpTarget target, otp_target(call.input));
+  if (target.channel == "sms") return sms_request(*a, call, target);
   if (a->email_otp == nullptr) return Status(ErrorCode::kUnimplemented, "email_unavailable: this node has no mailer configured");
   T3N_ASSIGN_OR_RETURN(auto profile, read_profile(call.tx, *a, call.caller));
   T3N_RETURN_IF_ERROR(a->email_otp->send(flow_of(call.caller), target.contact));
@@ -92,8 +147,19 @@ Result<Json> otp_verify(const SystemEnv& env, SystemCall& call) {
   if (code == nullptr || !code->is_string() || request == nullptr)
     return common::invalid_argument("invalid_request: otp-verify needs otp_code and request");
   T3N_ASSIGN_OR_RETURN(OtpTarget target, otp_target(*request));
-  if (a->email_otp == nullptr) return Status(ErrorCode::kUnimplemented, "email_unavailable: this node has no mailer configured");
   const std::string did = identity::t3n_did(call.caller);
+  if (target.channel == "sms") {
+    if (a->sms_otp == nullptr) return Status(ErrorCode::kUnimplemented, "sms_unavailable: no SMS provider is configured on this node");
+    auto proven = a->sms_otp->verify(flow_of(call.caller), code->get<std::string>());
+    if (!proven.ok() || *proven != target.contact) return Json{{"did", did}, {"channel", "sms"}, {"status", "otp_failed"}};
+    T3N_ASSIGN_OR_RETURN(auto profile, read_profile(call.tx, *a, call.caller));
+    Json p = profile.value_or(Json::object());
+    p["verified_contacts"]["phone"] = {{"value", target.contact}, {"verified_at_ms", call.now_ms}};
+    p["phone_number"] = target.contact;
+    T3N_RETURN_IF_ERROR(write_profile(call.tx, *a, call.caller, p).status());
+    return Json{{"did", did}, {"channel", "sms"}, {"phone", target.contact}, {"is_new_profile", !profile.has_value()}};
+  }
+  if (a->email_otp == nullptr) return Status(ErrorCode::kUnimplemented, "email_unavailable: this node has no mailer configured");
   auto proven = a->email_otp->verify(flow_of(call.caller), code->get<std::string>());
   if (!proven.ok() || *proven != target.contact) return Json{{"did", did}, {"channel", target.channel}, {"status", "otp_failed"}};
   T3N_ASSIGN_OR_RETURN(auto profile, read_profile(call.tx, *a, call.caller));
@@ -138,13 +204,15 @@ Result<Json> user_upsert(const SystemEnv& env, SystemCall& call) {
   }();
   if (require_existing && !profile) return common::not_found("user_not_found: no profile exists for this DID");
   const auto email = verified_email(profile, call);
+  const auto phone = verified_phone(profile);
   if (!email && !require_existing)
     return common::permission_denied("email_not_verified: verify an e-mail address first (otp-request, then otp-verify)");
   Json merged = profile.value_or(Json::object());
   std::vector<std::string> refused;
   for (const auto& [name, value] : incoming->items()) {
-    const bool contact_mismatch = (name == "email_address" && (!value.is_string() || !email || value.get<std::string>() != *email)) ||
-                                  (name == "phone_number");  // no verified phone without an SMS provider
+    const bool contact_mismatch =
+        (name == "email_address" && (!value.is_string() || !email || value.get<std::string>() != *email)) ||
+        (name == "phone_number" && (!value.is_string() || !phone || canonical_phone(value.get<std::string>()).value_or("") != *phone));
     if (name == "verified_contacts" || contact_mismatch || name.empty() || name.size() > 128) {
       refused.push_back(name.substr(0, 128));
       continue;

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { T3nClient, loadWasmComponent, metamask_sign, createEthAuthInput } from '@terminal3/t3n-sdk';
 import { ethers } from 'ethers';
 import { startSmtpSink } from './smtp_sink.mjs';
+import { createServer } from 'node:http';
 
 const T3ND = process.env.T3ND;
 const CONTRACTS = process.env.CONTRACTS;
@@ -162,4 +163,80 @@ test('merge-profiles folds an account into the one that shares its verified e-ma
   assert.ok(history.some((e) => e.MergedFrom?.source_did === source.did), JSON.stringify(history));
   const fields = await again.c.executeAndDecode({ script_name: 'tee:user/contracts', function_name: 'get-profile-fields-name-only', input: {} });
   assert.ok(fields.includes('first_name') && fields.includes('country_of_residence'));
+});
+
+const lastSmsCode = (file) => [...readFileSync(file, 'utf8').matchAll(/code is (\d{6})/g)].pop()[1];
+
+test('SMS OTP: only after a verified e-mail; the dev SMS mailbox; a verified phone joins the profile', async () => {
+  const { c } = await user();
+  const phone = '+65 8123 ' + String(Date.now()).slice(-4);
+  const canonical = phone.replaceAll(' ', '');
+  await assert.rejects(c.otpRequest({ smsChannel: { phoneNumber: phone } }), /email_not_verified/, 'SMS needs a verified e-mail');
+  const email = `sms.${Date.now()}@example.com`;
+  await c.otpRequest({ emailChannel: { emailAddress: email } });
+  await c.otpVerify({ otpCode: codeOf(await smtp.next()), request: { emailChannel: { emailAddress: email } } });
+  await assert.rejects(c.otpRequest({ smsChannel: { phoneNumber: '12345' } }), /invalid_contact/);
+  const pending = await c.otpRequest({ smsChannel: { phoneNumber: phone } });
+  assert.equal(pending.status, 'otp_pending');
+  assert.equal(pending.contact, canonical);
+  const code = lastSmsCode(join(dir, 'data', 'dev-sms.txt'));
+  const wrong = await c.otpVerify({ otpCode: code === '000000' ? '111111' : '000000', request: { smsChannel: { phoneNumber: phone } } });
+  assert.equal(wrong.status, 'otp_failed');
+  const ok = await c.otpVerify({ otpCode: code, request: { smsChannel: { phoneNumber: phone } } });
+  assert.equal(ok.phone, canonical);
+  const up = await c.submitUserInput({ profile: { phone_number: canonical, first_name: 'Ada' } });
+  assert.ok(!(up.refusedFields ?? []).includes('phone_number'), 'the verified phone is accepted');
+  const replay = await c.otpVerify({ otpCode: code, request: { smsChannel: { phoneNumber: phone } } });
+  assert.equal(replay.status, 'otp_failed', 'an SMS code is single use');
+  assert.ok(!logs.includes(canonical), 'the phone number is not in the node log');
+});
+
+test('SMS OTP through the operator gateway: the outbox POSTs {to, from, text} with its Authorization after the commit', async () => {
+  const received = [];
+  let arrived;
+  const gateway = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      received.push({ auth: req.headers.authorization, body: JSON.parse(body) });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"msg-1"}');
+      arrived?.();
+    });
+  });
+  await new Promise((r) => gateway.listen(0, '127.0.0.1', r));
+  const gw = `http://sms.test:${gateway.address().port}/send`;  // egress refuses IP literals
+  let second, secondLogs = '';
+  try {
+    const secondUrl = await new Promise((resolve, reject) => {
+      second = spawn(T3ND, ['--ready-fd', '3', 'dev', '--port', '0', '--data', join(dir, 'gateway'), '--contracts', CONTRACTS,
+        '--smtp-url', `smtp://127.0.0.1:${smtp.port}`, '--smtp-from', 'codes@t3n.test', '--otp-cooldown-seconds', '0',
+        '--sms-url', gw, '--sms-authorization', 'Bearer gw-secret', '--egress-allow-private-for-tests', '--egress-allow-http', '--egress-resolve', 'sms.test=127.0.0.1'],
+      { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+      let out = '';
+      second.stdout.on('data', (d) => { secondLogs += d; });
+      second.stderr.on('data', (d) => { secondLogs += d; });
+      second.stdio[3].on('data', (d) => { out += d; });
+      second.stdio[3].on('end', () => (out.trim() ? resolve(out.trim()) : reject(new Error('t3nd did not start: ' + secondLogs))));
+    });
+    const wallet = ethers.Wallet.createRandom();
+    const addr = wallet.address.toLowerCase();
+    const c = new T3nClient({ baseUrl: secondUrl, wasmComponent: wasm, handlers: { EthSign: metamask_sign(addr, undefined, wallet.privateKey) } });
+    await c.handshake();
+    await c.authenticate(createEthAuthInput(addr));
+    const email = `gw.${Date.now()}@example.com`;
+    await c.otpRequest({ emailChannel: { emailAddress: email } });
+    await c.otpVerify({ otpCode: codeOf(await smtp.next()), request: { emailChannel: { emailAddress: email } } });
+    const got = new Promise((r) => { arrived = r; });
+    await c.otpRequest({ smsChannel: { phoneNumber: '+6581239999' } });
+    await Promise.race([got, new Promise((_, rej) => setTimeout(() => rej(new Error('no SMS reached the gateway: ' + secondLogs.slice(-3000))), 20000))]);
+    assert.equal(received.length, 1);
+    assert.equal(received[0].auth, 'Bearer gw-secret');
+    assert.equal(received[0].body.to, '+6581239999');
+    const code = received[0].body.text.match(/code is (\d{6})/)[1];
+    assert.equal((await c.otpVerify({ otpCode: code, request: { smsChannel: { phoneNumber: '+6581239999' } } })).phone, '+6581239999');
+    assert.ok(!secondLogs.includes('gw-secret') && !secondLogs.includes(code), 'neither the gateway secret nor the code is logged');
+  } finally {
+    second?.kill('SIGTERM');
+    gateway.close();
+  }
 });

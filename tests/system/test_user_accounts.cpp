@@ -35,7 +35,7 @@ struct Accounts : ::testing::Test {
     ASSERT_TRUE(c.ok());
     cas = std::move(*c);
     wallets = std::make_unique<identity::CustodialWallets>(keys, std::move(crypto::Secp256k1Signer::create()).value());
-    accounts = std::make_unique<AccountServices>(AccountServices{users, keys, *wallets, *cas, nullptr});
+    accounts = std::make_unique<AccountServices>(AccountServices{users, keys, *wallets, *cas, nullptr, nullptr, std::nullopt, nullptr, {}});
     auto tx = db->begin(store::Principal::system());
     alice = users.find_or_create(tx, "eth:0x" + std::string(40, 'a')).value();
     ASSERT_TRUE(db->commit(tx).ok());
