@@ -18,6 +18,7 @@ void register_attestation_routes(EndpointRegistry& r, NodeServices& s);   // res
 void register_sdk_routes(EndpointRegistry& r, NodeServices& s);           // rest_sdk.cpp
 void register_token_endpoints(EndpointRegistry& r, NodeServices& s);      // rpc_token.cpp
 void register_admin_routes(EndpointRegistry& r, NodeServices& s);         // rest_admin.cpp
+void register_kyc_routes(EndpointRegistry& r, NodeServices& s);           // rest_kyc.cpp
 // auth.authenticate, auth.add-authenticator, audit.get-mine
 // (session_auth.cpp); served on the session channel only.
 void register_session_endpoints(EndpointRegistry& r, NodeServices& s);

@@ -74,6 +74,7 @@ void register_all_endpoints(EndpointRegistry& r, NodeServices& s, Dispatcher& d)
   register_sdk_routes(r, s);
   register_token_endpoints(r, s);
   register_admin_routes(r, s);
+  register_kyc_routes(r, s);
   if (s.sessions != nullptr) register_session_endpoints(r, s);
   register_transports(r, s, d);
 }

@@ -294,6 +294,8 @@ int main(int argc, char** argv) {
   dev->add_option("--otp-cooldown-seconds", dev_config.otp_cooldown_secs, "Wait between two codes to one address (otp.cooldown_seconds)")
       ->check(CLI::Range(0, 3600))
       ->capture_default_str();
+  std::vector<std::string> kyc_specs;
+  dev->add_option("--kyc-provider", kyc_specs, "ID=WEBHOOK_SECRET: accept that KYC provider's signed decisions at /api/kyc/webhook/ID (repeatable)");
   dev->add_option("--sms-url", dev_config.sms_url, "POST SMS codes as JSON {to, from, text} to this gateway through the outbox (sms.url); default: data/dev-sms.txt");
   dev->add_option("--sms-authorization", dev_config.sms_authorization, "The gateway's Authorization header value (sms.authorization)");
   dev->add_flag("--egress-allow-private-for-tests", dev_config.egress.allow_private_targets,
@@ -366,6 +368,14 @@ int main(int argc, char** argv) {
         return 2;
       }
       dev_config.egress.resolve_overrides[r.substr(0, eq)] = r.substr(eq + 1);
+    }
+    for (const auto& k : kyc_specs) {
+      const auto eq = k.find('=');
+      if (eq == std::string::npos || eq == 0 || k.size() - eq - 1 < 16) {
+        std::fprintf(stderr, "error: --kyc-provider expects ID=WEBHOOK_SECRET (a secret of at least 16 characters)\n");
+        return 2;
+      }
+      dev_config.kyc_providers[k.substr(0, eq)] = system::KycProvider{k.substr(eq + 1), "x-hmac-signature"};
     }
     for (const auto& spec : oidc_specs) {
       auto provider = parse_oidc_provider_spec(spec);

@@ -258,6 +258,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   T3N_RETURN_IF_ERROR(system::ensure_agent_tables(*impl->store));
   T3N_RETURN_IF_ERROR(system::ensure_organisation_tables(*impl->store));
   T3N_RETURN_IF_ERROR(system::ensure_delegation_tables(*impl->store));
+  T3N_RETURN_IF_ERROR(system::ensure_kyc_tables(*impl->store));
   if (impl->config.ipfs_api.empty()) {
     T3N_ASSIGN_OR_RETURN(impl->cas, cas::open_local_blob_store(impl->config.data_dir / "cas"));
   } else {
@@ -423,7 +424,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
     };
     impl->system_services.reset(new api::SystemServices{  // NOLINT(cppcoreguidelines-owning-memory): holds references
         system::SystemEnv{*impl->store, *impl->registry, *impl->metering, tenancy, log.with("component", "system"), impl->accounts.get(),
-                          system::OrgPolicyDefaults{impl->config.delegation_max_validity_secs}},
+                          system::OrgPolicyDefaults{impl->config.delegation_max_validity_secs}, impl->config.kyc_providers},
         {}});
     for (auto& c : system::system_contracts()) {
       std::string name = c.name;
@@ -565,6 +566,7 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
   std::vector<std::string> provider_ids;
   std::vector<std::string> issuer_ids;
   std::vector<std::string> trusted_ids;
+  std::vector<std::string> kyc_ids;
   auto segment_after = [](const std::string& key, std::size_t from) { return key.substr(from, key.find('.', from) - from); };
   for (const auto& key : cfg.leaf_keys()) {
     if (key.rfind("cluster_config.", 0) == 0 && key.find('.', 15) == std::string::npos) {
@@ -581,6 +583,12 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
       if (key == "vp.trusted_issuers." + id + ".iss" || key == "vp.trusted_issuers." + id + ".jwks") {
         open_keys.push_back(key);
         if (std::find(trusted_ids.begin(), trusted_ids.end(), id) == trusted_ids.end()) trusted_ids.push_back(id);
+      }
+    } else if (key.rfind("kyc.providers.", 0) == 0) {
+      const std::string id = segment_after(key, 14);
+      if (key == "kyc.providers." + id + ".webhook_secret" || key == "kyc.providers." + id + ".signature_header") {
+        open_keys.push_back(key);
+        if (std::find(kyc_ids.begin(), kyc_ids.end(), id) == kyc_ids.end()) kyc_ids.push_back(id);
       }
     } else if (key.rfind("signing.issuers.", 0) == 0) {
       const std::string id = segment_after(key, 16);
@@ -728,6 +736,16 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
       T3N_ASSIGN_OR_RETURN(p.secret_contracts, cfg.get_string_list(base + "secret_contracts"));
     }
     c.providers[id] = std::move(p);
+  }
+  for (const auto& id : kyc_ids) {
+    system::KycProvider p;
+    T3N_ASSIGN_OR_RETURN(p.webhook_secret, cfg.get_string_or("kyc.providers." + id + ".webhook_secret", ""));
+    if (p.webhook_secret.size() < 16)
+      return common::invalid_argument(path.string() + ": kyc.providers." + id + ".webhook_secret must be at least 16 characters");
+    T3N_ASSIGN_OR_RETURN(p.signature_header, cfg.get_string_or("kyc.providers." + id + ".signature_header", p.signature_header));
+    std::transform(p.signature_header.begin(), p.signature_header.end(), p.signature_header.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    c.kyc_providers[id] = std::move(p);
   }
   for (const auto& id : issuer_ids) {
     T3N_ASSIGN_OR_RETURN(std::string iss, cfg.get_string("signing.issuers." + id + ".iss"));

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "host/egress.h"
 #include "host/host.h"
 #include "identity/oidc.h"
+#include "system/kyc.h"
 #include "system/metering.h"
 
 namespace t3n::node {
@@ -58,6 +60,9 @@ struct NodeConfig {
   std::string sms_url;
   std::string sms_authorization;  // the Authorization header's value (secret)
   std::string sms_from = "T3N";
+  // [kyc.providers.<id>] webhook_secret, signature_header: KYC providers
+  // whose signed decisions POST /api/kyc/webhook/<id> accepts.
+  std::map<std::string, system::KycProvider> kyc_providers;
   std::string smtp_ca_file;
   // OpenID Connect providers ([oidc.<name>] issuer, jwks_url, client_ids,
   // ca_file); none = no OIDC login.

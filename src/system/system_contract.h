@@ -20,6 +20,7 @@
 #include "registry/registry.h"
 #include "store/store.h"
 #include "system/metering.h"
+#include "system/kyc.h"
 #include "system/organisations.h"
 
 namespace t3n::system {
@@ -48,6 +49,7 @@ struct SystemEnv {
   common::Logger log;
   const AccountServices* accounts = nullptr;  // tee:user (null: its functions are unavailable)
   OrgPolicyDefaults org_defaults;             // [delegation] validity ceiling
+  std::map<std::string, KycProvider> kyc_providers;  // [kyc.providers.<id>]
 };
 
 // One call of a system function, inside the dispatch's system transaction.

@@ -343,7 +343,7 @@ Result<Json> merge_profiles(const SystemEnv& env, SystemCall& call) {
               {"tx_hash", nullptr}};
 }
 
-Result<Json> kyc_status(const SystemEnv&, SystemCall& call) {
+Result<Json> kyc_status(const SystemEnv& env, SystemCall& call) {
   T3N_RETURN_IF_ERROR(require_object(call.input));
   std::string provider = "veriff";
   if (const Json* p = field(call.input, "provider_id", "providerId"); p != nullptr) {
@@ -351,9 +351,9 @@ Result<Json> kyc_status(const SystemEnv&, SystemCall& call) {
       return common::invalid_argument("invalid_provider: 'provider_id' is a short string");
     provider = p->get<std::string>();
   }
-  // No KYC provider integration is configured on this node: nothing can
-  // have verified the user, so the honest answer is pending.
-  return Json{{"status", "pending"}, {"provider", provider}, {"vc_ids", Json::array()}};
+  // A configured provider's last signed decision; without one (or before
+  // it decides) nothing has verified the user: the honest pending.
+  return kyc_status_of(call.tx, call.caller, provider, env.kyc_providers.count(provider) != 0);
 }
 
 // The SDK's snake_case wire form → the agent-auth interface's camelCase.

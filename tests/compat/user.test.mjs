@@ -15,10 +15,12 @@ import { T3nClient, loadWasmComponent, metamask_sign, createEthAuthInput } from 
 import { ethers } from 'ethers';
 import { startSmtpSink } from './smtp_sink.mjs';
 import { createServer } from 'node:http';
+import { createHmac } from 'node:crypto';
 
 const T3ND = process.env.T3ND;
 const CONTRACTS = process.env.CONTRACTS;
 let dir, wasm, url, child, smtp, logs = '';
+const KYC_SECRET = 'kyc-webhook-secret-' + Math.random().toString(36).slice(2);
 
 before(async () => {
   assert.ok(T3ND && CONTRACTS, 'set T3ND and CONTRACTS');
@@ -28,7 +30,7 @@ before(async () => {
     child = spawn(T3ND, ['--log-level', 'debug', '--ready-fd', '3', 'dev', '--port', '0', '--data', join(dir, 'data'),
       '--contracts', CONTRACTS, '--smtp-url', `smtp://127.0.0.1:${smtp.port}`, '--smtp-from', 'codes@t3n.test',
       // Two accounts verify one address back to back (merge-profiles).
-      '--otp-cooldown-seconds', '0'],
+      '--otp-cooldown-seconds', '0', '--kyc-provider', `veriff=${KYC_SECRET}`],
     { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => { logs += d; });
@@ -103,7 +105,7 @@ test('OTP verifies an e-mail; only then does submitUserInput store the profile; 
   assert.ok(history[0].Created, JSON.stringify(history));
 
   const kyc = await c.kycStatus();
-  assert.equal(kyc.status, 'pending', 'no KYC provider: the honest answer');
+  assert.equal(kyc.status, 'pending', 'no decision yet: the honest answer');
   await c.agentAuthUpdate({ agents: [{ agentDid: 'did:key:z6MkagentExample', scripts: [{ scriptName: 'signer', functions: ['may-reach'], allowedHosts: ['api.example.com'] }] }] });
 
   assert.ok(!logs.includes(email), 'the e-mail address is not in the log');
@@ -239,4 +241,34 @@ test('SMS OTP through the operator gateway: the outbox POSTs {to, from, text} wi
     second?.kill('SIGTERM');
     gateway.close();
   }
+});
+
+test('KYC: a provider\'s signed webhook decides kyc-status; a bad signature, a replay or an unknown user changes nothing', async () => {
+  const { c, did } = await user();
+  const hook = (body, secret = KYC_SECRET, provider = 'veriff') => {
+    const text = JSON.stringify(body);
+    const sig = createHmac('sha256', secret).update(text).digest('hex');
+    return fetch(`${url}/api/kyc/webhook/${provider}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hmac-signature': sig }, body: text });
+  };
+  assert.equal((await c.kycStatus()).status, 'pending');
+  const approved = { status: 'success', verification: { id: 'sess-1', status: 'approved', vendorData: did } };
+  assert.equal((await hook(approved, 'not-the-secret')).status, 401, 'a wrong signature is refused');
+  assert.equal((await c.kycStatus()).status, 'pending', 'and changes nothing');
+  assert.equal((await hook(approved, KYC_SECRET, 'onfido')).status, 404, 'an unconfigured provider');
+  const declined = { status: 'success', verification: { id: 'sess-1', status: 'declined', vendorData: did, reason: 'document expired' } };
+  assert.equal((await (await hook(declined)).json()).kyc_status, 'rejected');
+  const rejected = await c.kycStatus();
+  assert.equal(rejected.status, 'rejected');
+  assert.equal(rejected.error, 'document expired');
+  const ok = await (await hook({ status: 'success', verification: { id: 'sess-2', status: 'approved', vendorData: did } })).json();
+  assert.equal(ok.kyc_status, 'verified');
+  const verified = await c.kycStatus();
+  assert.equal(verified.status, 'verified');
+  assert.ok(verified.updatedAt > 0);
+  assert.equal((await (await hook(declined)).json()).status, 'duplicate', 'a replayed decision is ignored');
+  assert.equal((await c.kycStatus()).status, 'verified');
+  const orphan = await (await hook({ verification: { id: 's', status: 'approved', vendorData: 'did:t3n:' + '9'.repeat(40) } })).json();
+  assert.equal(orphan.status, 'orphan');
+  const final = await c.kycStatusPoll({ cadence: { initialMs: 10, maxMs: 20, timeoutMs: 2000 } });
+  assert.equal(final.status, 'verified', 'the SDK\'s poll ends on the terminal status');
 });
