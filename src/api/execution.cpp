@@ -267,6 +267,7 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
       b.committed = committed;
       if (invocation) b.vc_id = invocation->credential.vc_id_b64u();
       b.events.push_back({"execute", params.script_name + "#" + params.function_name, outcome, std::nullopt});
+      for (const auto& e : ctx.audit_events) b.events.push_back({e.action, e.target, e.outcome, e.details});
       return b;
     };
     if (!out.ok) {

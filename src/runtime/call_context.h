@@ -199,6 +199,13 @@ struct CallContext {
   std::map<std::string, Bytes> scratch;  // the `state` interface
   WriteBudget writes;                     // every host interface that writes
   std::vector<std::string> contract_log;  // logging + stdout/stderr, tagged
+  // logging#audit: the contract's own audit events (the host stamps who and
+  // when and writes them in the dispatch's batch).
+  struct AuditEvent {
+    std::string action, target, outcome;
+    std::optional<std::string> details;
+  };
+  std::vector<AuditEvent> audit_events;
   std::size_t contract_log_bytes = 0;
   std::uint64_t host_calls = 0;
   std::uint64_t egress_bytes = 0;     // http request + response bodies (metering)

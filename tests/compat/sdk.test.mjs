@@ -286,6 +286,11 @@ test('getUsage answers the honest zero balance; getAuditEvents the host-stamped 
   assert.equal(ok.events[0].actor, did);
   assert.equal(ok.events[0].target, 'counter#increment');
   assert.equal(ok.events[0].outcome, 'success');
+  // The contract's own event (logging#audit), stamped by the host with the same subject and actor.
+  assert.deepEqual([ok.events[1].action, ok.events[1].target, ok.events[1].outcome, ok.events[1].details],
+    ['counter.increment', 'counter', 'success', 'incremented']);
+  assert.equal(ok.events[1].subject, did);
+  assert.equal(ok.events[1].actor, did);
   assert.equal(failed.committed, false, 'a call that did not commit says so');
   assert.match(failed.events[0].outcome, /^error/);
   const page = await c.getAuditEvents({ limit: 1 });

@@ -78,6 +78,18 @@ bool exports_t3n_examples_counter_contracts_increment(uint64_t by, uint64_t* ret
     counter_string_t log_err;
     if (!host_interfaces_logging_info(&line, &log_err)) counter_string_free(&log_err);
     counter_string_free(&line);
+    // One event of our own in the dispatch's audit trail (the host stamps
+    // who acted on whose data, and when).
+    counter_string_t action, target, outcome, details, audit_err;
+    counter_string_dup(&action, "counter.increment");
+    counter_string_dup(&target, "counter");
+    counter_string_dup(&outcome, "success");
+    counter_string_dup(&details, "incremented");
+    if (!host_interfaces_logging_audit(&action, &target, &outcome, &details, &audit_err)) counter_string_free(&audit_err);
+    counter_string_free(&action);
+    counter_string_free(&target);
+    counter_string_free(&outcome);
+    counter_string_free(&details);
   }
   counter_string_free(&map);
   return ok;
