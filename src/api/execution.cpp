@@ -199,7 +199,7 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
   if (s.system != nullptr) {  // one snapshot for both reads, closed before the call runs
     auto snapshot = s.store.begin(store::Principal::system());
     T3N_ASSIGN_OR_RETURN(tenant, tenant_of(snapshot, s, v.tenant));
-    if (s.system != nullptr && s.system->env.metering.enabled() && tenant) metering = &s.system->env.metering;
+    if (s.system != nullptr && s.system->env.metering.enabled() && s.meter_calls && tenant) metering = &s.system->env.metering;
     if (metering != nullptr) {
       T3N_ASSIGN_OR_RETURN(reservation,
                            metering->reserve(snapshot, tenant_did, metering->reserve_for(contract->manifest().limits.fuel)));

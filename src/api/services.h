@@ -94,6 +94,9 @@ struct NodeServices {
   // issuers' public JWKs (what verifiers of contracts' signatures need).
   common::Json signing_keys_public = common::Json::object();
   std::atomic<bool> audit{true};  // one audit batch per contract dispatch ([audit] enabled)
+  // Metering of tenant contracts' calls (bench/load compares off and on;
+  // the operator's [metering] enabled decides otherwise).
+  std::atomic<bool> meter_calls{true};
 };
 
 }  // namespace t3n::api

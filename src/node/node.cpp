@@ -510,6 +510,10 @@ void Node::set_audit(bool on) {
   if (impl_ && impl_->services) impl_->services->audit = on;
 }
 
+void Node::set_call_metering(bool on) {
+  if (impl_ && impl_->services) impl_->services->meter_calls = on;
+}
+
 void Node::stop() {
   if (impl_ && impl_->server) impl_->server->stop();
 }

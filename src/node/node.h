@@ -127,6 +127,8 @@ class Node {
   void stop();
   // Audit batches on or off at run time: benchmarks compare both in one run.
   void set_audit(bool on);
+  // Metering of tenant contracts' calls on or off (benchmarks compare both).
+  void set_call_metering(bool on);
 
   // Deploys a contract from a file as the node itself (dev setup).
   Result<common::Json> deploy(const std::string& name, const std::string& version, ByteView component,
