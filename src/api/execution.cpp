@@ -122,11 +122,29 @@ Result<common::Json> execute_system(NodeServices& s, const Caller& caller, const
     return common::not_found("unknown-function: " + params.script_name + " has no function '" + params.function_name + "'");
   std::vector<std::function<void()>> after_commit;
   const std::string authenticator = caller.is_session() ? caller.session_authenticator : caller.authenticator();
+  // pii_did on a system function: only the delegable ones, only under the
+  // data owner's grant to this caller for this contract and function.
+  std::optional<Bytes> subject;
+  if (params.pii_did) {
+    T3N_ASSIGN_OR_RETURN(auto me, find_user(s, caller));
+    if (!me || *params.pii_did != identity::t3n_did(*me)) {
+      if (contract.delegable.count(params.function_name) == 0)
+        return common::permission_denied("pii_did: " + params.script_name + "#" + params.function_name + " acts on the caller's own data only");
+      T3N_ASSIGN_OR_RETURN(Bytes owner, identity::parse_t3n_did(*params.pii_did));
+      auto tx = s.store.begin(store::Principal::system());
+      T3N_ASSIGN_OR_RETURN(auto grants, identity::kDelegationsTable.in(tx).get(owner));
+      if (!grants) return common::permission_denied("NotDelegated: the data owner has granted no delegations");
+      std::vector<std::string> agent_dids{caller.did()};
+      if (me) agent_dids.push_back(identity::t3n_did(*me));
+      T3N_RETURN_IF_ERROR(identity::check_delegation(grants->grants, agent_dids, params.script_name, contract.version, params.function_name));
+      subject = std::move(owner);
+    }
+  }
   T3N_ASSIGN_OR_RETURN(
       common::Json out,
       write_as_caller(s, caller, [&](store::Transaction& tx, const Bytes& user) -> Result<common::Json> {
         system::SystemCall call{tx, user, authenticator, params.input.is_null() ? common::Json::object() : params.input,
-                                blob ? std::optional<ByteView>(blob->bytes) : std::nullopt, s.clock(), {}};
+                                blob ? std::optional<ByteView>(blob->bytes) : std::nullopt, s.clock(), {}, subject};
         T3N_ASSIGN_OR_RETURN(common::Json response, fn->second(s.system->env, call));
         after_commit = std::move(call.after_commit);
         return common::Json{{"response", std::move(response)}, {"fuel", 0}};

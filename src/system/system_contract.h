@@ -62,6 +62,9 @@ struct SystemCall {
   std::uint64_t now_ms = 0;
   // Run once the transaction committed (e.g. a compiled contract joins the cache).
   std::vector<std::function<void()>> after_commit;
+  // pii_did: the user whose data a delegable function reads, when another
+  // user granted the caller (checked by the dispatch); none = the caller.
+  std::optional<Bytes> subject;
 };
 
 using SystemFunction = std::function<Result<common::Json>(const SystemEnv&, SystemCall&)>;
@@ -70,6 +73,9 @@ struct SystemContract {
   std::string name;     // "tee:tenant/contracts"
   std::string version;  // what /api/contracts/current answers
   std::map<std::string, SystemFunction> functions;
+  // Functions that accept pii_did: run on another user's data under that
+  // user's agent-auth grant to the caller for this contract and function.
+  std::set<std::string, std::less<>> delegable = {};
 };
 
 SystemContract tenant_contract();

@@ -239,7 +239,8 @@ Result<Json> user_upsert(const SystemEnv& env, SystemCall& call) {
 Result<Json> profile_field_names(const SystemEnv& env, SystemCall& call) {
   T3N_RETURN_IF_ERROR(require_object(call.input));
   T3N_ASSIGN_OR_RETURN(const AccountServices* a, accounts_of(env));
-  T3N_ASSIGN_OR_RETURN(auto profile, read_profile(call.tx, *a, call.caller));
+  // With pii_did (a grant the dispatch checked): the names in that user's profile.
+  T3N_ASSIGN_OR_RETURN(auto profile, read_profile(call.tx, *a, call.subject.value_or(call.caller)));
   Json names = Json::array();
   if (profile)
     for (const auto& [name, _] : profile->items()) names.push_back(name);
@@ -408,6 +409,7 @@ SystemContract user_contract() {
   c.functions["remove-user-with-wallet-abandonment"] = remove_with_abandonment;
   c.functions["kyc-status"] = kyc_status;
   c.functions["merge-profiles"] = merge_profiles;
+  c.delegable = {"get-profile-fields-name-only"};
   c.functions["agent-auth-update"] = agent_auth_update;
   return c;
 }

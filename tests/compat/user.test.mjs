@@ -272,3 +272,20 @@ test('KYC: a provider\'s signed webhook decides kyc-status; a bad signature, a r
   const final = await c.kycStatusPoll({ cadence: { initialMs: 10, maxMs: 20, timeoutMs: 2000 } });
   assert.equal(final.status, 'verified', 'the SDK\'s poll ends on the terminal status');
 });
+
+test('get-profile-fields-name-only with pii_did: an agent the user granted reads the names, never the values; others are refused', async () => {
+  const owner = await user(), agent = await user(), stranger = await user();
+  const email = `names.${Date.now()}@example.com`;
+  await owner.c.otpRequest({ emailChannel: { emailAddress: email } });
+  await owner.c.otpVerify({ otpCode: codeOf(await smtp.next()), request: { emailChannel: { emailAddress: email } } });
+  await owner.c.submitUserInput({ profile: { first_name: 'Secret-Name-MARKER' } });
+  const ask = (who, fn = 'get-profile-fields-name-only') =>
+    who.c.execute({ script_name: 'tee:user/contracts', function_name: fn, input: {}, pii_did: owner.did });
+  await assert.rejects(ask(agent), /NotDelegated/, 'no grant yet');
+  await owner.c.agentAuthUpdate({ agents: [{ agentDid: agent.did, scripts: [{ scriptName: 'tee:user/contracts', functions: ['get-profile-fields-name-only'] }] }] });
+  const names = JSON.parse(await ask(agent));
+  assert.ok(names.includes('first_name') && names.includes('email_address'), JSON.stringify(names));
+  assert.ok(!JSON.stringify(names).includes('Secret-Name-MARKER'), 'names only');
+  await assert.rejects(ask(stranger), /delegat|grant/i, 'a user who was not granted');
+  await assert.rejects(ask(agent, 'get-self-eth-address'), /own data only/, 'only delegable functions take pii_did');
+});
