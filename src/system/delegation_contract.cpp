@@ -16,11 +16,6 @@ namespace {
 
 using common::Json;
 
-Result<const AccountServices*> accounts_of(const SystemEnv& env) {
-  if (env.accounts == nullptr) return Status(ErrorCode::kUnimplemented, "accounts are not available on this node");
-  return env.accounts;
-}
-
 Result<DelegationCredential> credential_of_input(const Json& in) {
   if (!in.is_object() || !in.contains("credential_jcs") || !in["credential_jcs"].is_string())
     return common::invalid_argument("InvalidCredential: 'credential_jcs' (base64url of the JCS bytes) is required");

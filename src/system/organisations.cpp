@@ -49,6 +49,11 @@ Result<std::string> string_field(const Json& in, const char* name) {
   return f->get<std::string>();
 }
 
+Result<std::string> scope_field(const Json& in) {
+  T3N_ASSIGN_OR_RETURN(std::string scope, string_field(in, "scope"));
+  return canonical_scope(scope);
+}
+
 Result<Bytes> did_field(const Json& in, const char* name) {
   T3N_ASSIGN_OR_RETURN(std::string did, string_field(in, name));
   auto id = identity::parse_t3n_did(did);
@@ -119,6 +124,19 @@ Result<Bytes> entry_id_of(const Json& in, const Bytes& org, const std::string& s
 }
 
 Json mutation(const char* status) { return Json{{"status", status}, {"tx_hash", nullptr}}; }
+
+// A full replacement of one policy row: an empty list deletes it.
+Result<Json> replace_row(store::Table<store::BytesCodec, store::BytesCodec> table, const Bytes& key, bool empty, const Json& row) {
+  if (empty) {
+    T3N_ASSIGN_OR_RETURN(bool existed, table.remove(key));
+    Json out = mutation("deleted");
+    out["deleted"] = existed;
+    return out;
+  }
+  T3N_ASSIGN_OR_RETURN(auto existing, table.get(key));
+  T3N_RETURN_IF_ERROR(put_json(table, key, row));
+  return mutation(existing ? "updated" : "created");
+}
 
 Result<Json> require_policy(store::Transaction& tx, const Bytes& org) {
   T3N_ASSIGN_OR_RETURN(auto p, org_policy(tx, org));
@@ -270,20 +288,10 @@ Result<Json> policy_update_meta(OrgDataCall& c) {
 Result<Json> policy_set_writers(OrgDataCall& c) {
   T3N_ASSIGN_OR_RETURN(Bytes org, did_field(c.input, "org_did"));
   T3N_RETURN_IF_ERROR(require_org_admin(c.tx, org, c.caller));
-  T3N_ASSIGN_OR_RETURN(std::string scope_in, string_field(c.input, "scope"));
-  T3N_ASSIGN_OR_RETURN(std::string scope, canonical_scope(scope_in));
+  T3N_ASSIGN_OR_RETURN(std::string scope, scope_field(c.input));
   T3N_ASSIGN_OR_RETURN(auto writers, did_list(c.input, "writers", kMaxWritersPerScope));
-  auto table = kOrgWritersTable.in(c.tx);
-  const Bytes key = concat(org, common::as_bytes(scope));
-  if (writers.empty()) {
-    T3N_ASSIGN_OR_RETURN(bool existed, table.remove(key));
-    Json out = mutation("deleted");
-    out["deleted"] = existed;
-    return out;
-  }
-  T3N_ASSIGN_OR_RETURN(auto existing, table.get(key));
-  T3N_RETURN_IF_ERROR(put_json(table, key, Json{{"writers", did_array(writers)}}));
-  return mutation(existing ? "updated" : "created");
+  return replace_row(kOrgWritersTable.in(c.tx), concat(org, common::as_bytes(scope)), writers.empty(),
+                     Json{{"writers", did_array(writers)}});
 }
 
 Result<Json> policy_set_grants(OrgDataCall& c) {
@@ -302,17 +310,7 @@ Result<Json> policy_set_grants(OrgDataCall& c) {
       return common::invalid_argument("DuplicateGrant: " + identity::t3n_did(parsed.user) + " appears twice");
     grants.push_back(parsed.to_json());
   }
-  auto table = kOrgGrantsTable.in(c.tx);
-  const Bytes key = concat(org, common::as_bytes(contract));
-  if (grants.empty()) {
-    T3N_ASSIGN_OR_RETURN(bool existed, table.remove(key));
-    Json out = mutation("deleted");
-    out["deleted"] = existed;
-    return out;
-  }
-  T3N_ASSIGN_OR_RETURN(auto existing, table.get(key));
-  T3N_RETURN_IF_ERROR(put_json(table, key, Json{{"grants", grants}}));
-  return mutation(existing ? "updated" : "created");
+  return replace_row(kOrgGrantsTable.in(c.tx), concat(org, common::as_bytes(contract)), grants.empty(), Json{{"grants", grants}});
 }
 
 Result<Json> policy_delete_grants(OrgDataCall& c) {
@@ -325,14 +323,20 @@ Result<Json> policy_delete_grants(OrgDataCall& c) {
   return out;
 }
 
-Result<Json> data_write(OrgDataCall& c) {
+// The org and scope of a data mutation, once the caller is one of the scope's writers.
+Result<std::pair<Bytes, std::string>> writer_scope(OrgDataCall& c) {
   T3N_ASSIGN_OR_RETURN(Bytes org, did_field(c.input, "org_did"));
   T3N_RETURN_IF_ERROR(require_policy(c.tx, org).status());
-  T3N_ASSIGN_OR_RETURN(std::string scope_in, string_field(c.input, "scope"));
-  T3N_ASSIGN_OR_RETURN(std::string scope, canonical_scope(scope_in));
+  T3N_ASSIGN_OR_RETURN(std::string scope, scope_field(c.input));
   T3N_ASSIGN_OR_RETURN(auto writers, writers_of(c.tx, org, scope));
   if (std::find(writers.begin(), writers.end(), c.caller) == writers.end())
     return common::permission_denied("NotWriter: the caller may not write scope '" + scope + "' of " + identity::t3n_did(org));
+  return std::make_pair(std::move(org), std::move(scope));
+}
+
+Result<Json> data_write(OrgDataCall& c) {
+  T3N_ASSIGN_OR_RETURN(auto target, writer_scope(c));
+  const auto& [org, scope] = target;
   T3N_ASSIGN_OR_RETURN(std::string payload_hex, string_field(c.input, "payload_hex"));
   std::transform(payload_hex.begin(), payload_hex.end(), payload_hex.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   auto payload = common::hex_decode_canonical(payload_hex, payload_hex.size() / 2);
@@ -367,13 +371,8 @@ Status uncount(store::Transaction& tx, const Bytes& org, const std::string& scop
 }
 
 Result<Json> data_delete(OrgDataCall& c) {
-  T3N_ASSIGN_OR_RETURN(Bytes org, did_field(c.input, "org_did"));
-  T3N_RETURN_IF_ERROR(require_policy(c.tx, org).status());
-  T3N_ASSIGN_OR_RETURN(std::string scope_in, string_field(c.input, "scope"));
-  T3N_ASSIGN_OR_RETURN(std::string scope, canonical_scope(scope_in));
-  T3N_ASSIGN_OR_RETURN(auto writers, writers_of(c.tx, org, scope));
-  if (std::find(writers.begin(), writers.end(), c.caller) == writers.end())
-    return common::permission_denied("NotWriter: the caller may not write scope '" + scope + "' of " + identity::t3n_did(org));
+  T3N_ASSIGN_OR_RETURN(auto target, writer_scope(c));
+  const auto& [org, scope] = target;
   T3N_ASSIGN_OR_RETURN(Bytes entry, entry_id_of(c.input, org, scope, c.caller, false));
   T3N_ASSIGN_OR_RETURN(bool existed, kOrgDataTable.in(c.tx).remove(concat(data_prefix(org, scope), entry)));
   if (existed) T3N_RETURN_IF_ERROR(uncount(c.tx, org, scope, 1));
@@ -386,8 +385,7 @@ Result<Json> data_delete(OrgDataCall& c) {
 Result<Json> data_delete_scope(OrgDataCall& c) {
   T3N_ASSIGN_OR_RETURN(Bytes org, did_field(c.input, "org_did"));
   T3N_RETURN_IF_ERROR(require_org_admin(c.tx, org, c.caller));
-  T3N_ASSIGN_OR_RETURN(std::string scope_in, string_field(c.input, "scope"));
-  T3N_ASSIGN_OR_RETURN(std::string scope, canonical_scope(scope_in));
+  T3N_ASSIGN_OR_RETURN(std::string scope, scope_field(c.input));
   const Bytes prefix = data_prefix(org, scope);
   const Bytes end = prefix_end(prefix);
   auto data = kOrgDataTable.in(c.tx);
@@ -423,8 +421,7 @@ Result<Json> policy_view(OrgDataCall& c) {
 Result<Json> writers_get(OrgDataCall& c) {
   T3N_ASSIGN_OR_RETURN(Bytes org, did_field(c.input, "org_did"));
   T3N_RETURN_IF_ERROR(require_org_admin(c.tx, org, c.caller));
-  T3N_ASSIGN_OR_RETURN(std::string scope_in, string_field(c.input, "scope"));
-  T3N_ASSIGN_OR_RETURN(std::string scope, canonical_scope(scope_in));
+  T3N_ASSIGN_OR_RETURN(std::string scope, scope_field(c.input));
   T3N_ASSIGN_OR_RETURN(auto writers, writers_of(c.tx, org, scope));
   return Json{{"writers", did_array(writers)}};
 }
@@ -441,8 +438,7 @@ Result<Json> grants_get(OrgDataCall& c) {
 Result<Json> data_list(OrgDataCall& c) {
   T3N_ASSIGN_OR_RETURN(Bytes org, did_field(c.input, "org_did"));
   T3N_RETURN_IF_ERROR(require_policy(c.tx, org).status());
-  T3N_ASSIGN_OR_RETURN(std::string scope_in, string_field(c.input, "scope"));
-  T3N_ASSIGN_OR_RETURN(std::string scope, canonical_scope(scope_in));
+  T3N_ASSIGN_OR_RETURN(std::string scope, scope_field(c.input));
   T3N_ASSIGN_OR_RETURN(bool allowed, may_read(c.tx, org, scope, c.caller, c.now_ms / 1000));
   if (!allowed) return common::permission_denied("NotOrgReader: the caller may not read scope '" + scope + "' of " + identity::t3n_did(org));
   T3N_ASSIGN_OR_RETURN(auto offset, optional_u64(c.input, "offset"));
@@ -467,8 +463,7 @@ Result<Json> data_list(OrgDataCall& c) {
 Result<Json> data_get(OrgDataCall& c) {
   T3N_ASSIGN_OR_RETURN(Bytes org, did_field(c.input, "org_did"));
   T3N_RETURN_IF_ERROR(require_policy(c.tx, org).status());
-  T3N_ASSIGN_OR_RETURN(std::string scope_in, string_field(c.input, "scope"));
-  T3N_ASSIGN_OR_RETURN(std::string scope, canonical_scope(scope_in));
+  T3N_ASSIGN_OR_RETURN(std::string scope, scope_field(c.input));
   T3N_ASSIGN_OR_RETURN(bool allowed, may_read(c.tx, org, scope, c.caller, c.now_ms / 1000));
   if (!allowed) return common::permission_denied("NotOrgReader: the caller may not read scope '" + scope + "' of " + identity::t3n_did(org));
   T3N_ASSIGN_OR_RETURN(Bytes entry, entry_id_of(c.input, org, scope, c.caller, false));

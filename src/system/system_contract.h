@@ -69,6 +69,12 @@ struct SystemCall {
 
 using SystemFunction = std::function<Result<common::Json>(const SystemEnv&, SystemCall&)>;
 
+// The node's account services, or kUnimplemented on a node without them.
+inline Result<const AccountServices*> accounts_of(const SystemEnv& env) {
+  if (env.accounts == nullptr) return Status(ErrorCode::kUnimplemented, "accounts are not available on this node");
+  return env.accounts;
+}
+
 struct SystemContract {
   std::string name;     // "tee:tenant/contracts"
   std::string version;  // what /api/contracts/current answers

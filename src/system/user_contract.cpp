@@ -20,11 +20,6 @@ namespace {
 
 using common::Json;
 
-Result<const AccountServices*> accounts_of(const SystemEnv& env) {
-  if (env.accounts == nullptr) return Status(ErrorCode::kUnimplemented, "accounts are not available on this node");
-  return env.accounts;
-}
-
 Status require_object(const Json& in) {
   if (!in.is_null() && !in.is_object()) return common::invalid_argument("the input must be a JSON object");
   return {};
