@@ -185,7 +185,11 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
   // An invocation envelope (tee:delegation credential): the host checks it
   // before anything runs; the call then acts on the credential's user.
   std::optional<system::AcceptedInvocation> invocation;
-  if (params.input.is_object() && params.input.contains("envelope") && s.system != nullptr && s.system->env.accounts != nullptr) {
+  // Only the delegation wire's envelope (an object with credential_jcs): a
+  // contract's own field named "envelope" stays its business.
+  const bool has_envelope = params.input.is_object() && params.input.contains("envelope") && params.input["envelope"].is_object() &&
+                            params.input["envelope"].contains("credential_jcs");
+  if (has_envelope && s.system != nullptr && s.system->env.accounts != nullptr) {
     auto snapshot = s.store.begin(store::Principal::system());
     T3N_ASSIGN_OR_RETURN(invocation, system::accept_invocation(snapshot, *s.system->env.accounts, s.system->env.org_defaults,
                                                                params.input["envelope"], params.input.value("request", common::Json(nullptr)),
