@@ -57,20 +57,26 @@ std::string optional_text(const Json& body, const char* field) {
   return it != body.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-// tenant.admit {tenant, label?, quotas?, storage_location?, credits?}
-Result<Json> admit(NodeServices& s, const Json& body) {
-  T3N_ASSIGN_OR_RETURN(Bytes tenant, account_field(body, body.contains("tenant") ? "tenant" : "tenant_did"));
-  const system::TenancyPolicy& policy = s.system->env.tenancy;
+// The admission an operator's body asks for, owned by `owner` (its tid).
+Result<system::AdmitRequest> admit_request(NodeServices& s, const Json& body, const Bytes& owner, const char* label_field) {
   system::AdmitRequest req;
-  req.tid = common::hex_encode(tenant);
-  req.owner = tenant;  // an individual tenant manages itself
-  req.label = optional_text(body, "label");
-  if (req.label.size() > 128) return common::invalid_argument("'label': at most 128 characters");
-  T3N_ASSIGN_OR_RETURN(req.quotas, system::TenantQuotas::parse(body.value("quotas", Json(nullptr)), system::default_quotas(policy)));
+  req.tid = common::hex_encode(owner);
+  req.owner = owner;
+  req.label = optional_text(body, label_field);
+  if (req.label.size() > 128) return common::invalid_argument(std::string("'") + label_field + "': at most 128 characters");
+  T3N_ASSIGN_OR_RETURN(req.quotas, system::TenantQuotas::parse(body.value("quotas", Json(nullptr)), system::default_quotas(s.system->env.tenancy)));
   if (auto loc = body.find("storage_location"); loc != body.end() && loc->is_object()) req.storage_location = *loc;
   if (auto c = body.find("credits"); c != body.end() && !c->is_null()) {
     T3N_ASSIGN_OR_RETURN(req.credits, amount_field(body, "credits"));
   }
+  return req;
+}
+
+// tenant.admit {tenant, label?, quotas?, storage_location?, credits?}
+Result<Json> admit(NodeServices& s, const Json& body) {
+  T3N_ASSIGN_OR_RETURN(Bytes tenant, account_field(body, body.contains("tenant") ? "tenant" : "tenant_did"));
+  // An individual tenant manages itself.
+  T3N_ASSIGN_OR_RETURN(system::AdmitRequest req, admit_request(s, body, tenant, "label"));
   return in_system_transaction(s, [&](store::Transaction& tx) -> Result<Json> {
     // The tenant's user row, so the DID can log in and own what it registers.
     T3N_ASSIGN_OR_RETURN(auto user, identity::kUsersTable.in(tx).get(tenant));
@@ -86,18 +92,9 @@ Result<Json> admit(NodeServices& s, const Json& body) {
 // the organisation (it has a policy here) becomes a tenant its admins manage.
 Result<Json> admit_for_org(NodeServices& s, const Json& body) {
   T3N_ASSIGN_OR_RETURN(Bytes org, account_field(body, "org_did"));
-  const system::TenancyPolicy& policy = s.system->env.tenancy;
-  system::AdmitRequest req;
-  req.tid = common::hex_encode(org);
-  req.owner = org;  // managed through the org's admins, never one user
+  // Managed through the org's admins, never one user.
+  T3N_ASSIGN_OR_RETURN(system::AdmitRequest req, admit_request(s, body, org, body.contains("tenant_label") ? "tenant_label" : "label"));
   req.kind = "org";
-  req.label = optional_text(body, body.contains("tenant_label") ? "tenant_label" : "label");
-  if (req.label.size() > 128) return common::invalid_argument("'tenant_label': at most 128 characters");
-  T3N_ASSIGN_OR_RETURN(req.quotas, system::TenantQuotas::parse(body.value("quotas", Json(nullptr)), system::default_quotas(policy)));
-  if (auto loc = body.find("storage_location"); loc != body.end() && loc->is_object()) req.storage_location = *loc;
-  if (auto c = body.find("credits"); c != body.end() && !c->is_null()) {
-    T3N_ASSIGN_OR_RETURN(req.credits, amount_field(body, "credits"));
-  }
   return in_system_transaction(s, [&](store::Transaction& tx) -> Result<Json> {
     T3N_ASSIGN_OR_RETURN(auto p, system::org_policy(tx, org));
     if (!p) return common::failed_precondition("OrgPolicyMissing: no organisation policy for " + identity::t3n_did(org) + " on this node");

@@ -77,10 +77,9 @@ Result<Json> accept_kyc_webhook(store::Transaction& tx, const std::string& provi
   return Json{{"status", "recorded"}, {"kyc_status", row["status"]}};
 }
 
-Result<Json> kyc_status_of(store::Transaction& tx, const Bytes& user, const std::string& provider_id, bool configured) {
+Result<Json> kyc_status_of(store::Transaction& tx, const Bytes& user, const std::string& provider_id) {
   T3N_ASSIGN_OR_RETURN(auto raw, kKycTable.in(tx).get(key_of(user, provider_id)));
   if (!raw) {
-    (void)configured;  // unconfigured or undecided: the same honest pending
     return Json{{"status", "pending"}, {"provider", provider_id}, {"vc_ids", Json::array()}};
   }
   auto row = common::parse_json(common::to_string(*raw), 8);

@@ -36,6 +36,7 @@ Result<common::Json> accept_kyc_webhook(store::Transaction& tx, const std::strin
                                         const std::string& body, const std::string& signature_hex, std::uint64_t now_ms);
 
 // kyc-status's answer for `user` and `provider_id`.
-Result<common::Json> kyc_status_of(store::Transaction& tx, const Bytes& user, const std::string& provider_id, bool configured);
+// (Unconfigured or undecided providers answer the same honest pending.)
+Result<common::Json> kyc_status_of(store::Transaction& tx, const Bytes& user, const std::string& provider_id);
 
 }  // namespace t3n::system

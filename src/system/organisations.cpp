@@ -435,12 +435,19 @@ Result<Json> grants_get(OrgDataCall& c) {
   return Json{{"contract_id", contract}, {"grants", grants}};
 }
 
-Result<Json> data_list(OrgDataCall& c) {
+// The org and scope of a data read, once the caller may read the scope.
+Result<std::pair<Bytes, std::string>> reader_scope(OrgDataCall& c) {
   T3N_ASSIGN_OR_RETURN(Bytes org, did_field(c.input, "org_did"));
   T3N_RETURN_IF_ERROR(require_policy(c.tx, org).status());
   T3N_ASSIGN_OR_RETURN(std::string scope, scope_field(c.input));
   T3N_ASSIGN_OR_RETURN(bool allowed, may_read(c.tx, org, scope, c.caller, c.now_ms / 1000));
   if (!allowed) return common::permission_denied("NotOrgReader: the caller may not read scope '" + scope + "' of " + identity::t3n_did(org));
+  return std::make_pair(std::move(org), std::move(scope));
+}
+
+Result<Json> data_list(OrgDataCall& c) {
+  T3N_ASSIGN_OR_RETURN(auto target, reader_scope(c));
+  const auto& [org, scope] = target;
   T3N_ASSIGN_OR_RETURN(auto offset, optional_u64(c.input, "offset"));
   T3N_ASSIGN_OR_RETURN(auto limit_in, optional_u64(c.input, "limit"));
   const std::uint64_t limit = std::clamp<std::uint64_t>(limit_in.value_or(kDefaultListLimit), 1, kMaxListLimit);
@@ -461,11 +468,8 @@ Result<Json> data_list(OrgDataCall& c) {
 }
 
 Result<Json> data_get(OrgDataCall& c) {
-  T3N_ASSIGN_OR_RETURN(Bytes org, did_field(c.input, "org_did"));
-  T3N_RETURN_IF_ERROR(require_policy(c.tx, org).status());
-  T3N_ASSIGN_OR_RETURN(std::string scope, scope_field(c.input));
-  T3N_ASSIGN_OR_RETURN(bool allowed, may_read(c.tx, org, scope, c.caller, c.now_ms / 1000));
-  if (!allowed) return common::permission_denied("NotOrgReader: the caller may not read scope '" + scope + "' of " + identity::t3n_did(org));
+  T3N_ASSIGN_OR_RETURN(auto target, reader_scope(c));
+  const auto& [org, scope] = target;
   T3N_ASSIGN_OR_RETURN(Bytes entry, entry_id_of(c.input, org, scope, c.caller, false));
   T3N_ASSIGN_OR_RETURN(auto row, read_json(kOrgDataTable.in(c.tx), concat(data_prefix(org, scope), entry), "data"));
   if (!row) return common::not_found("EntryNotFound: no entry " + common::hex_encode(entry) + " in scope '" + scope + "'");

@@ -56,24 +56,22 @@ Result<OtpTarget> otp_target(const Json& request) {
   return common::invalid_argument("invalid_contact: expected email_channel or sms_channel");
 }
 
-std::optional<std::string> verified_phone(const std::optional<Json>& profile) {
-  if (!profile || !profile->contains("verified_contacts")) return std::nullopt;
-  const Json& vc = (*profile)["verified_contacts"];
-  if (vc.is_object() && vc.contains("phone") && vc["phone"].is_object() && vc["phone"].contains("value") && vc["phone"]["value"].is_string())
-    return vc["phone"]["value"].get<std::string>();
-  return std::nullopt;
-}
 
 std::string flow_of(const Bytes& caller) { return "tee:user otp|" + common::hex_encode(caller); }
 
 // The e-mail the user has proven: a verified contact, or a session logged
 // in by e-mail OTP.
+// profile.verified_contacts.<kind>.value, if the profile has one.
+std::optional<std::string> verified_contact(const std::optional<Json>& profile, const char* kind) {
+  if (!profile || !profile->contains("verified_contacts")) return std::nullopt;
+  const Json& vc = (*profile)["verified_contacts"];
+  if (vc.is_object() && vc.contains(kind) && vc[kind].is_object() && vc[kind].contains("value") && vc[kind]["value"].is_string())
+    return vc[kind]["value"].get<std::string>();
+  return std::nullopt;
+}
+
 std::optional<std::string> verified_email(const std::optional<Json>& profile, const SystemCall& call) {
-  if (profile && profile->contains("verified_contacts")) {
-    const Json& vc = (*profile)["verified_contacts"];
-    if (vc.is_object() && vc.contains("email") && vc["email"].is_object() && vc["email"].contains("value") && vc["email"]["value"].is_string())
-      return vc["email"]["value"].get<std::string>();
-  }
+  if (auto e = verified_contact(profile, "email")) return e;
   if (call.caller_authenticator.rfind("email:", 0) == 0) return call.caller_authenticator.substr(6);
   return std::nullopt;
 }
@@ -199,7 +197,7 @@ Result<Json> user_upsert(const SystemEnv& env, SystemCall& call) {
   }();
   if (require_existing && !profile) return common::not_found("user_not_found: no profile exists for this DID");
   const auto email = verified_email(profile, call);
-  const auto phone = verified_phone(profile);
+  const auto phone = verified_contact(profile, "phone");
   if (!email && !require_existing)
     return common::permission_denied("email_not_verified: verify an e-mail address first (otp-request, then otp-verify)");
   Json merged = profile.value_or(Json::object());
@@ -310,11 +308,7 @@ Result<Json> merge_profiles(const SystemEnv& env, SystemCall& call) {
   bool shared = false;
   if (email) {
     T3N_ASSIGN_OR_RETURN(auto owner, a->users.find(call.tx, "email:" + *email));
-    shared = owner && *owner == *target;
-    if (!shared && target_profile && target_profile->contains("verified_contacts")) {
-      const Json& vc = (*target_profile)["verified_contacts"];
-      shared = vc.is_object() && vc.contains("email") && vc["email"].is_object() && vc["email"].value("value", std::string()) == *email;
-    }
+    shared = (owner && *owner == *target) || verified_contact(target_profile, "email") == email;
   }
   if (!shared)
     return common::permission_denied("no_shared_contact: the two accounts share no verified e-mail (verify it by OTP on both first)");
@@ -339,7 +333,7 @@ Result<Json> merge_profiles(const SystemEnv& env, SystemCall& call) {
               {"tx_hash", nullptr}};
 }
 
-Result<Json> kyc_status(const SystemEnv& env, SystemCall& call) {
+Result<Json> kyc_status(const SystemEnv&, SystemCall& call) {
   T3N_RETURN_IF_ERROR(require_object(call.input));
   std::string provider = "veriff";
   if (const Json* p = field(call.input, "provider_id", "providerId"); p != nullptr) {
@@ -349,7 +343,7 @@ Result<Json> kyc_status(const SystemEnv& env, SystemCall& call) {
   }
   // A configured provider's last signed decision; without one (or before
   // it decides) nothing has verified the user: the honest pending.
-  return kyc_status_of(call.tx, call.caller, provider, env.kyc_providers.count(provider) != 0);
+  return kyc_status_of(call.tx, call.caller, provider);
 }
 
 // The SDK's snake_case wire form → the agent-auth interface's camelCase.

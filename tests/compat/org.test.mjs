@@ -8,7 +8,6 @@
 //   node --test tests/compat/org.test.mjs     (T3ND=path/to/t3nd, CONTRACTS=dir)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,30 +18,24 @@ import {
   b64uEncodeBytes, revokeDelegation, ethRecoverEip191,
 } from '@terminal3/t3n-sdk';
 import { ethers } from 'ethers';
+import { startDevNode } from './dev_node.mjs';
 
 const T3ND = process.env.T3ND;
 const CONTRACTS = process.env.CONTRACTS;
 const operator = ethers.Wallet.createRandom();
-let dir, wasm, url, child, logs = '';
+let dir, wasm, url, node;
 
 before(async () => {
   assert.ok(T3ND && CONTRACTS, 'set T3ND and CONTRACTS');
   dir = mkdtempSync(join(tmpdir(), 't3n-org-'));
-  await new Promise((resolve, reject) => {
-    child = spawn(T3ND, ['--log-level', 'debug', '--ready-fd', '3', 'dev', '--port', '0', '--data', join(dir, 'data'),
-      '--contracts', CONTRACTS, '--admin-address', operator.address], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => { logs += d; });
-    child.stderr.on('data', (d) => { logs += d; });
-    child.stdio[3].on('data', (d) => { out += d; });
-    child.stdio[3].on('end', () => (out.trim() ? resolve(url = out.trim()) : reject(new Error('t3nd did not start: ' + logs))));
-    child.on('error', reject);
-  });
+  node = await startDevNode(T3ND, ['--data', join(dir, 'data'), '--contracts', CONTRACTS, '--admin-address', operator.address],
+    ['--log-level', 'debug']);
+  url = node.url;
   wasm = await loadWasmComponent();
 });
 
 after(() => {
-  child?.kill('SIGTERM');
+  node?.child.kill('SIGTERM');
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

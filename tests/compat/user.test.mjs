@@ -7,43 +7,35 @@
 //   node --test tests/compat/user.test.mjs     (T3ND=path/to/t3nd, CONTRACTS=dir)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { T3nClient, loadWasmComponent, metamask_sign, createEthAuthInput } from '@terminal3/t3n-sdk';
 import { ethers } from 'ethers';
 import { startSmtpSink } from './smtp_sink.mjs';
+import { startDevNode } from './dev_node.mjs';
 import { createServer } from 'node:http';
 import { createHmac } from 'node:crypto';
 
 const T3ND = process.env.T3ND;
 const CONTRACTS = process.env.CONTRACTS;
-let dir, wasm, url, child, smtp, logs = '';
+let dir, wasm, url, node, smtp;
 const KYC_SECRET = 'kyc-webhook-secret-' + Math.random().toString(36).slice(2);
 
 before(async () => {
   assert.ok(T3ND && CONTRACTS, 'set T3ND and CONTRACTS');
   dir = mkdtempSync(join(tmpdir(), 't3n-user-'));
   smtp = await startSmtpSink();
-  await new Promise((resolve, reject) => {
-    child = spawn(T3ND, ['--log-level', 'debug', '--ready-fd', '3', 'dev', '--port', '0', '--data', join(dir, 'data'),
-      '--contracts', CONTRACTS, '--smtp-url', `smtp://127.0.0.1:${smtp.port}`, '--smtp-from', 'codes@t3n.test',
-      // Two accounts verify one address back to back (merge-profiles).
-      '--otp-cooldown-seconds', '0', '--kyc-provider', `veriff=${KYC_SECRET}`],
-    { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => { logs += d; });
-    child.stderr.on('data', (d) => { logs += d; });
-    child.stdio[3].on('data', (d) => { out += d; });
-    child.stdio[3].on('end', () => (out.trim() ? resolve(url = out.trim()) : reject(new Error('t3nd did not start: ' + logs))));
-    child.on('error', reject);
-  });
+  node = await startDevNode(T3ND, ['--data', join(dir, 'data'), '--contracts', CONTRACTS,
+    '--smtp-url', `smtp://127.0.0.1:${smtp.port}`, '--smtp-from', 'codes@t3n.test',
+    // Two accounts verify one address back to back (merge-profiles).
+    '--otp-cooldown-seconds', '0', '--kyc-provider', `veriff=${KYC_SECRET}`], ['--log-level', 'debug']);
+  url = node.url;
   wasm = await loadWasmComponent();
 });
 
 after(() => {
-  child?.kill('SIGTERM');
+  node?.child.kill('SIGTERM');
   smtp?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -108,7 +100,7 @@ test('OTP verifies an e-mail; only then does submitUserInput store the profile; 
   assert.equal(kyc.status, 'pending', 'no decision yet: the honest answer');
   await c.agentAuthUpdate({ agents: [{ agentDid: 'did:key:z6MkagentExample', scripts: [{ scriptName: 'signer', functions: ['may-reach'], allowedHosts: ['api.example.com'] }] }] });
 
-  assert.ok(!logs.includes(email), 'the e-mail address is not in the log');
+  assert.ok(!node.logs.includes(email), 'the e-mail address is not in the log');
   assert.deepEqual(filesHolding(join(dir, 'data'), email), [], 'nor in plaintext on disk');
 
   await c.removeUserWithWalletAbandonment();
@@ -190,7 +182,7 @@ test('SMS OTP: only after a verified e-mail; the dev SMS mailbox; a verified pho
   assert.ok(!(up.refusedFields ?? []).includes('phone_number'), 'the verified phone is accepted');
   const replay = await c.otpVerify({ otpCode: code, request: { smsChannel: { phoneNumber: phone } } });
   assert.equal(replay.status, 'otp_failed', 'an SMS code is single use');
-  assert.ok(!logs.includes(canonical), 'the phone number is not in the node log');
+  assert.ok(!node.logs.includes(canonical), 'the phone number is not in the node log');
 });
 
 test('SMS OTP through the operator gateway: the outbox POSTs {to, from, text} with its Authorization after the commit', async () => {
@@ -207,19 +199,13 @@ test('SMS OTP through the operator gateway: the outbox POSTs {to, from, text} wi
   });
   await new Promise((r) => gateway.listen(0, '127.0.0.1', r));
   const gw = `http://sms.test:${gateway.address().port}/send`;  // egress refuses IP literals
-  let second, secondLogs = '';
+  let second;
   try {
-    const secondUrl = await new Promise((resolve, reject) => {
-      second = spawn(T3ND, ['--ready-fd', '3', 'dev', '--port', '0', '--data', join(dir, 'gateway'), '--contracts', CONTRACTS,
-        '--smtp-url', `smtp://127.0.0.1:${smtp.port}`, '--smtp-from', 'codes@t3n.test', '--otp-cooldown-seconds', '0',
-        '--sms-url', gw, '--sms-authorization', 'Bearer gw-secret', '--egress-allow-private-for-tests', '--egress-allow-http', '--egress-resolve', 'sms.test=127.0.0.1'],
-      { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
-      let out = '';
-      second.stdout.on('data', (d) => { secondLogs += d; });
-      second.stderr.on('data', (d) => { secondLogs += d; });
-      second.stdio[3].on('data', (d) => { out += d; });
-      second.stdio[3].on('end', () => (out.trim() ? resolve(out.trim()) : reject(new Error('t3nd did not start: ' + secondLogs))));
-    });
+    second = await startDevNode(T3ND, ['--data', join(dir, 'gateway'), '--contracts', CONTRACTS,
+      '--smtp-url', `smtp://127.0.0.1:${smtp.port}`, '--smtp-from', 'codes@t3n.test', '--otp-cooldown-seconds', '0',
+      '--sms-url', gw, '--sms-authorization', 'Bearer gw-secret', '--egress-allow-private-for-tests', '--egress-allow-http',
+      '--egress-resolve', 'sms.test=127.0.0.1']);
+    const secondUrl = second.url;
     const wallet = ethers.Wallet.createRandom();
     const addr = wallet.address.toLowerCase();
     const c = new T3nClient({ baseUrl: secondUrl, wasmComponent: wasm, handlers: { EthSign: metamask_sign(addr, undefined, wallet.privateKey) } });
@@ -230,15 +216,15 @@ test('SMS OTP through the operator gateway: the outbox POSTs {to, from, text} wi
     await c.otpVerify({ otpCode: codeOf(await smtp.next()), request: { emailChannel: { emailAddress: email } } });
     const got = new Promise((r) => { arrived = r; });
     await c.otpRequest({ smsChannel: { phoneNumber: '+6581239999' } });
-    await Promise.race([got, new Promise((_, rej) => setTimeout(() => rej(new Error('no SMS reached the gateway: ' + secondLogs.slice(-3000))), 20000))]);
+    await Promise.race([got, new Promise((_, rej) => setTimeout(() => rej(new Error('no SMS reached the gateway: ' + second.logs.slice(-3000))), 20000))]);
     assert.equal(received.length, 1);
     assert.equal(received[0].auth, 'Bearer gw-secret');
     assert.equal(received[0].body.to, '+6581239999');
     const code = received[0].body.text.match(/code is (\d{6})/)[1];
     assert.equal((await c.otpVerify({ otpCode: code, request: { smsChannel: { phoneNumber: '+6581239999' } } })).phone, '+6581239999');
-    assert.ok(!secondLogs.includes('gw-secret') && !secondLogs.includes(code), 'neither the gateway secret nor the code is logged');
+    assert.ok(!second.logs.includes('gw-secret') && !second.logs.includes(code), 'neither the gateway secret nor the code is logged');
   } finally {
-    second?.kill('SIGTERM');
+    second?.child.kill('SIGTERM');
     gateway.close();
   }
 });
