@@ -1,20 +1,27 @@
 #include "crypto/random.h"
 
-#include <openssl/rand.h>
+#include <sys/random.h>
 
-#include <climits>
+#include <cerrno>
+#include <cstring>
+#include <string>
 
-#include "crypto/openssl_util.h"
 
 namespace t3n::crypto {
 
+// The kernel's CSPRNG (getrandom(2), blocking only until it is first
+// seeded): in a busy multi-threaded node OpenSSL's RAND_bytes costs several
+// microseconds per call in its DRBG bookkeeping, and per-request nonces and
+// ids call this constantly. OpenSSL's own key generation keeps its DRBG.
 Status random_bytes(MutableByteView out) {
   std::size_t done = 0;
   while (done < out.size()) {
-    const std::size_t chunk = std::min<std::size_t>(out.size() - done, INT_MAX);
-    if (RAND_bytes(out.data() + done, static_cast<int>(chunk)) != 1)
-      return detail::openssl_error(ErrorCode::kUnavailable, "random number generator failed");
-    done += chunk;
+    const ssize_t got = ::getrandom(out.data() + done, out.size() - done, 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return Status(ErrorCode::kUnavailable, std::string("random number generator failed: ") + std::strerror(errno));
+    }
+    done += static_cast<std::size_t>(got);
   }
   return {};
 }

@@ -1,5 +1,6 @@
 #include "system/audit_trail.h"
 
+#include "common/binary.h"
 #include "common/encoding.h"
 #include "crypto/random.h"
 #include "identity/did.h"
@@ -17,21 +18,75 @@ Bytes key_of(const Bytes& owner, std::uint64_t ts_ms, ByteView suffix) {
   return k;
 }
 
-Json batch_json(const AuditBatch& b) {
-  Json events = Json::array();
-  for (std::size_t i = 0; i < b.events.size() && i < kMaxAuditEvents; ++i) {
+// A batch row: format byte, u64 ts_ms, subject (20), actor, optional vc_id,
+// committed, then its events; subject, actor and time are stored once and
+// repeated per event only when read. Rows written before this format are
+// the JSON of audit_page's batches (they begin with '{').
+constexpr std::uint8_t kBatchFormat = 2;
+
+void optional_string(common::BinaryWriter& w, const std::optional<std::string>& v, std::size_t max) {
+  w.u8(v ? 1 : 0);
+  if (v) w.string(std::string_view(*v).substr(0, max));
+}
+
+Bytes encode_batch(const AuditBatch& b) {
+  common::BinaryWriter w;
+  w.u8(kBatchFormat);
+  w.u64(b.ts_ms);
+  w.raw(b.subject);
+  w.string(b.actor);
+  optional_string(w, b.vc_id, 256);
+  w.u8(b.committed ? 1 : 0);
+  const std::size_t n = std::min(b.events.size(), kMaxAuditEvents);
+  w.u8(static_cast<std::uint8_t>(n));
+  for (std::size_t i = 0; i < n; ++i) {
     const auto& e = b.events[i];
-    Json j = {{"ts_ms", b.ts_ms},
-              {"subject", identity::t3n_did(b.subject)},
-              {"actor", b.actor},
-              {"vc_id", b.vc_id ? Json(*b.vc_id) : Json(nullptr)},
-              {"action", e.action.substr(0, 256)},
-              {"target", e.target.substr(0, 256)},
-              {"outcome", e.outcome.substr(0, 64)},
-              {"details", e.details ? Json(e.details->substr(0, kMaxAuditDetails)) : Json(nullptr)}};
-    events.push_back(std::move(j));
+    w.string(std::string_view(e.action).substr(0, 256));
+    w.string(std::string_view(e.target).substr(0, 256));
+    w.string(std::string_view(e.outcome).substr(0, 64));
+    optional_string(w, e.details, kMaxAuditDetails);
   }
-  return Json{{"committed", b.committed}, {"events", std::move(events)}};
+  return w.take();
+}
+
+Result<std::optional<std::string>> read_optional_string(common::BinaryReader& r) {
+  T3N_ASSIGN_OR_RETURN(std::uint8_t present, r.u8());
+  if (present == 0) return std::optional<std::string>{};
+  T3N_ASSIGN_OR_RETURN(std::string v, r.string(64 * 1024));
+  return std::optional<std::string>(std::move(v));
+}
+
+// The batch as audit_page shows it: {committed, events: [{ts_ms, subject,
+// actor, vc_id, action, target, outcome, details}]}.
+Result<Json> decode_batch(ByteView value) {
+  if (!value.empty() && value[0] == '{') return common::parse_json(common::to_string(value), 8);
+  common::BinaryReader r(value, "audit batch");
+  T3N_ASSIGN_OR_RETURN(std::uint8_t format, r.u8());
+  if (format != kBatchFormat) return common::data_loss("unknown audit batch format");
+  T3N_ASSIGN_OR_RETURN(std::uint64_t ts, r.u64());
+  T3N_ASSIGN_OR_RETURN(ByteView subject, r.raw(20));
+  T3N_ASSIGN_OR_RETURN(std::string actor, r.string(4096));
+  T3N_ASSIGN_OR_RETURN(auto vc_id, read_optional_string(r));
+  T3N_ASSIGN_OR_RETURN(std::uint8_t committed, r.u8());
+  T3N_ASSIGN_OR_RETURN(std::uint8_t n, r.u8());
+  const std::string subject_did = identity::t3n_did(subject);
+  Json events = Json::array();
+  for (std::uint8_t i = 0; i < n; ++i) {
+    T3N_ASSIGN_OR_RETURN(std::string action, r.string(4096));
+    T3N_ASSIGN_OR_RETURN(std::string target, r.string(4096));
+    T3N_ASSIGN_OR_RETURN(std::string outcome, r.string(4096));
+    T3N_ASSIGN_OR_RETURN(auto details, read_optional_string(r));
+    events.push_back(Json{{"ts_ms", ts},
+                          {"subject", subject_did},
+                          {"actor", actor},
+                          {"vc_id", vc_id ? Json(*vc_id) : Json(nullptr)},
+                          {"action", std::move(action)},
+                          {"target", std::move(target)},
+                          {"outcome", std::move(outcome)},
+                          {"details", details ? Json(*details) : Json(nullptr)}});
+  }
+  T3N_RETURN_IF_ERROR(r.finish());
+  return Json{{"committed", committed != 0}, {"events", std::move(events)}};
 }
 
 // Just past every key of `owner` (owner ‖ 17 × 0xff).
@@ -48,7 +103,7 @@ Status ensure_audit_tables(store::Store& store) { return store::ensure_tables(st
 Status append_audit(store::Transaction& tx, const AuditBatch& batch) {
   if (batch.subject.size() != 20) return common::invalid_argument("an audit subject is a 20-byte user id");
   T3N_ASSIGN_OR_RETURN(Bytes suffix, crypto::random_vector(8));
-  const Bytes value = common::to_bytes(batch_json(batch).dump(-1, ' ', false, Json::error_handler_t::replace));
+  const Bytes value = encode_batch(batch);
   auto table = kAuditTable.in(tx);
   T3N_RETURN_IF_ERROR(table.put(key_of(batch.subject, batch.ts_ms, suffix), value));
   if (batch.actor_user && batch.actor_user->size() == 20 && *batch.actor_user != batch.subject)
@@ -98,7 +153,7 @@ Result<Json> audit_page(store::Transaction& tx, const Bytes& owner, std::uint32_
       next = common::hex_encode(key);
       break;
     }
-    auto j = common::parse_json(common::to_string(value), 8);
+    auto j = decode_batch(value);
     if (!j.ok()) continue;
     if (only_actor && (!(*j)["events"].is_array() || (*j)["events"].empty() || (*j)["events"][0]["actor"] != *only_actor)) continue;
     (*j)["key"] = common::hex_encode(key);

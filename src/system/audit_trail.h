@@ -18,7 +18,8 @@
 
 namespace t3n::system {
 
-// owner (20) ‖ ~ts_ms (8, newest first) ‖ random (8) → batch JSON.
+// owner (20) ‖ ~ts_ms (8, newest first) ‖ random (8) → the batch (compact
+// binary; audit_page expands it).
 inline constexpr store::TableDef<store::BytesCodec, store::BytesCodec> kAuditTable{"audit"};
 Status ensure_audit_tables(store::Store& store);
 

@@ -21,6 +21,53 @@ Bytes ledger_key(const Bytes& account, std::uint64_t seq_no) {
   return k;
 }
 
+// A token ledger row is either one entry as JSON (mints, transfers, and
+// charges written before charge groups) or a charge group: format byte,
+// u64 timestamp_ms, u64 first seq_no, u8 n, then n × (u64 amount,
+// string reason JSON). A group's key carries its newest seq_no.
+constexpr std::uint8_t kChargeGroupFormat = 2;
+constexpr std::size_t kMaxChargesPerRow = 16;
+
+// The row's entries, newest first.
+Result<std::vector<LedgerRow>> decode_ledger_row(const std::string& text) {
+  std::vector<LedgerRow> out;
+  if (!text.empty() && text[0] == '{') {
+    auto j = common::parse_json(text);
+    if (!j.ok() || !j->is_object()) return common::data_loss("a token ledger row does not parse");
+    LedgerRow e;
+    e.seq_no = j->value("seq_no", std::uint64_t{0});
+    e.kind = j->value("kind", "");
+    e.amount = j->value("amount", std::uint64_t{0});
+    e.timestamp_ms = j->value("timestamp_ms", std::uint64_t{0});
+    e.direction = j->value("direction", "");
+    if (auto c = j->find("counterparty"); c != j->end() && c->is_string()) e.counterparty = c->get<std::string>();
+    e.reason = j->value("reason", common::Json(nullptr));
+    if (auto n = j->find("note"); n != j->end() && n->is_string()) e.note = n->get<std::string>();
+    out.push_back(std::move(e));
+    return out;
+  }
+  common::BinaryReader r(common::as_bytes(text), "token ledger row");
+  T3N_ASSIGN_OR_RETURN(std::uint8_t format, r.u8());
+  if (format != kChargeGroupFormat) return common::data_loss("unknown token ledger row format");
+  T3N_ASSIGN_OR_RETURN(std::uint64_t ts, r.u64());
+  T3N_ASSIGN_OR_RETURN(std::uint64_t first, r.u64());
+  T3N_ASSIGN_OR_RETURN(std::uint8_t n, r.u8());
+  for (std::uint8_t i = 0; i < n; ++i) {
+    LedgerRow e{first + i, "charge", 0, ts, "out", std::nullopt, nullptr, std::nullopt};
+    T3N_ASSIGN_OR_RETURN(e.amount, r.u64());
+    T3N_ASSIGN_OR_RETURN(std::string reason, r.string(64 * 1024));
+    if (!reason.empty()) {
+      auto j = common::parse_json(reason);
+      if (!j.ok()) return common::data_loss("a token ledger charge reason does not parse");
+      e.reason = std::move(*j);
+    }
+    out.push_back(std::move(e));
+  }
+  T3N_RETURN_IF_ERROR(r.finish());
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
 std::uint64_t kib_price(std::uint64_t bytes, std::uint64_t per_kib) { return (bytes + 1023) / 1024 * per_kib; }
 
 }  // namespace
@@ -118,28 +165,61 @@ std::uint64_t Metering::reserved(const Bytes& account) const {
   return it == reserved_.end() ? 0 : it->second;
 }
 
+namespace {
+// A JSON object's text from fields in order; strings escaped by the JSON library.
+class ReasonText {
+ public:
+  explicit ReasonText(std::string_view kind) { str("kind", kind); }
+  ReasonText& str(std::string_view key, std::string_view value) {
+    field(key);
+    text_ += common::Json(value).dump(-1, ' ', false, common::Json::error_handler_t::replace);
+    return *this;
+  }
+  ReasonText& num(std::string_view key, std::uint64_t value) {
+    field(key);
+    text_ += std::to_string(value);
+    return *this;
+  }
+  std::string take() { return std::move(text_) + "}"; }
+
+ private:
+  void field(std::string_view key) {
+    text_ += text_.empty() ? "{\"" : ",\"";
+    text_ += key;  // keys are fixed identifiers
+    text_ += "\":";
+  }
+  std::string text_;
+};
+}  // namespace
+
+common::Json Charge::reason_json() const {
+  if (reason.empty()) return nullptr;
+  auto j = common::parse_json(reason);
+  return j.ok() ? std::move(*j) : common::Json(nullptr);
+}
+
 std::vector<Charge> Metering::price(const CallUsage& u) const {
   std::vector<Charge> out;
   const std::uint64_t per = std::max<std::uint64_t>(pricing_.fuel_per_unit, 1);
   const std::uint64_t fuel_tokens = (u.fuel + per - 1) / per;
   const std::uint64_t host_tokens = u.host_calls * pricing_.host_call;
-  out.push_back({pricing_.invocation + fuel_tokens + host_tokens,
-                 {{"kind", "invocation"},
-                  {"script_name", u.script_name},
-                  {"function", u.function},
-                  {"fuel_consumed", u.fuel},
-                  {"fuel_tokens", fuel_tokens},
-                  {"host_call_count", u.host_calls},
-                  {"host_call_tokens", host_tokens}}});
+  out.emplace_back(pricing_.invocation + fuel_tokens + host_tokens, ReasonText("invocation")
+                                                                        .str("script_name", u.script_name)
+                                                                        .str("function", u.function)
+                                                                        .num("fuel_consumed", u.fuel)
+                                                                        .num("fuel_tokens", fuel_tokens)
+                                                                        .num("host_call_count", u.host_calls)
+                                                                        .num("host_call_tokens", host_tokens)
+                                                                        .take());
   for (const auto& [map, bytes] : u.kv_bytes)
     if (const auto amount = kib_price(bytes, pricing_.kv_kib); amount > 0)
-      out.push_back({amount, {{"kind", "kv_bytes"}, {"map", map}}});
+      out.emplace_back(amount, ReasonText("kv_bytes").str("map", map).take());
   if (const auto amount = kib_price(u.cas_bytes, pricing_.cas_kib); amount > 0)
-    out.push_back({amount, {{"kind", "cas_bytes"}, {"backend", "cas"}}});
+    out.emplace_back(amount, ReasonText("cas_bytes").str("backend", "cas").take());
   if (!u.outbox_upstreams.empty()) {
     const std::uint64_t amount =
         u.outbox_upstreams.size() * pricing_.outbox_request + kib_price(u.outbox_bytes, pricing_.outbox_kib);
-    out.push_back({amount, {{"kind", "outbox_egress"}, {"upstream", u.outbox_upstreams.front()}}});
+    out.emplace_back(amount, ReasonText("outbox_egress").str("upstream", u.outbox_upstreams.front()).take());
   }
   return out;
 }
@@ -169,10 +249,31 @@ Status Metering::settle(store::Transaction& tx, const Bytes& account, const std:
   T3N_ASSIGN_OR_RETURN(BalanceRow row, balance(tx, account));
   if (row.available < total) return insufficient_credit(account, total, row.available);
   row.available -= total;
+  // A call's charges share one row (one key, one leaf) of up to
+  // kMaxChargesPerRow entries, keyed by its newest seq_no.
+  std::vector<const Charge*> group;
+  auto flush = [&]() -> Status {
+    if (group.empty()) return {};
+    const std::uint64_t first = row.last_settled_seq_no + 1;
+    row.last_settled_seq_no += group.size();
+    common::BinaryWriter w;
+    w.u8(kChargeGroupFormat);
+    w.u64(now_ms);
+    w.u64(first);
+    w.u8(static_cast<std::uint8_t>(group.size()));
+    for (const Charge* c : group) {
+      w.u64(c->amount);
+      w.string(c->reason);
+    }
+    group.clear();
+    return kTokenLedgerTable.in(tx).put(ledger_key(account, row.last_settled_seq_no), common::to_string(w.take()));
+  };
   for (const auto& c : charges) {
     if (c.amount == 0) continue;
-    T3N_RETURN_IF_ERROR(append(tx, account, row, {0, "charge", c.amount, now_ms, "out", std::nullopt, c.reason, std::nullopt}));
+    group.push_back(&c);
+    if (group.size() == kMaxChargesPerRow) T3N_RETURN_IF_ERROR(flush());
   }
+  T3N_RETURN_IF_ERROR(flush());
   ++row.version;
   return kBalancesTable.in(tx).put(account, row);
 }
@@ -214,39 +315,42 @@ Result<common::Json> Metering::usage_page(store::Transaction& tx, const Bytes& a
   T3N_ASSIGN_OR_RETURN(auto funds, spendable(tx, account));
   const Spendable now = funds.value_or(Spendable{});
   common::Json entries = common::Json::array();
-  Bytes start = ledger_key(account, after_seq ? *after_seq : std::numeric_limits<std::uint64_t>::max());
+  constexpr std::uint64_t kTop = std::numeric_limits<std::uint64_t>::max();
+  // A group holding the cursor's entry is keyed by a seq_no at most
+  // kMaxChargesPerRow - 1 above it: start there and skip what is newer.
+  const std::uint64_t upper = after_seq ? *after_seq : kTop;
+  Bytes start = ledger_key(account, upper > kTop - kMaxChargesPerRow ? kTop : upper + kMaxChargesPerRow - 1);
   Bytes end = account;
-  common::append_u64_be(end, std::numeric_limits<std::uint64_t>::max());
+  common::append_u64_be(end, kTop);
   end.push_back(0);  // past every key of the account
-  std::uint64_t next_cursor = 0;
-  bool has_next = false;
+  std::optional<std::uint64_t> next_cursor;
+  std::optional<std::uint64_t> oldest_seen;
+  bool exhausted = false;
   // Filtering by kind may skip rows: scan in bounded chunks until the page fills.
-  for (int chunk = 0; chunk < 50 && entries.size() < limit; ++chunk) {
-    T3N_ASSIGN_OR_RETURN(auto rows, kTokenLedgerTable.in(tx).scan(start, end, limit + 1));
-    if (rows.empty()) break;
-    bool more = rows.size() > limit;
-    std::size_t used = 0;
+  const std::size_t chunk_rows = limit + 1;
+  for (int chunk = 0; chunk < 50 && !next_cursor && !exhausted; ++chunk) {
+    T3N_ASSIGN_OR_RETURN(auto rows, kTokenLedgerTable.in(tx).scan(start, end, chunk_rows));
+    exhausted = rows.size() < chunk_rows;
     for (const auto& [key, text] : rows) {
-      if (entries.size() == limit) break;
-      ++used;
-      auto j = common::parse_json(text);
-      if (!j.ok()) return common::data_loss("a token ledger row does not parse");
-      const std::string kind = j->value("kind", "");
-      if (kinds.empty() || std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) entries.push_back(*j);
+      T3N_ASSIGN_OR_RETURN(auto row_entries, decode_ledger_row(text));
+      for (auto& e : row_entries) {
+        if (e.seq_no > upper) continue;
+        if (entries.size() == limit) {
+          next_cursor = e.seq_no;
+          break;
+        }
+        oldest_seen = e.seq_no;
+        if (kinds.empty() || std::find(kinds.begin(), kinds.end(), e.kind) != kinds.end()) entries.push_back(e.to_json());
+      }
+      if (next_cursor) break;
     }
-    // The next row after what was used is where the next scan (or page) starts.
-    if (used < rows.size()) {
-      const Bytes& k = rows[used].first;
-      std::uint64_t inv = 0;
-      for (std::size_t i = k.size() - 8; i < k.size(); ++i) inv = (inv << 8) | k[i];
-      next_cursor = std::numeric_limits<std::uint64_t>::max() - inv;
-      has_next = true;
-      start = k;
-    } else {
-      has_next = false;
-      if (!more) break;
+    if (!rows.empty()) {
+      start = rows.back().first;
+      start.push_back(0);  // strictly after the last row read
     }
   }
+  // The chunk budget ran out before the page filled: resume below what was read.
+  if (!next_cursor && !exhausted && oldest_seen && *oldest_seen > 1) next_cursor = *oldest_seen - 1;
   return common::Json{{"balance",
                        {{"available", now.available},
                         {"reserved", now.reserved},
@@ -254,7 +358,7 @@ Result<common::Json> Metering::usage_page(store::Transaction& tx, const Bytes& a
                         {"version", now.row.version},
                         {"credit_exhausted", now.available == 0}}},
                       {"entries", entries},
-                      {"next_cursor", has_next ? common::Json(next_cursor) : common::Json(nullptr)}};
+                      {"next_cursor", next_cursor ? common::Json(*next_cursor) : common::Json(nullptr)}};
 }
 
 }  // namespace t3n::system

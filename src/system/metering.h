@@ -67,16 +67,26 @@ struct LedgerRow {
 };
 
 // Accounts are 20-byte DIDs (did:t3n:<40 hex>); ledger rows are keyed by
-// account ‖ (2^64-1 - seq_no), so one forward scan pages newest first.
+// account ‖ (2^64-1 - seq_no), so one forward scan pages newest first. A
+// settled call's charges share one row (keyed by their newest seq_no), so a
+// call adds one key to the ledger, not one per charge; reads expand it.
 inline constexpr store::TableDef<store::BytesCodec, BalanceRowCodec> kBalancesTable{"token_balances"};
 inline constexpr store::TableDef<store::BytesCodec, store::StringCodec> kTokenLedgerTable{"token_ledger"};
 
 Status ensure_metering_tables(store::Store& store);
 
 // One charge of a call or a registration.
+// The reason is kept as its JSON text ({"kind": "invocation", …}): a call's
+// charges are priced and stored on every metered call, and building JSON
+// values for them cost more than the rest of settling.
 struct Charge {
   std::uint64_t amount = 0;
-  common::Json reason;  // {"kind": "invocation", …}
+  std::string reason;  // JSON object text, or empty for none
+  Charge() = default;
+  Charge(std::uint64_t a, std::string reason_text) : amount(a), reason(std::move(reason_text)) {}
+  Charge(std::uint64_t a, const common::Json& reason_json)
+      : amount(a), reason(reason_json.is_null() ? std::string() : reason_json.dump()) {}
+  common::Json reason_json() const;
 };
 
 // What a finished call used, turned into charges by the price list.
@@ -132,7 +142,7 @@ class Metering {
   std::vector<Charge> price(const CallUsage& usage) const;
 
   // In `tx` (system access): takes every charge from `account`, one ledger
-  // row each. InsufficientCredit (nothing written) if the balance cannot
+  // entry each (stored together in one row). InsufficientCredit (nothing written) if the balance cannot
   // cover them all.
   Status settle(store::Transaction& tx, const Bytes& account, const std::vector<Charge>& charges,
                 std::uint64_t now_ms) const;

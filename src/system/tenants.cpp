@@ -107,7 +107,7 @@ Status charge_registration(const SystemEnv& env, store::Transaction& tx, const s
   const std::uint64_t price = env.metering.enabled() ? env.metering.pricing().contract_register : 0;
   if (price == 0) return {};
   T3N_ASSIGN_OR_RETURN(Bytes account, common::hex_decode_canonical(tid, 20));
-  return env.metering.settle(tx, account, {{price, {{"kind", "contract_register"}, {"script_name", name}, {"version", version}}}},
+  return env.metering.settle(tx, account, {Charge(price, common::Json{{"kind", "contract_register"}, {"script_name", name}, {"version", version}})},
                              now_ms);
 }
 
