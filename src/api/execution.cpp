@@ -9,6 +9,7 @@
 #include "identity/did.h"
 #include "system/audit_trail.h"
 #include "system/contract_logs.h"
+#include "system/delegation.h"
 #include "system/tenants.h"
 
 namespace t3n::api {
@@ -365,6 +366,15 @@ Result<std::size_t> prune_replay_entries(NodeServices& s, std::uint32_t limit) {
   for (const auto& [key, _] : expired) T3N_RETURN_IF_ERROR(replay.remove(key).status());
   T3N_RETURN_IF_ERROR(s.store.commit(tx).status());
   return expired.size();
+}
+
+Result<std::size_t> prune_invocation_nonces(NodeServices& s, Bytes& cursor, std::uint32_t limit) {
+  if (s.system == nullptr) return std::size_t{0};
+  auto tx = s.store.begin(store::Principal::system());
+  T3N_ASSIGN_OR_RETURN(system::NoncePruning pass, system::prune_invocation_nonces(tx, s.clock() / 1000, cursor, limit));
+  if (pass.removed > 0) T3N_RETURN_IF_ERROR(s.store.commit(tx).status());
+  cursor = std::move(pass.resume_after);
+  return pass.removed;
 }
 
 }  // namespace t3n::api

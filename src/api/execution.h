@@ -94,4 +94,8 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
 // Removes replay entries whose window has passed (bounded work per call).
 Result<std::size_t> prune_replay_entries(NodeServices& s, std::uint32_t limit = 10'000);
 
+// Removes used invocation-envelope nonces of credentials long expired, a
+// bounded window of rows per pass; `cursor` carries the scan between passes.
+Result<std::size_t> prune_invocation_nonces(NodeServices& s, Bytes& cursor, std::uint32_t limit = 2'000);
+
 }  // namespace t3n::api

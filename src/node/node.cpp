@@ -175,6 +175,7 @@ struct Node::Impl {
   std::condition_variable upkeep_cv;
   bool stopping = false;
   std::thread upkeep;
+  Bytes nonce_prune_cursor;  // where the upkeep's nonce scan resumes (upkeep thread only)
 
   void upkeep_loop() {
     std::unique_lock lock(upkeep_mu);
@@ -189,6 +190,9 @@ struct Node::Impl {
       sessions->prune();
       if (auto pruned = api::prune_replay_entries(*services); !pruned.ok() && pruned.status().code() != ErrorCode::kConflict)
         log.warn("pruning replay entries failed: {}", pruned.status().to_string());
+      if (auto pruned = api::prune_invocation_nonces(*services, nonce_prune_cursor);
+          !pruned.ok() && pruned.status().code() != ErrorCode::kConflict)
+        log.warn("pruning used invocation nonces failed: {}", pruned.status().to_string());
       lock.lock();
     }
   }

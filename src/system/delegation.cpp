@@ -332,4 +332,20 @@ Status consume_invocation_nonce(store::Transaction& tx, const AcceptedInvocation
   return nonces.put(inv.nonce_key, inv.credential.not_after_secs);
 }
 
+Result<NoncePruning> prune_invocation_nonces(store::Transaction& tx, std::uint64_t now_secs, const Bytes& after,
+                                             std::uint32_t limit) {
+  auto nonces = kInvocationNonces.in(tx);
+  Bytes start = after;
+  if (!start.empty()) start.push_back(0);  // strictly after the last row of the previous pass
+  T3N_ASSIGN_OR_RETURN(auto rows, nonces.scan(start, {}, std::max<std::uint32_t>(limit, 1)));
+  NoncePruning out;
+  for (const auto& [key, not_after_secs] : rows) {
+    if (not_after_secs + kNonceKeepAfterExpirySecs >= now_secs) continue;
+    T3N_ASSIGN_OR_RETURN(bool gone, nonces.remove(key));
+    out.removed += gone ? 1 : 0;
+  }
+  if (rows.size() >= std::max<std::uint32_t>(limit, 1)) out.resume_after = rows.back().first;
+  return out;
+}
+
 }  // namespace t3n::system

@@ -89,4 +89,17 @@ Result<AcceptedInvocation> accept_invocation(store::Transaction& tx, const Accou
 // was used already.
 Status consume_invocation_nonce(store::Transaction& tx, const AcceptedInvocation& inv);
 
+// Upkeep: deletes used nonces whose credential ended more than
+// kNonceKeepAfterExpirySecs ago (the window check refuses such an envelope
+// before its nonce is looked at, so the row guards nothing). Scans at most
+// `limit` rows after `after` (exclusive; empty = from the start) and says
+// where the next pass resumes (empty = the table was covered: start over).
+inline constexpr std::uint64_t kNonceKeepAfterExpirySecs = 300;
+struct NoncePruning {
+  std::size_t removed = 0;
+  Bytes resume_after;
+};
+Result<NoncePruning> prune_invocation_nonces(store::Transaction& tx, std::uint64_t now_secs, const Bytes& after,
+                                             std::uint32_t limit);
+
 }  // namespace t3n::system

@@ -187,4 +187,32 @@ TEST_F(OrgStore, GrantsExpireAndOrgDataNeverReachesDiskInPlaintext) {
 }
 
 }  // namespace
+// Used nonces go once their credential is long over, in bounded passes
+// that resume where the last stopped; live credentials' nonces stay.
+TEST_F(OrgStore, UsedNoncesOfExpiredCredentialsArePrunedInBoundedPasses) {
+  constexpr std::uint64_t kNow = 1'000'000;
+  in_tx([&](store::Transaction& tx) {
+    for (std::uint8_t i = 0; i < 10; ++i) {
+      // Even rows: ended long ago; odd rows: still valid, or ended too recently.
+      const std::uint64_t not_after = i % 2 == 0 ? kNow - kNonceKeepAfterExpirySecs - 1 - i : kNow - kNonceKeepAfterExpirySecs + i;
+      EXPECT_TRUE(kInvocationNonces.in(tx).put(Bytes(36, i), not_after).ok());
+    }
+    return 0;
+  });
+  Bytes cursor;
+  std::size_t removed = 0;
+  int passes = 0;
+  do {
+    auto pass = in_tx([&](store::Transaction& tx) { return prune_invocation_nonces(tx, kNow, cursor, 3); });
+    ASSERT_TRUE(pass.ok()) << pass.status().to_string();
+    removed += pass->removed;
+    cursor = pass->resume_after;
+    ++passes;
+  } while (!cursor.empty() && passes < 10);
+  EXPECT_EQ(removed, 5u);
+  EXPECT_EQ(passes, 4);  // 3 + 3 + 3 + 1 rows
+  auto tx = db->begin(store::Principal::system());
+  for (std::uint8_t i = 0; i < 10; ++i) EXPECT_EQ(kInvocationNonces.in(tx).get(Bytes(36, i))->has_value(), i % 2 == 1) << int(i);
+}
+
 }  // namespace t3n::system
