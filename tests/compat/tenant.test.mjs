@@ -8,12 +8,12 @@
 //   node --test tests/compat/tenant.test.mjs     (T3ND=path/to/t3nd, CONTRACTS=dir)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { T3nClient, TenantClient, loadWasmComponent, metamask_sign, createEthAuthInput } from '@terminal3/t3n-sdk';
 import { ethers } from 'ethers';
+import { startDevNode } from './dev_node.mjs';
 
 const T3ND = process.env.T3ND;
 const CONTRACTS = process.env.CONTRACTS;
@@ -22,23 +22,11 @@ const operator = ethers.Wallet.createRandom();
 let dir, wasm, app;
 const nodes = [];
 
-function startNode(name, extra = []) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(T3ND, ['--log-level', 'debug', '--ready-fd', '3', 'dev', '--port', '0', '--data', join(dir, name),
-      '--contracts', CONTRACTS, '--admin-address', operator.address, ...extra], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
-    const node = { child, url: '', logs: '' };
-    let out = '';
-    child.stdout.on('data', (d) => { node.logs += d; });
-    child.stderr.on('data', (d) => { node.logs += d; });
-    child.stdio[3].on('data', (d) => { out += d; });
-    child.stdio[3].on('end', () => {
-      if (!out.trim()) { reject(new Error('t3nd did not start: ' + node.logs)); return; }
-      node.url = out.trim();
-      nodes.push(node);
-      resolve(node);
-    });
-    child.on('error', reject);
-  });
+async function startNode(name, extra = []) {
+  const node = await startDevNode(T3ND, ['--data', join(dir, name), '--contracts', CONTRACTS, '--admin-address', operator.address, ...extra],
+    ['--log-level', 'debug']);
+  nodes.push(node);
+  return node;
 }
 
 async function tenantOf(node, wallet = ethers.Wallet.createRandom()) {
