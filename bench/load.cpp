@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -144,20 +145,53 @@ void absorb(Outcome& into, Outcome part) {
 
 // An A/B pair in alternating rounds (A B A B …, `seconds` each side in
 // total): drift of the shared machine and the store's growth fall on both
-// sides alike instead of on whichever runs second.
-std::pair<Outcome, Outcome> alternate(const std::string& url, const std::string& name_a, const std::function<void()>& set_a,
-                                      const std::vector<std::string>& scripts_a, const std::string& name_b,
-                                      const std::function<void()>& set_b, const std::vector<std::string>& scripts_b,
-                                      int clients, double seconds) {
-  constexpr int kRounds = 4;
-  Outcome a{name_a, 0, 0, 0, 0, {}}, b{name_b, 0, 0, 0, 0, {}};
+// sides alike instead of on whichever runs second. Each round's B/A ratio is
+// kept: the median of those is the pair's figure, since a burst of other
+// load on the machine moves one round, not the median.
+struct Pair {
+  Outcome a, b;
+  std::vector<double> round_added;  // B's node CPU per call over A's, minus 1, per round
+
+  double added_total() const { return a.node_cpu_us_per_call > 0 ? b.node_cpu_us_per_call / a.node_cpu_us_per_call - 1.0 : 0; }
+  double added_median() const {
+    if (round_added.empty()) return 0;
+    std::vector<double> v = round_added;
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  }
+  Json to_json(std::optional<double> target) {
+    Json j = {{"off", report(a)}, {"on", report(b)}, {"node_cpu_added_fraction", added_median()},
+              {"node_cpu_added_fraction_all_rounds", added_total()}, {"round_added_fractions", round_added}};
+    if (target) j["target_added_fraction"] = *target;
+    return j;
+  }
+  void print(const char* what) const {
+    for (const Outcome* o : {&a, &b})
+      std::printf("%-58s %8.0f calls/s  node CPU %6.1f us/call  errors %llu\n", o->name.c_str(),
+                  static_cast<double>(o->requests) / o->seconds, o->node_cpu_us_per_call, static_cast<unsigned long long>(o->errors));
+    const auto [lo, hi] = std::minmax_element(round_added.begin(), round_added.end());
+    std::printf("%s add %.1f %% node CPU per call (median of %zu rounds, %.1f … %.1f; all rounds pooled %.1f %%)\n", what,
+                added_median() * 100.0, round_added.size(), *lo * 100.0, *hi * 100.0, added_total() * 100.0);
+  }
+};
+
+Pair alternate(const std::string& url, const std::string& name_a, const std::function<void()>& set_a,
+               const std::vector<std::string>& scripts_a, const std::string& name_b, const std::function<void()>& set_b,
+               const std::vector<std::string>& scripts_b, int clients, double seconds) {
+  constexpr int kRounds = 8;
+  Pair p{{name_a, 0, 0, 0, 0, {}}, {name_b, 0, 0, 0, 0, {}}, {}};
   for (int round = 0; round < kRounds; ++round) {
     set_a();
-    absorb(a, drive(url, name_a, Mode::kOhttp, clients, seconds / kRounds, scripts_a));
+    Outcome ra = drive(url, name_a, Mode::kOhttp, clients, seconds / kRounds, scripts_a);
     set_b();
-    absorb(b, drive(url, name_b, Mode::kOhttp, clients, seconds / kRounds, scripts_b));
+    Outcome rb = drive(url, name_b, Mode::kOhttp, clients, seconds / kRounds, scripts_b);
+    if (ra.node_cpu_us_per_call > 0 && rb.node_cpu_us_per_call > 0)
+      p.round_added.push_back(rb.node_cpu_us_per_call / ra.node_cpu_us_per_call - 1.0);
+    absorb(p.a, std::move(ra));
+    absorb(p.b, std::move(rb));
   }
-  return {std::move(a), std::move(b)};
+  return p;
 }
 
 }  // namespace
@@ -166,6 +200,7 @@ int main(int argc, char** argv) {
   const std::string out_dir = argc > 1 ? argv[1] : "build/bench";
   const double seconds = argc > 2 ? std::stod(argv[2]) : 5.0;
   const int clients = argc > 3 ? std::stoi(argv[3]) : 4;
+  const std::string only = argc > 4 ? argv[4] : "";
   const auto data = std::filesystem::temp_directory_path() / ("t3n-load-" + std::to_string(::getpid()));
   std::filesystem::remove_all(data);
 
@@ -196,6 +231,49 @@ int main(int argc, char** argv) {
   while (port.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   const std::string url = "http://127.0.0.1:" + std::to_string(port.load());
 
+  // The same contract uploaded by tenants through tee:tenant (claim,
+  // contract-register, map-create): their calls are metered.
+  auto tenant_contracts = [&] {
+    std::vector<std::string> metered;
+    for (int c = 0; c < clients; ++c) {
+      api::NodeClient client(url);
+      auto signer = bench::must(api::RequestSigner::generate(identity::KeyType::kEd25519));
+      auto tenant_call = [&](const std::string& fn, const Json& input, bool blob) {
+        Json params = {{"script_name", "tee:tenant/contracts"}, {"function_name", fn}, {"input", input}};
+        if (blob) params["blob_base64"] = common::base64_encode(common::as_bytes(ss.str()));
+        return bench::must(client.rpc("action.execute", params, &signer))["response"];
+      };
+      const Json claim = tenant_call("tenant-claim", Json::object(), false);
+      const std::string tid = claim["tenant"].get<std::string>().substr(8);
+      const Json reg = tenant_call("contract-register", {{"name", "counter"}, {"version", "1.0.0"}, {"manifest", manifest}}, true);
+      const auto id = reg["contract_id"].get<std::uint32_t>();
+      tenant_call("map-create", {{"map_name", "counter"}, {"visibility", "private"}, {"writers", {{"only", {id}}}}, {"readers", {{"only", {id}}}}},
+                  false);
+      metered.push_back("z:" + tid + ":counter");
+    }
+    return metered;
+  };
+  // One mode alone, for a profiler (bench/README.md): no report files.
+  if (!only.empty()) {
+    std::vector<std::string> targets = scripts;
+    if (only == "tenant-neither" || only == "tenant-both") {
+      targets = tenant_contracts();
+      node->set_audit(only == "tenant-both");
+      node->set_call_metering(only == "tenant-both");
+    } else if (only != "ohttp" && only != "session") {
+      std::fprintf(stderr, "unknown mode %s (ohttp, session, tenant-neither, tenant-both)\n", only.c_str());
+      return 2;
+    }
+    std::printf("node at %s (GET /metrics for its counters)\n", url.c_str());
+    std::fflush(stdout);
+    Outcome o = drive(url, only, only == "session" ? Mode::kSession : Mode::kOhttp, clients, seconds, targets);
+    std::printf("%-16s %8.0f calls/s  node CPU %6.1f us/call  errors %llu\n", only.c_str(),
+                static_cast<double>(o.requests) / o.seconds, o.node_cpu_us_per_call, static_cast<unsigned long long>(o.errors));
+    node->stop();
+    server.join();
+    std::filesystem::remove_all(data);
+    return 0;
+  }
   std::printf("load: %d clients, %.1f s per run, %u cores\n", clients, seconds, std::thread::hardware_concurrency());
   std::filesystem::create_directories(out_dir);
   struct Run {
@@ -220,53 +298,23 @@ int main(int argc, char** argv) {
   {
     // Audit: one host-stamped batch per dispatch, written in the call's
     // transaction. Off and on in the same run, same calls.
-    auto [off, on] = alternate(
+    Pair audit = alternate(
         url, "OHTTP + 1 kv write + commit, audit off", [&] { node->set_audit(false); }, scripts,
         "OHTTP + 1 kv write + commit, audit on", [&] { node->set_audit(true); }, scripts, clients, seconds);
-    const double ratio = off.node_cpu_us_per_call > 0 ? on.node_cpu_us_per_call / off.node_cpu_us_per_call : 0;
-    Json j = {{"off", report(off)}, {"on", report(on)}, {"node_cpu_added_fraction", ratio - 1.0}};
-    std::ofstream(out_dir + "/load-audit.json") << j.dump(2);
-    for (const Outcome* o : {&off, &on})
-      std::printf("%-58s %8.0f calls/s  node CPU %6.1f us/call  errors %llu\n", o->name.c_str(),
-                  static_cast<double>(o->requests) / o->seconds, o->node_cpu_us_per_call, static_cast<unsigned long long>(o->errors));
-    std::printf("audit adds %.1f %% node CPU per call\n", (ratio - 1.0) * 100.0);
+    std::ofstream(out_dir + "/load-audit.json") << audit.to_json(std::nullopt).dump(2);
+    audit.print("audit");
   }
   {
-    // The same contract uploaded by tenants through tee:tenant (claim,
-    // contract-register, map-create): their calls are metered.
-    std::vector<std::string> metered;
-    for (int c = 0; c < clients; ++c) {
-      api::NodeClient client(url);
-      auto signer = bench::must(api::RequestSigner::generate(identity::KeyType::kEd25519));
-      auto tenant_call = [&](const std::string& fn, const Json& input, bool blob) {
-        Json params = {{"script_name", "tee:tenant/contracts"}, {"function_name", fn}, {"input", input}};
-        if (blob) params["blob_base64"] = common::base64_encode(common::as_bytes(ss.str()));
-        return bench::must(client.rpc("action.execute", params, &signer))["response"];
-      };
-      const Json claim = tenant_call("tenant-claim", Json::object(), false);
-      const std::string tid = claim["tenant"].get<std::string>().substr(8);
-      const Json reg = tenant_call("contract-register", {{"name", "counter"}, {"version", "1.0.0"}, {"manifest", manifest}}, true);
-      const auto id = reg["contract_id"].get<std::uint32_t>();
-      tenant_call("map-create", {{"map_name", "counter"}, {"visibility", "private"}, {"writers", {{"only", {id}}}}, {"readers", {{"only", {id}}}}},
-                  false);
-      metered.push_back("z:" + tid + ":counter");
-    }
-    auto [free_calls, paid_calls] = alternate(
+    const std::vector<std::string> metered = tenant_contracts();
+    Pair metering = alternate(
         url, "OHTTP + 1 kv write + commit, metering off (operator's contract)", [] {}, scripts,
         "OHTTP + 1 kv write + commit, metered (tenant's contract)", [] {}, metered, clients, seconds);
-    Json j = {{"off", report(free_calls)}, {"on", report(paid_calls)}};
-    const double ratio = free_calls.node_cpu_us_per_call > 0 ? paid_calls.node_cpu_us_per_call / free_calls.node_cpu_us_per_call : 0;
-    j["node_cpu_added_fraction"] = ratio - 1.0;
-    j["target_added_fraction"] = 0.10;
-    std::ofstream(out_dir + "/load-metering.json") << j.dump(2);
-    for (const Outcome* o : {&free_calls, &paid_calls})
-      std::printf("%-58s %8.0f calls/s  node CPU %6.1f us/call  errors %llu\n", o->name.c_str(),
-                  static_cast<double>(o->requests) / o->seconds, o->node_cpu_us_per_call, static_cast<unsigned long long>(o->errors));
-    std::printf("metering adds %.1f %% node CPU per call (target <= 10 %%)\n", (ratio - 1.0) * 100.0);
+    std::ofstream(out_dir + "/load-metering.json") << metering.to_json(0.10).dump(2);
+    metering.print("metering (target <= 10 %)");
     // Audit and metering together against neither, same run, same calls
     // (the accounts issue's target: <= 10 % together).
     // The same tenant contracts both times: only audit and metering differ.
-    auto [neither, both] = alternate(
+    Pair both = alternate(
         url, "tenant's contract, no audit, no metering",
         [&] {
           node->set_audit(false);
@@ -278,13 +326,8 @@ int main(int argc, char** argv) {
           node->set_call_metering(true);
         },
         metered, clients, seconds);
-    const double together = neither.node_cpu_us_per_call > 0 ? both.node_cpu_us_per_call / neither.node_cpu_us_per_call : 0;
-    Json t = {{"off", report(neither)}, {"on", report(both)}, {"node_cpu_added_fraction", together - 1.0}, {"target_added_fraction", 0.10}};
-    std::ofstream(out_dir + "/load-audit-metering.json") << t.dump(2);
-    for (const Outcome* o : {&neither, &both})
-      std::printf("%-58s %8.0f calls/s  node CPU %6.1f us/call  errors %llu\n", o->name.c_str(),
-                  static_cast<double>(o->requests) / o->seconds, o->node_cpu_us_per_call, static_cast<unsigned long long>(o->errors));
-    std::printf("audit + metering add %.1f %% node CPU per call (target <= 10 %%)\n", (together - 1.0) * 100.0);
+    std::ofstream(out_dir + "/load-audit-metering.json") << both.to_json(0.10).dump(2);
+    both.print("audit + metering (target <= 10 %)");
   }
   node->stop();
   server.join();

@@ -123,6 +123,35 @@ void BM_Store_vs_RocksDB_1KeyWriteTx(benchmark::State& state) {
 }
 BENCHMARK(BM_Store_vs_RocksDB_1KeyWriteTx)->Unit(benchmark::kMillisecond)->MinTime(3.0);
 
+// A contract call's commit, one transaction at a time: the contract's one
+// rewritten key alone (Arg 0), or with what metering and audit add (Arg 1):
+// a rewritten balance row and two new keys (ledger row, audit row) that grow
+// the state as calls accumulate. The difference is the store's share of
+// the accounts issue's overhead.
+void BM_Store_CallCommit(benchmark::State& state) {
+  auto dir = fresh_dir("call");
+  auto store = open_store(dir);
+  const bool accounted = state.range(0) != 0;
+  const Bytes counter(8, 0x11), balance_key(20, 0x22), balance(25, 0x33), ledger_row(120, 0x44), audit_row(130, 0x55);
+  std::uint64_t i = 0;
+  for (auto _ : state) {
+    auto tx = store->begin(Principal::system());
+    ++i;
+    bool ok = tx.put(kMap, counter, key_of(i)).ok();
+    if (accounted) {
+      ok = ok && tx.put(kMap, balance_key, balance).ok();
+      Bytes lk = balance_key, ak = balance_key;
+      common::append(lk, key_of(i));
+      common::append(ak, key_of(~i));
+      ok = ok && tx.put(kMap, lk, ledger_row).ok() && tx.put(kMap, ak, audit_row).ok();
+    }
+    if (!ok || !store->commit(tx).ok()) std::exit(1);
+  }
+  store.reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_Store_CallCommit)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->MinTime(2.0);
+
 struct ProvenStore {
   std::filesystem::path dir = fresh_dir("proofs");
   std::unique_ptr<Store> store = open_store(dir);
