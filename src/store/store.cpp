@@ -240,6 +240,10 @@ struct Store::Impl {
   // take state_mu exclusively only to apply; readers take it shared.
   mutable std::shared_mutex state_mu;
   std::mutex commit_mu;
+  // Replicated stores: one batch in flight at a time, from validation until
+  // it came back through apply_batch (commit_mu is not held meanwhile, so
+  // the batch can be applied).
+  std::mutex replication_mu;
   std::map<std::string, MapData, std::less<>> maps;
   std::map<std::string, MapSpec, std::less<>> specs;
   StateTree public_tree;   // plain hashes
@@ -643,6 +647,19 @@ struct Store::Impl {
   // Builds, persists and applies a signature entry for everything so far.
   // Caller holds commit_mu.
   Result<Seqno> append_signature() {
+    T3N_ASSIGN_OR_RETURN(LedgerEntry e, build_signature_entry());
+    std::map<std::string, MapSpec, std::less<>> none;
+    T3N_ASSIGN_OR_RETURN(Prepared p, prepare(e, none));
+    T3N_RETURN_IF_ERROR(persist({e}));
+    std::unique_lock lock(state_mu);
+    apply_in_memory(p);
+    finish_batch();
+    return e.seqno;
+  }
+
+  // A signature entry over everything so far, signed with the node keys.
+  // Caller holds commit_mu.
+  Result<LedgerEntry> build_signature_entry() {
     if (!opts.signing_keys) return common::failed_precondition("the store has no signing keys");
     const Seqno g = last_seqno.load() + 1;
     LedgerEntry e;
@@ -663,13 +680,7 @@ struct Store::Impl {
     s.ed25519_public_key = k.ed25519.public_key();
     s.mldsa_public_key = k.mldsa.public_key;
     e.body = std::move(s);
-    std::map<std::string, MapSpec, std::less<>> none;
-    T3N_ASSIGN_OR_RETURN(Prepared p, prepare(e, none));
-    T3N_RETURN_IF_ERROR(persist({e}));
-    std::unique_lock lock(state_mu);
-    apply_in_memory(p);
-    finish_batch();
-    return g;
+    return e;
   }
 
   // Checks a signature entry against the local state (replay and
@@ -802,7 +813,10 @@ Result<CommitInfo> Store::commit(Transaction& tx) {
 std::vector<Result<CommitInfo>> Store::commit_batch(std::vector<Transaction>& txs) {
   std::vector<Result<CommitInfo>> results;
   results.reserve(txs.size());
-  std::lock_guard commit_lock(impl_->commit_mu);
+  const bool replicated = static_cast<bool>(impl_->opts.replicate);
+  std::unique_lock<std::mutex> replication_lock;
+  if (replicated) replication_lock = std::unique_lock(impl_->replication_mu);
+  std::unique_lock commit_lock(impl_->commit_mu);
   const std::uint64_t now = std::max(impl_->now_ms(), impl_->last_timestamp);
   Seqno next = impl_->last_seqno.load() + 1;
   std::vector<LedgerEntry> entries;
@@ -878,25 +892,89 @@ std::vector<Result<CommitInfo>> Store::commit_batch(std::vector<Transaction>& tx
       }
       prepared.push_back(std::move(*p));
     }
-    if (st.ok()) st = impl_->persist(entries);
-    if (st.ok()) {
-      std::unique_lock lock(impl_->state_mu);
-      for (const auto& p : prepared) impl_->apply_in_memory(p);
-      impl_->finish_batch();
-    } else {
-      for (std::size_t idx : entry_tx) results[idx] = st;
+    if (st.ok() && replicated) {
+      // The cluster commits the entries and every replica (this one
+      // included) applies them through apply_batch; that needs commit_mu.
+      prepared.clear();
+      commit_lock.unlock();
+      st = impl_->opts.replicate(entries);
+      commit_lock.lock();
+    } else if (st.ok()) {
+      st = impl_->persist(entries);
+      if (st.ok()) {
+        std::unique_lock lock(impl_->state_mu);
+        for (const auto& p : prepared) impl_->apply_in_memory(p);
+        impl_->finish_batch();
+      }
     }
+    if (!st.ok())
+      for (std::size_t idx : entry_tx) results[idx] = st;
   }
   if (impl_->signature_due(now)) {
     // The transactions are committed whatever happens here; a failed
     // signature is reported and retried at the next commit (still due).
-    auto sig = impl_->append_signature();
+    Status sig;
+    if (replicated) {
+      auto e = impl_->build_signature_entry();
+      if (e.ok()) {
+        commit_lock.unlock();
+        sig = impl_->opts.replicate({*e});
+      } else {
+        sig = e.status();
+      }
+    } else {
+      sig = impl_->append_signature().status();
+    }
     if (!sig.ok()) {
       ++impl_->signature_failures;
-      impl_->report_background_error(sig.status().with_context("appending a signature entry"));
+      impl_->report_background_error(sig.with_context("appending a signature entry"));
     }
   }
   return results;
+}
+
+Status Store::apply_batch(const std::vector<LedgerEntry>& entries) {
+  if (entries.empty()) return {};
+  std::lock_guard commit_lock(impl_->commit_mu);
+  const Seqno last = impl_->last_seqno.load();
+  const Seqno first = entries.front().seqno;
+  for (std::size_t i = 1; i < entries.size(); ++i)
+    if (entries[i].seqno != first + i) return common::invalid_argument("apply_batch: the entries' seqnos are not contiguous");
+  if (first <= last) {
+    // Seen before (a replay of the replicated log after a restart) if the
+    // same entries hold these seqnos; otherwise built on a state other
+    // entries replaced, and skipped by every replica alike.
+    for (const auto& e : entries) {
+      if (e.seqno > last) return Status(ErrorCode::kConflict, "superseded: a batch overlapping the ledger's end holds another leader's entries");
+      auto have = entry(e.seqno);
+      if (!have.ok()) return have.status();
+      if (encode_entry(*have) != encode_entry(e))
+        return Status(ErrorCode::kConflict, "superseded: seqno " + std::to_string(e.seqno) + " holds another leader's entry");
+    }
+    return {};
+  }
+  if (first != last + 1)
+    return common::data_loss("apply_batch: expected seqno " + std::to_string(last + 1) + ", got " + std::to_string(first));
+  std::vector<Impl::Prepared> prepared;
+  prepared.reserve(entries.size());
+  std::map<std::string, MapSpec, std::less<>> pending;
+  for (const auto& e : entries) {
+    if (!impl_->keys_for(e.key_epoch).ok()) return Impl::failed_epoch(e.key_epoch);
+    if (e.is_signature()) {
+      // Checked against the roots as of the entries before it: alone in its
+      // batch (as commit_batch replicates them), so memory never runs
+      // ahead of the disk.
+      if (entries.size() != 1) return common::invalid_argument("apply_batch: a signature entry comes alone");
+      T3N_RETURN_IF_ERROR(impl_->check_signature_entry(e));
+    }
+    T3N_ASSIGN_OR_RETURN(Impl::Prepared p, impl_->prepare(e, pending));
+    prepared.push_back(std::move(p));
+  }
+  T3N_RETURN_IF_ERROR(impl_->persist(entries));
+  std::unique_lock lock(impl_->state_mu);
+  for (const auto& p : prepared) impl_->apply_in_memory(p);
+  impl_->finish_batch();
+  return {};
 }
 
 Status Store::apply(const LedgerEntry& entry) {
@@ -916,6 +994,61 @@ Status Store::apply(const LedgerEntry& entry) {
   return {};
 }
 
+namespace {
+constexpr std::string_view kReplicatedBatchAad = "t3n/replicated-batch/v1";
+constexpr std::size_t kMaxBatchEntries = 1u << 16;
+}  // namespace
+
+Result<Bytes> Store::seal_batch(const std::vector<LedgerEntry>& entries) const {
+  if (entries.empty() || entries.size() > kMaxBatchEntries) return common::invalid_argument("a replicated batch holds 1 to 65536 entries");
+  const std::uint32_t epoch = entries.front().key_epoch;
+  std::lock_guard commit_lock(impl_->commit_mu);  // keys change only under it
+  T3N_ASSIGN_OR_RETURN(const EpochKeys* k, impl_->keys_for(epoch));
+  common::BinaryWriter w;
+  w.u32(static_cast<std::uint32_t>(entries.size()));
+  for (const auto& e : entries) {
+    if (e.key_epoch != epoch) return common::invalid_argument("a replicated batch spans key epochs");
+    w.bytes(encode_entry(e));
+  }
+  Bytes plain = w.take();
+  auto box = crypto::seal_box(crypto::AeadAlg::kAes256Gcm, k->entry_key, common::as_bytes(kReplicatedBatchAad), plain);
+  common::secure_zero(plain);
+  if (!box.ok()) return box.status();
+  Bytes out;
+  common::append_u32_be(out, epoch);
+  common::append(out, *box);
+  return out;
+}
+
+Result<std::vector<LedgerEntry>> Store::open_batch(ByteView sealed) const {
+  if (sealed.size() < 4) return common::data_loss("replicated batch: truncated");
+  const std::uint32_t epoch = (std::uint32_t{sealed[0]} << 24) | (std::uint32_t{sealed[1]} << 16) |
+                              (std::uint32_t{sealed[2]} << 8) | sealed[3];
+  std::lock_guard commit_lock(impl_->commit_mu);  // keys change only under it
+  auto k = impl_->keys_for(epoch);
+  if (!k.ok()) return common::data_loss("replicated batch: " + k.status().message());
+  auto plain = crypto::open_box(crypto::AeadAlg::kAes256Gcm, (*k)->entry_key, common::as_bytes(kReplicatedBatchAad),
+                                sealed.subspan(4));
+  if (!plain.ok()) return common::data_loss("replicated batch: failed authentication");
+  std::vector<LedgerEntry> entries;
+  Status st = [&]() -> Status {
+    common::BinaryReader r(*plain, "replicated batch");
+    T3N_ASSIGN_OR_RETURN(std::uint32_t n, r.u32());
+    if (n == 0 || n > kMaxBatchEntries) return common::data_loss("replicated batch: bad entry count");
+    entries.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      T3N_ASSIGN_OR_RETURN(ByteView one, r.bytes());
+      T3N_ASSIGN_OR_RETURN(LedgerEntry e, decode_entry(one));
+      if (e.key_epoch != epoch) return common::data_loss("replicated batch: an entry of another epoch");
+      entries.push_back(std::move(e));
+    }
+    return r.finish();
+  }();
+  common::secure_zero(*plain);
+  if (!st.ok()) return common::data_loss(st.message());
+  return entries;
+}
+
 Result<LedgerEntry> Store::entry(Seqno seqno) const {
   std::string record;
   rocksdb::ReadOptions ro;
@@ -929,6 +1062,15 @@ Result<LedgerEntry> Store::entry(Seqno seqno) const {
 }
 
 Result<Seqno> Store::sign_now() {
+  if (impl_->opts.replicate) {
+    std::lock_guard replication_lock(impl_->replication_mu);
+    std::unique_lock commit_lock(impl_->commit_mu);
+    if (impl_->last_seqno.load() == impl_->last_signature_seqno) return impl_->last_signature_seqno;
+    T3N_ASSIGN_OR_RETURN(LedgerEntry e, impl_->build_signature_entry());
+    commit_lock.unlock();
+    T3N_RETURN_IF_ERROR(impl_->opts.replicate({e}));
+    return e.seqno;
+  }
   std::lock_guard commit_lock(impl_->commit_mu);
   if (impl_->last_seqno.load() == impl_->last_signature_seqno) return impl_->last_signature_seqno;
   return impl_->append_signature();

@@ -119,6 +119,13 @@ struct StoreOptions {
   // signature entry that could not be written: retried at the next commit).
   // Also counted in StoreStats.
   std::function<void(const Status&)> on_background_error;
+  // Replication (src/consensus). When set, commits write nothing here
+  // themselves: each batch's entries, and each signature entry, go to
+  // `replicate`, which returns once the cluster committed them and they came
+  // back through apply_batch on this store too, or with what stopped them
+  // (kUnavailable: not the leader or leadership lost; kConflict: superseded).
+  // Called without store locks held, one batch at a time.
+  std::function<Status(const std::vector<LedgerEntry>&)> replicate;
   // For tests. The RocksDB environment (e.g. one injecting I/O faults);
   // default rocksdb::Env::Default().
   std::shared_ptr<rocksdb::Env> env;
@@ -274,6 +281,18 @@ class Store {
   // Replication: applies an entry produced by another store (seqno must be
   // the next one). Signature entries are checked against the local roots.
   Status apply(const LedgerEntry& entry);
+  // Replication: applies a batch the cluster committed, in one durable
+  // write, all or nothing. Entries already applied (the log replayed after a
+  // restart) are recognised and skipped. A batch built on a state that
+  // other entries replaced (a deposed leader's) is kConflict on every
+  // replica alike; a gap is kDataLoss. A signature entry comes alone.
+  Status apply_batch(const std::vector<LedgerEntry>& entries);
+  // A batch as the replicated log carries it: u32 epoch ‖ AES-256-GCM under
+  // the epoch's ledger-entry key (AAD "t3n/replicated-batch/v1") of the
+  // entries, so no log or message holds them in plaintext. Any replica
+  // holding the ledger secret opens it; anything altered is kDataLoss.
+  Result<Bytes> seal_batch(const std::vector<LedgerEntry>& entries) const;
+  Result<std::vector<LedgerEntry>> open_batch(ByteView sealed) const;
   Result<LedgerEntry> entry(Seqno seqno) const;
 
   // Appends a signature entry now (if anything is unsigned).

@@ -1,0 +1,141 @@
+#include "consensus/proposals.h"
+
+#include <cstring>
+
+#include "consensus/ledger_fsm.h"
+
+namespace t3n::consensus {
+
+struct Proposals::Pending {
+  Bytes sealed;
+  struct raft_apply req{};
+  std::list<std::shared_ptr<Pending>>::iterator where;
+  std::mutex mu;
+  std::condition_variable done_cv;
+  std::optional<Status> outcome;
+  Proposals* owner = nullptr;
+};
+
+Proposals::~Proposals() { refuse_queued(Status(ErrorCode::kUnavailable, "the node is closing")); }
+
+Status Proposals::propose(const std::vector<store::LedgerEntry>& entries) {
+  auto p = std::make_shared<Pending>();
+  T3N_ASSIGN_OR_RETURN(p->sealed, store_.seal_batch(entries));
+  p->owner = this;
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(p);
+  }
+  queued_cv_.notify_all();
+  std::unique_lock lock(p->mu);
+  p->done_cv.wait(lock, [&] { return p->outcome.has_value(); });
+  return *p->outcome;
+}
+
+void Proposals::finish(Pending& p, Status st) {
+  {
+    std::lock_guard lock(p.mu);
+    p.outcome = std::move(st);
+  }
+  p.done_cv.notify_all();
+}
+
+std::size_t Proposals::submit(raft* r) {
+  std::deque<std::shared_ptr<Pending>> batch;
+  {
+    std::lock_guard lock(mu_);
+    batch.swap(queue_);
+  }
+  std::size_t submitted = 0;
+  for (auto& p : batch) {
+    if (raft_state(r) != RAFT_LEADER) {
+      finish(*p, Status(ErrorCode::kUnavailable, "not the leader: writes go to the cluster's leader"));
+      continue;
+    }
+    raft_buffer buf{};
+    buf.len = p->sealed.size();
+    buf.base = raft_malloc(buf.len);
+    if (buf.base == nullptr) {
+      finish(*p, Status(ErrorCode::kResourceExhausted, "out of memory proposing a batch"));
+      continue;
+    }
+    std::memcpy(buf.base, p->sealed.data(), buf.len);
+    p->req.data = p.get();
+    {
+      std::lock_guard lock(mu_);
+      p->where = in_flight_.insert(in_flight_.end(), p);
+    }
+    const int rv = raft_apply(r, &p->req, &buf, 1, &Proposals::applied_cb);
+    if (rv != 0) {
+      raft_free(buf.base);  // ownership passes to libraft only on success
+      {
+        std::lock_guard lock(mu_);
+        in_flight_.erase(p->where);
+      }
+      finish(*p, Status(ErrorCode::kUnavailable, std::string("the leader refused the batch: ") + raft_strerror(rv)));
+      continue;
+    }
+    ++submitted;
+  }
+  return submitted;
+}
+
+void Proposals::applied_cb(struct raft_apply* req, int status, void* result) {
+  auto* raw = static_cast<Pending*>(req->data);
+  Proposals& self = *raw->owner;
+  std::shared_ptr<Pending> p;
+  {
+    std::lock_guard lock(self.mu_);
+    p = *raw->where;
+    self.in_flight_.erase(raw->where);
+  }
+  if (status != 0) {
+    // Appended but not known to be committed: another leader may still
+    // commit it, so the caller must not assume either outcome.
+    self.finish(*p, Status(ErrorCode::kUnavailable,
+                           std::string("outcome unknown: leadership changed before the commit was confirmed (") +
+                               raft_strerror(status) + ")"));
+    return;
+  }
+  switch (apply_outcome(result)) {
+    case ErrorCode::kOk: self.finish(*p, {}); break;
+    case ErrorCode::kConflict:
+      self.finish(*p, Status(ErrorCode::kConflict, "superseded: the batch was built on a state a new leader replaced; retry"));
+      break;
+    default: self.finish(*p, Status(apply_outcome(result), "this replica could not apply the committed batch")); break;
+  }
+}
+
+void Proposals::refuse_queued(const Status& why) {
+  std::deque<std::shared_ptr<Pending>> batch;
+  {
+    std::lock_guard lock(mu_);
+    batch.swap(queue_);
+  }
+  for (auto& p : batch) finish(*p, why);
+}
+
+std::size_t Proposals::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+std::size_t Proposals::in_flight() const {
+  std::lock_guard lock(mu_);
+  return in_flight_.size();
+}
+
+void Proposals::wait_queued_or_interrupted() const {
+  std::unique_lock lock(mu_);
+  queued_cv_.wait(lock, [&] { return !queue_.empty() || interrupted_; });
+}
+
+void Proposals::interrupt() {
+  {
+    std::lock_guard lock(mu_);
+    interrupted_ = true;
+  }
+  queued_cv_.notify_all();
+}
+
+}  // namespace t3n::consensus
