@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config python3
-  libssl-dev librocksdb-dev libraft-dev libsecp256k1-dev libcurl4-openssl-dev libcjose-dev libjansson-dev
+  libssl-dev librocksdb-dev libraft-dev libgfshare-dev libsecp256k1-dev libcurl4-openssl-dev libcjose-dev libjansson-dev
   libboost-dev libcpp-httplib-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libcbor-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang lld libclang-rt-14-dev

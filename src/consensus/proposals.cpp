@@ -18,15 +18,45 @@ struct Proposals::Pending {
 
 Proposals::~Proposals() { refuse_queued(Status(ErrorCode::kUnavailable, "the node is closing")); }
 
+Status Proposals::await_ready() {
+  std::function<void()> wake;
+  std::unique_lock lock(mu_);
+  ++awaiting_ready_;
+  wake = on_queued_;
+  queued_cv_.notify_all();
+  lock.unlock();
+  if (wake) wake();
+  lock.lock();
+  ready_cv_.wait(lock, [&] {
+    return readiness_ == Readiness::kReady || readiness_ == Readiness::kNotLeader || interrupted_closing_;
+  });
+  --awaiting_ready_;
+  if (readiness_ == Readiness::kReady) return {};
+  if (interrupted_closing_) return Status(ErrorCode::kUnavailable, "the node is closing");
+  return Status(ErrorCode::kUnavailable, "not the leader: writes go to the cluster's leader");
+}
+
+void Proposals::set_readiness(Readiness r) {
+  {
+    std::lock_guard lock(mu_);
+    if (readiness_ == r) return;
+    readiness_ = r;
+  }
+  ready_cv_.notify_all();
+}
+
 Status Proposals::propose(const std::vector<store::LedgerEntry>& entries) {
   auto p = std::make_shared<Pending>();
   T3N_ASSIGN_OR_RETURN(p->sealed, store_.seal_batch(entries));
   p->owner = this;
+  std::function<void()> wake;
   {
     std::lock_guard lock(mu_);
     queue_.push_back(p);
+    wake = on_queued_;
   }
   queued_cv_.notify_all();
+  if (wake) wake();
   std::unique_lock lock(p->mu);
   p->done_cv.wait(lock, [&] { return p->outcome.has_value(); });
   return *p->outcome;
@@ -41,6 +71,20 @@ void Proposals::finish(Pending& p, Status st) {
 }
 
 std::size_t Proposals::submit(raft* r) {
+  if (raft_state(r) != RAFT_LEADER) set_readiness(Readiness::kNotLeader);
+  if (raft_state(r) == RAFT_LEADER && barrier_term_ != r->current_term) {
+    set_readiness(Readiness::kBarrierPending);
+    if (!barrier_pending_) {
+      barrier_req_.data = this;
+      barrier_for_term_ = r->current_term;
+      if (raft_barrier(r, &barrier_req_, &Proposals::barrier_cb) == 0) {
+        std::lock_guard lock(mu_);
+        barrier_pending_ = true;
+      }
+    }
+    return 0;  // the batches wait for the barrier
+  }
+  if (raft_state(r) == RAFT_LEADER) set_readiness(Readiness::kReady);
   std::deque<std::shared_ptr<Pending>> batch;
   {
     std::lock_guard lock(mu_);
@@ -106,28 +150,45 @@ void Proposals::applied_cb(struct raft_apply* req, int status, void* result) {
   }
 }
 
+void Proposals::barrier_cb(struct raft_barrier* req, int status) {
+  auto& self = *static_cast<Proposals*>(req->data);
+  {
+    std::lock_guard lock(self.mu_);
+    self.barrier_pending_ = false;
+    if (status == 0) self.barrier_term_ = self.barrier_for_term_;  // else: retried at the next submit
+  }
+  if (status == 0) self.set_readiness(Readiness::kReady);
+}
+
 void Proposals::refuse_queued(const Status& why) {
   std::deque<std::shared_ptr<Pending>> batch;
   {
     std::lock_guard lock(mu_);
     batch.swap(queue_);
+    interrupted_closing_ = true;  // and nobody waits for readiness any more
   }
+  ready_cv_.notify_all();
   for (auto& p : batch) finish(*p, why);
 }
 
 std::size_t Proposals::queued() const {
   std::lock_guard lock(mu_);
-  return queue_.size();
+  return queue_.size() + awaiting_ready_;
 }
 
 std::size_t Proposals::in_flight() const {
   std::lock_guard lock(mu_);
-  return in_flight_.size();
+  return in_flight_.size() + (barrier_pending_ ? 1 : 0);
 }
 
 void Proposals::wait_queued_or_interrupted() const {
   std::unique_lock lock(mu_);
-  queued_cv_.wait(lock, [&] { return !queue_.empty() || interrupted_; });
+  queued_cv_.wait(lock, [&] { return !queue_.empty() || awaiting_ready_ > 0 || interrupted_; });
+}
+
+void Proposals::set_on_queued(std::function<void()> fn) {
+  std::lock_guard lock(mu_);
+  on_queued_ = std::move(fn);
 }
 
 void Proposals::interrupt() {

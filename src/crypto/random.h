@@ -1,5 +1,6 @@
-// CSPRNG: OpenSSL's DRBG, seeded from the kernel (getrandom). Inside a TDX
-// guest the kernel pool is fed by RDSEED/RDRAND, which the TD trusts.
+// CSPRNG: the kernel's (getrandom(2)); OpenSSL's own key generation keeps
+// its DRBG, seeded from the same kernel pool. Inside a TDX guest that pool
+// is fed by RDSEED/RDRAND, which the TD trusts.
 #pragma once
 
 #include "common/bytes.h"

@@ -815,7 +815,18 @@ std::vector<Result<CommitInfo>> Store::commit_batch(std::vector<Transaction>& tx
   results.reserve(txs.size());
   const bool replicated = static_cast<bool>(impl_->opts.replicate);
   std::unique_lock<std::mutex> replication_lock;
-  if (replicated) replication_lock = std::unique_lock(impl_->replication_mu);
+  if (replicated) {
+    replication_lock = std::unique_lock(impl_->replication_mu);
+    if (impl_->opts.replication_ready) {
+      if (Status ready = impl_->opts.replication_ready(); !ready.ok()) {
+        for (auto& tx : txs) {
+          results.emplace_back(ready);
+          tx.release();
+        }
+        return results;
+      }
+    }
+  }
   std::unique_lock commit_lock(impl_->commit_mu);
   const std::uint64_t now = std::max(impl_->now_ms(), impl_->last_timestamp);
   Seqno next = impl_->last_seqno.load() + 1;

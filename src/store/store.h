@@ -126,6 +126,11 @@ struct StoreOptions {
   // (kUnavailable: not the leader or leadership lost; kConflict: superseded).
   // Called without store locks held, one batch at a time.
   std::function<Status(const std::vector<LedgerEntry>&)> replicate;
+  // With `replicate`: called before a batch is validated, it waits until
+  // this replica may build on its state (it leads, and has applied
+  // everything its log held when its term began), or says why not. A batch
+  // built earlier could only be superseded.
+  std::function<Status()> replication_ready;
   // For tests. The RocksDB environment (e.g. one injecting I/O faults);
   // default rocksdb::Env::Default().
   std::shared_ptr<rocksdb::Env> env;

@@ -74,6 +74,7 @@ class Cluster {
     replicas_.push_back(std::move(r));
     Replica& ref = replicas_.back();
     o.replicate = [this, i](const std::vector<store::LedgerEntry>& e) { return replicas_[i].proposals->propose(e); };
+    o.replication_ready = [this, i] { return replicas_[i].proposals->await_ready(); };
     auto opened = Store::open(std::move(o));
     EXPECT_TRUE(opened.ok()) << opened.status().message();
     ref.store = std::move(*opened);
