@@ -1,0 +1,55 @@
+// The peer transport over TCP: every link is a PeerHandshake (mutual
+// attestation, X25519 + ML-KEM-768, signatures by both node keys) and
+// carries only sealed frames. A link is one-way for Raft frames: a server
+// sends over the link it dialled and receives over the links it accepted.
+// A frame whose Raft sender is not the link's attested peer is dropped, as
+// is anything from a peer that failed the policy (it never gets a frame).
+// One I/O thread (Boost.Asio); dialling backs off after failures.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "consensus/peer_channel.h"
+#include "consensus/raft_node.h"
+
+namespace t3n::consensus {
+
+struct TcpTransportOptions {
+  LocalPeer self;
+  PeerPolicy policy;
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 0;  // 0: any free port (see port())
+  std::size_t max_queued_frames = 4096;  // per peer while a link is being set up
+  unsigned min_backoff_ms = 50, max_backoff_ms = 2000;
+};
+
+struct TcpTransportStats {
+  std::uint64_t links_up = 0, handshakes_refused = 0, frames_dropped = 0, frames_delivered = 0;
+};
+
+class TcpPeerTransport : public PeerTransport {
+ public:
+  static Result<std::unique_ptr<TcpPeerTransport>> start(TcpTransportOptions options);
+  ~TcpPeerTransport() override;
+  TcpPeerTransport(const TcpPeerTransport&) = delete;
+  TcpPeerTransport& operator=(const TcpPeerTransport&) = delete;
+
+  std::uint16_t port() const;
+  // Where authenticated frames go (RaftNode::deliver).
+  void set_receiver(std::function<void(Bytes)> receiver);
+  // From the Raft loop: queues the frame for `to` at "host:port"; never blocks.
+  Status send(raft_id to, const std::string& address, Bytes frame) override;
+  TcpTransportStats stats() const;
+
+  struct Impl;
+  explicit TcpPeerTransport(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace t3n::consensus
