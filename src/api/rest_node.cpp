@@ -7,8 +7,10 @@ namespace t3n::api {
 void register_node_routes(EndpointRegistry& r, NodeServices& s) {
   r.rest({"GET", "/status", AuthPolicy::kNone, [&s](const HttpRequest&) {
             // status/encaps_key/cookie_signer/dkg_attestation: the T3N SDK's shape.
+            // One unreplicated node until the cluster wiring (issue 16):
+            // "standalone", not a Raft role it does not have.
             common::Json st = {{"status", "Ready"}, {"node_id", s.info.node_id}, {"version", T3N_VERSION},
-                               {"raft_role", "leader"}, {"seqno", s.store.last_seqno()}, {"measurement", "simulated"},
+                               {"raft_role", "standalone"}, {"replicated", false}, {"seqno", s.store.last_seqno()}, {"measurement", "simulated"},
                                {"tee", s.info.tee}, {"dev", s.info.dev}, {"audience", s.info.audience},
                                {"metering", s.system != nullptr && s.system->env.metering.enabled() ? "on" : "off"},
                                {"tenant_self_admit", s.system != nullptr && s.system->env.tenancy.self_admit}};
