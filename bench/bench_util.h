@@ -19,4 +19,12 @@ T must(Result<T> r) {
   return std::move(r).value();
 }
 
+// The same for a plain Status.
+inline void must(const Status& s) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "benchmark setup failed: %s\n", s.to_string().c_str());
+    std::exit(1);
+  }
+}
+
 }  // namespace t3n::bench

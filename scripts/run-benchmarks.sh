@@ -10,6 +10,7 @@ for exe in "$out"/bench_*; do
   [ -x "$exe" ] || continue
   name=$(basename "$exe"); name=${name#bench_}
   [ "$name" = "load" ] && continue  # not a Google Benchmark program: below
+  [ "$name" = "cluster" ] && continue  # nor this one
   echo "==> $name"
   "$exe" --benchmark_format=json --benchmark_out="$out/$name.json" --benchmark_out_format=json \
     --benchmark_min_time="${BENCH_MIN_TIME:-0.3}" >/dev/null
@@ -17,5 +18,9 @@ done
 if [ -x "$out/bench_load" ]; then
   echo "==> load (end-to-end calls against a node on loopback)"
   "$out/bench_load" "$out" "${LOAD_SECONDS:-5}" "${LOAD_CLIENTS:-4}" >/dev/null
+fi
+if [ -x "$out/bench_cluster" ]; then
+  echo "==> cluster (3 replicated members, t3n against etcd)"
+  "$out/bench_cluster" "$out" "${CLUSTER_SECONDS:-5}" "${CLUSTER_CLIENTS:-8}" >/dev/null
 fi
 python3 "$(dirname "$0")/bench-summary.py" "$out"

@@ -112,6 +112,14 @@ Bytes encode_raft_message(const raft_message& m) {
   return w.take();
 }
 
+raft_id raft_frame_sender(ByteView frame) {
+  // version (1), type (2), then the sender's id (8)
+  if (frame.size() < 11) return 0;
+  raft_id id = 0;
+  for (std::size_t i = 3; i < 11; ++i) id = (id << 8) | frame[i];
+  return id;
+}
+
 DecodedMessage::~DecodedMessage() {
   if (!owned_) return;
   if (m_.type == RAFT_IO_APPEND_ENTRIES && m_.append_entries.entries != nullptr) {

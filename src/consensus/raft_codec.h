@@ -34,12 +34,20 @@ class DecodedMessage {
 
  private:
   friend Result<std::unique_ptr<DecodedMessage>> decode_raft_message(ByteView data);
+
+// The sender a frame names (0 if too short to name one), without decoding
+// the rest: what a transport compares with the peer it authenticated.
+raft_id raft_frame_sender(ByteView frame);
   raft_message m_{};
   std::string address_;
   bool owned_ = true;
 };
 
 Result<std::unique_ptr<DecodedMessage>> decode_raft_message(ByteView data);
+
+// The sender a frame names (0 if too short to name one), without decoding
+// the rest: what a transport compares with the peer it authenticated.
+raft_id raft_frame_sender(ByteView frame);
 
 // Configurations (bootstrap, install snapshot) in the same wire form.
 void encode_configuration(common::BinaryWriter& w, const raft_configuration& c);

@@ -1,5 +1,7 @@
 #include "consensus/tcp_transport.h"
 
+#include "consensus/raft_codec.h"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -23,11 +25,6 @@ using SteadyClock = std::chrono::steady_clock;
 namespace {
 constexpr std::size_t kMaxMessage = 64u << 20;  // a handshake message or a sealed frame
 
-raft_id sender_of(const Bytes& raft_frame) {  // raft_codec: version, type, then the sender's id
-  raft_id id = 0;
-  for (std::size_t i = 3; i < 11 && i < raft_frame.size(); ++i) id = (id << 8) | raft_frame[i];
-  return id;
-}
 }  // namespace
 
 struct TcpPeerTransport::Impl {
@@ -113,6 +110,8 @@ struct TcpPeerTransport::Impl {
   void accept_next() {
     acceptor.async_accept([this](const error_code& ec, tcp::socket sock) {
       if (ec) return;  // closing
+      error_code ignored;
+      sock.set_option(tcp::no_delay(true), ignored);  // Raft frames are small: no Nagle / delayed-ACK stalls
       auto c = std::make_shared<Conn>(*this, std::move(sock));
       c->read([this, c](Bytes hello) {
         Bytes reply;
@@ -143,7 +142,7 @@ struct TcpPeerTransport::Impl {
     c->read([this, c](Bytes sealed) {
       auto frame = c->session->open(sealed);
       if (!frame.ok()) return c->fail();  // out of sequence or forged: the link is done
-      if (sender_of(*frame) != c->session->peer().id) {
+      if (raft_frame_sender(*frame) != c->session->peer().id) {
         count(&TcpTransportStats::frames_dropped);  // names a sender other than the attested peer
       } else {
         std::function<void(Bytes)> to;
@@ -202,6 +201,8 @@ struct TcpPeerTransport::Impl {
     p.conn = c;
     c->socket.async_connect(tcp::endpoint(ip, static_cast<std::uint16_t>(port)), [this, c, to](const error_code& e) {
       if (e) return dial_failed(to);
+      error_code ignored;
+      c->socket.set_option(tcp::no_delay(true), ignored);
       Bytes hello;
       auto h = PeerHandshake::initiate(opts.self, opts.policy, to, hello);
       if (!h.ok()) return dial_failed(to);

@@ -76,6 +76,7 @@ TEST_F(RaftCodec, EveryMessageTypeRoundTrips) {
     // Re-encoding what was decoded gives the same bytes: every field made it.
     EXPECT_EQ(encode_raft_message((*d)->message()), wire) << m.type;
     EXPECT_STREQ((*d)->message().server_address, "127.0.0.1:7003");
+    EXPECT_EQ(raft_frame_sender(wire), 3u);  // what a transport checks without decoding
     if (m.type == RAFT_IO_APPEND_ENTRIES && m.append_entries.n_entries == 3) {
       const raft_entry& e = (*d)->message().append_entries.entries[0];
       EXPECT_EQ(std::string(static_cast<const char*>(e.buf.base), e.buf.len), "sealed batch");
@@ -103,6 +104,7 @@ TEST_F(RaftCodec, TruncatedOrAlteredInputIsRefusedNeverTrusted) {
     }
   }
   EXPECT_EQ(refused, total);  // every strict prefix is short of something
+  EXPECT_EQ(raft_frame_sender(Bytes{1, 0, 1, 0, 0}), 0u);  // too short to name a sender
   EXPECT_FALSE(decode_raft_message(Bytes{2, 0, 1}).ok());                           // unknown wire version
   EXPECT_FALSE(decode_raft_message(Bytes{1, 0, 99, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0}).ok());  // unknown type
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "consensus/raft_codec.h"
 #include "consensus/raft_node.h"
 #include "store/store.h"
 
@@ -26,7 +27,7 @@ class Loopback : public PeerTransport {
     std::lock_guard lock(mu_);
     auto it = nodes_.find(to);
     if (it == nodes_.end() || it->second == nullptr) return Status(ErrorCode::kUnavailable, "no such peer");
-    const raft_id from = frame_sender(frame);
+    const raft_id from = raft_frame_sender(frame);
     if (cut_.count(from) != 0 || cut_.count(to) != 0) return Status(ErrorCode::kUnavailable, "link cut");
     it->second->deliver(std::move(frame));
     return {};
@@ -42,11 +43,6 @@ class Loopback : public PeerTransport {
   }
 
  private:
-  static raft_id frame_sender(const Bytes& f) {  // version, type, then the sender's id
-    raft_id id = 0;
-    for (std::size_t i = 3; i < 11 && i < f.size(); ++i) id = (id << 8) | f[i];
-    return id;
-  }
   std::mutex mu_;
   std::map<raft_id, RaftNode*> nodes_;
   std::set<raft_id> cut_;
