@@ -20,6 +20,12 @@ if [ -x "$out/bench_load" ]; then
   "$out/bench_load" "$out" "${LOAD_SECONDS:-5}" "${LOAD_CLIENTS:-4}" >/dev/null
 fi
 if [ -x "$out/bench_cluster" ]; then
+  if [ ! -x /usr/bin/etcd ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing etcd-server (Debian) for the side-by-side cluster bench"
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends etcd-server >/dev/null \
+      || echo "    etcd-server could not be installed: bench_cluster measures t3n alone"
+  fi
   echo "==> cluster (3 replicated members, t3n against etcd)"
   "$out/bench_cluster" "$out" "${CLUSTER_SECONDS:-5}" "${CLUSTER_CLIENTS:-8}" >/dev/null
 fi
