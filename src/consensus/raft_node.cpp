@@ -154,7 +154,12 @@ struct RaftNode::Io {
   static int bootstrap(raft_io* io, const raft_configuration* conf) {
     RaftNode& n = node(io);
     std::string v;
-    if (n.db_->Get(rocksdb::ReadOptions(), kTermKey, &v).ok() || n.last_index_ != 0) return RAFT_CANTBOOTSTRAP;
+    // A fresh log has no term and no entry (one seek, not a scan: load()
+    // reads the log once, at start).
+    std::unique_ptr<rocksdb::Iterator> it(n.db_->NewIterator(rocksdb::ReadOptions()));
+    it->Seek("e");
+    const bool has_entries = it->Valid() && it->key().starts_with("e");
+    if (n.db_->Get(rocksdb::ReadOptions(), kTermKey, &v).ok() || has_entries) return RAFT_CANTBOOTSTRAP;
     raft_buffer buf{};
     if (int rv = raft_configuration_encode(conf, &buf); rv != 0) return rv;
     raft_entry e{};
@@ -276,12 +281,6 @@ Result<std::unique_ptr<RaftNode>> RaftNode::open(RaftNodeOptions options, Ledger
   auto s = rocksdb::DB::Open(o, n->opts_.log_dir.string(), &raw);
   if (!s.ok()) return Status(ErrorCode::kUnavailable, "opening the raft log: " + s.ToString());
   n->db_.reset(raw);
-  std::string v;
-  if (raw->Get(rocksdb::ReadOptions(), kTermKey, &v).ok()) {
-    // last_index_ for bootstrap's "fresh log" check; load() sets it again.
-    std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions()));
-    for (it->Seek("e"); it->Valid() && it->key().starts_with("e"); it->Next()) n->last_index_ = index_of(it->key());
-  }
   auto& io = n->io_;
   io.version = 1;
   io.impl = n.get();
