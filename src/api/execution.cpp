@@ -14,7 +14,7 @@
 
 namespace t3n::api {
 
-Status ensure_api_tables(store::Store& store) { return store::ensure_tables(store, kReplayTable, system::kAuditTable); }
+Status ensure_api_tables(store::Store& store) { return store::ensure_tables(store, kReplayTable, system::kAuditTable, kNodeStateTable); }
 
 Status record_caller(const NodeServices& s, store::Transaction& tx, const Caller& caller, const Bytes& user_id,
                      bool create_user, bool user_removed) {

@@ -20,6 +20,10 @@ namespace t3n::api {
 // Replay entries (identity::AuthenticatedRequest::replay_key → empty),
 // ordered by expiry so expired ones are pruned with one range scan.
 inline constexpr store::TableDef<store::BytesCodec, store::BytesCodec> kReplayTable{"replay_nonces"};
+// The node's own markers: "initial-state" = the t3nd version whose start-up
+// writes (tables, system contracts) are in the ledger; cluster followers
+// wait for it instead of writing themselves.
+inline constexpr store::TableDef<store::BytesCodec, store::BytesCodec> kNodeStateTable{"node_state"};
 
 Status ensure_api_tables(store::Store& store);
 

@@ -7,13 +7,18 @@ namespace t3n::api {
 void register_node_routes(EndpointRegistry& r, NodeServices& s) {
   r.rest({"GET", "/status", AuthPolicy::kNone, [&s](const HttpRequest&) {
             // status/encaps_key/cookie_signer/dkg_attestation: the T3N SDK's shape.
-            // One unreplicated node until the cluster wiring (issue 16):
-            // "standalone", not a Raft role it does not have.
+            // A standalone node says so ("standalone", not a Raft role it
+            // does not have); a cluster member reports its Raft view.
             common::Json st = {{"status", "Ready"}, {"node_id", s.info.node_id}, {"version", T3N_VERSION},
                                {"raft_role", "standalone"}, {"replicated", false}, {"seqno", s.store.last_seqno()}, {"measurement", "simulated"},
                                {"tee", s.info.tee}, {"dev", s.info.dev}, {"audience", s.info.audience},
                                {"metering", s.system != nullptr && s.system->env.metering.enabled() ? "on" : "off"},
                                {"tenant_self_admit", s.system != nullptr && s.system->env.tenancy.self_admit}};
+            if (s.cluster_status) {
+              st["replicated"] = true;
+              const common::Json raft = s.cluster_status();
+              for (const auto& [k, v] : raft.items()) st[k] = v;
+            }
             if (s.sessions != nullptr) {
               st["encaps_key"] = common::base64_encode(s.sessions->kem.encapsulation_key);
               st["cookie_signer"] = s.sessions->cookie_signer;

@@ -90,6 +90,9 @@ struct NodeServices {
   SystemServices* system = nullptr;          // system contracts, tenancy, metering (null: none)
   const identity::CustodialWallets* wallets = nullptr;  // users' custodial keys (null: not offered)
   const std::map<std::string, common::Json>* cluster_config = nullptr;  // t3n:host/config (null: empty)
+  // A cluster member's Raft view for /status (raft_role, term, leader,
+  // commit_index, members…); unset on a standalone node.
+  std::function<common::Json()> cluster_status = nullptr;
   // GET /api/signing-keys: the cluster's signing address and the SD-JWT VC
   // issuers' public JWKs (what verifiers of contracts' signatures need).
   common::Json signing_keys_public = common::Json::object();

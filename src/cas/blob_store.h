@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -35,5 +36,12 @@ Result<std::unique_ptr<BlobStore>> open_local_blob_store(const std::filesystem::
 Result<std::unique_ptr<BlobStore>> open_kubo_blob_store(const std::string& api_url,
                                                         std::chrono::milliseconds timeout = std::chrono::seconds(30),
                                                         std::size_t max_blob_size = kDefaultMaxBlobSize);
+
+// A cluster member's store: `local` first; a blob it lacks comes from
+// `fetch` (the other members, over the attested peer links), is checked
+// against its CID (a peer cannot substitute bytes) and kept locally.
+// `fetch` answers kNotFound when nobody has it.
+using BlobFetcher = std::function<Result<Bytes>(const Cid&)>;
+std::unique_ptr<BlobStore> make_fetching_blob_store(std::unique_ptr<BlobStore> local, BlobFetcher fetch);
 
 }  // namespace t3n::cas

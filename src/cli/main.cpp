@@ -141,6 +141,9 @@ int run(int argc, char** argv) {
   keygen->add_flag("--force", force, "Overwrite an existing key file");
 
   auto* status = app.add_subcommand("status", "Show the node's status");
+  auto* cluster = app.add_subcommand("cluster", "The node's cluster");
+  cluster->require_subcommand(1);
+  auto* cluster_status = cluster->add_subcommand("status", "Members, roles, term and leader as the node sees them");
   auto* whoami = app.add_subcommand("whoami", "Show your T3N identity (a user exists once you have changed state)");
   add_trust_options(whoami, trust, true);
 
@@ -435,6 +438,28 @@ int run(int argc, char** argv) {
     auto s = client.get_json("/status");
     if (!s.ok()) return fail(s.status());
     print(o, *s, s->dump(2));
+    return 0;
+  }
+  if (cluster_status->parsed()) {
+    auto s = client.get_json("/status");
+    if (!s.ok()) return fail(s.status());
+    const Json& st = *s;
+    if (!st.value("replicated", false)) {
+      Json j{{"replicated", false}, {"raft_role", st.value("raft_role", "standalone")}, {"node_id", st.value("node_id", "")}};
+      print(o, j, "standalone node " + st.value("node_id", std::string()) + ": not a cluster member (no [cluster] in its configuration)");
+      return 0;
+    }
+    Json j{{"replicated", true}};
+    for (const char* k : {"node_id", "member_id", "raft_role", "term", "leader_id", "commit_index", "last_applied", "members"})
+      if (st.contains(k)) j[k] = st[k];
+    std::string human = "member " + st.value("member_id", Json(0)).dump() + " (" + st.value("node_id", std::string()) + "): " +
+                        st.value("raft_role", std::string("?")) + ", term " + st.value("term", Json(0)).dump() + ", commit index " +
+                        st.value("commit_index", Json(0)).dump() + "\n";
+    for (const auto& m : st.value("members", Json::array()))
+      human += "  " + m.value("id", Json(0)).dump() + "  " + m.value("peer_address", std::string()) + "  " + m.value("role", std::string()) +
+               (m.value("leader", false) ? "  leader" : "") + "\n";
+    if (human.back() == '\n') human.pop_back();
+    print(o, j, human);
     return 0;
   }
   if (receipt->parsed()) {

@@ -490,7 +490,20 @@ void RaftNode::loop() {
     const char* leader_address = nullptr;
     raft_leader(&raft_, &leader, &leader_address);
     std::lock_guard lock(mu_);
-    info_ = RaftInfo{raft_state(&raft_), raft_.current_term, leader, raft_.commit_index, raft_last_applied(&raft_)};
+    info_.state = raft_state(&raft_);
+    info_.term = raft_.current_term;
+    info_.leader = leader;
+    info_.commit_index = raft_.commit_index;
+    info_.last_applied = raft_last_applied(&raft_);
+    if (const std::pair<raft_index, raft_index> at{raft_.configuration_index, raft_.configuration_uncommitted_index};
+        at != members_at_) {
+      members_at_ = at;
+      info_.members.clear();
+      for (unsigned i = 0; i < raft_.configuration.n; ++i) {
+        const raft_server& srv = raft_.configuration.servers[i];
+        info_.members.push_back({srv.id, srv.address, srv.role});
+      }
+    }
     info_cv_.notify_all();
   }
   // Close on the loop thread; what is in flight is answered (cancelled).

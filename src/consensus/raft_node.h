@@ -53,11 +53,24 @@ struct RaftNodeOptions {
   std::function<std::uint64_t()> clock_ms;  // default: steady clock
 };
 
+struct RaftMember {
+  raft_id id = 0;
+  std::string address;
+  int role = RAFT_VOTER;  // RAFT_VOTER, RAFT_STANDBY, RAFT_SPARE
+};
+
 struct RaftInfo {
   int state = RAFT_UNAVAILABLE;  // RAFT_FOLLOWER, RAFT_CANDIDATE, RAFT_LEADER
   raft_term term = 0;
   raft_id leader = 0;
   raft_index commit_index = 0, last_applied = 0;
+  std::vector<RaftMember> members;  // the current configuration (committed or not)
+
+  const RaftMember* member(raft_id id) const {
+    for (const auto& m : members)
+      if (m.id == id) return &m;
+    return nullptr;
+  }
 };
 
 class RaftNode {
@@ -109,6 +122,7 @@ class RaftNode {
   raft_index last_index_ = 0;
   raft_term term_ = 0;
   raft_id vote_ = 0;
+  std::pair<raft_index, raft_index> members_at_{~raft_index{0}, 0};  // configuration indexes info_.members reflects
   std::mt19937_64 rng_;
   // Shared with other threads.
   mutable std::mutex mu_;

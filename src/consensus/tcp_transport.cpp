@@ -7,10 +7,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 
 #include <chrono>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -24,6 +26,10 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 constexpr std::size_t kMaxMessage = 64u << 20;  // a handshake message or a sealed frame
+// Peer-call frames start with these; Raft frames with their wire version (1).
+constexpr std::uint8_t kCallRequest = 0xF1;
+constexpr std::uint8_t kCallAnswer = 0xF2;
+constexpr std::size_t kMaxServiceName = 64;
 
 }  // namespace
 
@@ -35,6 +41,44 @@ struct TcpPeerTransport::Impl {
   std::mutex mu;  // receiver_ and stats
   std::function<void(Bytes)> receiver;
   TcpTransportStats stats;
+  std::map<std::string, PeerCallHandler> call_handlers;  // guarded by mu
+  // Calls waiting for their answer, by call id (guarded by mu).
+  struct Waiting {
+    raft_id to = 0;
+    std::promise<Result<Bytes>> answer;
+  };
+  std::map<std::uint64_t, std::shared_ptr<Waiting>> waiting;
+  std::uint64_t next_call_id = 1;
+  std::unique_ptr<asio::thread_pool> workers;
+
+  void settle(std::uint64_t id, Result<Bytes> r) {
+    std::shared_ptr<Waiting> w;
+    {
+      std::lock_guard lock(mu);
+      auto it = waiting.find(id);
+      if (it == waiting.end()) return;  // timed out already
+      w = std::move(it->second);
+      waiting.erase(it);
+    }
+    w->answer.set_value(std::move(r));
+  }
+  // The link to `to` failed: its calls cannot be answered any more.
+  void fail_calls(raft_id to) {
+    std::vector<std::shared_ptr<Waiting>> failed;
+    {
+      std::lock_guard lock(mu);
+      for (auto it = waiting.begin(); it != waiting.end();) {
+        if (it->second->to == to) {
+          failed.push_back(std::move(it->second));
+          it = waiting.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& w : failed)
+      w->answer.set_value(Status(ErrorCode::kUnavailable, "peer link to server " + std::to_string(to) + " failed; the call's outcome is unknown"));
+  }
 
   // A length-prefixed message stream over one socket.
   struct Conn : std::enable_shared_from_this<Conn> {
@@ -142,7 +186,9 @@ struct TcpPeerTransport::Impl {
     c->read([this, c](Bytes sealed) {
       auto frame = c->session->open(sealed);
       if (!frame.ok()) return c->fail();  // out of sequence or forged: the link is done
-      if (raft_frame_sender(*frame) != c->session->peer().id) {
+      if (!frame->empty() && (*frame)[0] == kCallRequest) {
+        serve_call(c, std::move(*frame));
+      } else if (raft_frame_sender(*frame) != c->session->peer().id) {
         count(&TcpTransportStats::frames_dropped);  // names a sender other than the attested peer
       } else {
         std::function<void(Bytes)> to;
@@ -155,6 +201,70 @@ struct TcpPeerTransport::Impl {
       }
       read_frames(c);
     });
+  }
+
+  // A peer call arrived on an accepted link: run its handler on a worker,
+  // answer on the same link.
+  void serve_call(const std::shared_ptr<Conn>& c, Bytes frame) {
+    common::BinaryReader r(frame, "peer call");
+    std::uint64_t id = 0;
+    std::string service;
+    Bytes request;
+    auto parsed = [&]() -> Status {
+      T3N_RETURN_IF_ERROR(r.u8().status());
+      T3N_ASSIGN_OR_RETURN(id, r.u64());
+      T3N_ASSIGN_OR_RETURN(service, r.string(kMaxServiceName));
+      T3N_ASSIGN_OR_RETURN(ByteView body, r.bytes(kMaxMessage));
+      request.assign(body.begin(), body.end());
+      return r.finish();
+    }();
+    if (!parsed.ok()) return c->fail();  // an attested peer sending garbage: drop the link
+    PeerCallHandler handler;
+    {
+      std::lock_guard lock(mu);
+      if (auto it = call_handlers.find(service); it != call_handlers.end()) handler = it->second;
+    }
+    auto answer = [this, c, id](Result<Bytes> result) {
+      asio::post(io, [this, c, id, result = std::move(result)]() mutable {
+        if (c->dead) return;
+        common::BinaryWriter w;
+        w.u8(kCallAnswer);
+        w.u64(id);
+        w.u8(static_cast<std::uint8_t>(result.ok() ? ErrorCode::kOk : result.status().code()));
+        w.string(result.ok() ? std::string() : result.status().message());
+        w.bytes(result.ok() ? ByteView(*result) : ByteView());
+        auto sealed = c->session->seal(w.buffer());
+        if (sealed.ok()) c->write(std::move(*sealed));
+      });
+    };
+    if (!handler) {
+      count(&TcpTransportStats::calls_refused);
+      return answer(Status(ErrorCode::kUnimplemented, "peer call: no service '" + service + "' here"));
+    }
+    count(&TcpTransportStats::calls_answered);
+    asio::post(*workers, [handler = std::move(handler), peer = c->session->peer(), request = std::move(request),
+                          answer = std::move(answer)]() mutable { handler(peer, std::move(request), std::move(answer)); });
+  }
+
+  // An answer on a dialled link.
+  void take_answer(Bytes frame) {
+    common::BinaryReader r(frame, "peer call answer");
+    auto parsed = [&]() -> Status {
+      T3N_RETURN_IF_ERROR(r.u8().status());
+      T3N_ASSIGN_OR_RETURN(std::uint64_t id, r.u64());
+      T3N_ASSIGN_OR_RETURN(std::uint8_t code, r.u8());
+      T3N_ASSIGN_OR_RETURN(std::string message, r.string(64 * 1024));
+      T3N_ASSIGN_OR_RETURN(ByteView body, r.bytes(kMaxMessage));
+      T3N_RETURN_IF_ERROR(r.finish());
+      if (code == 0) {
+        settle(id, Bytes(body.begin(), body.end()));
+      } else {
+        const auto ec = code <= static_cast<std::uint8_t>(ErrorCode::kInternal) ? static_cast<ErrorCode>(code) : ErrorCode::kInternal;
+        settle(id, Status(ec, std::move(message)));
+      }
+      return {};
+    }();
+    (void)parsed;  // a malformed answer leaves its call to time out
   }
 
   // Outbound, on the io thread.
@@ -175,7 +285,10 @@ struct TcpPeerTransport::Impl {
   }
 
   void dial_failed(raft_id to) {
+    fail_calls(to);
     Peer& p = peers[to];
+    // Calls just failed must not run later, when the link comes up.
+    std::erase_if(p.pending, [](const Bytes& f) { return !f.empty() && f[0] == kCallRequest; });
     p.dialling = false;
     if (p.conn) p.conn->fail();
     p.conn.reset();
@@ -233,8 +346,19 @@ struct TcpPeerTransport::Impl {
     });
   }
 
+  // Only peer-call answers come back on a dialled link; anything else, or
+  // its end, closes it.
   void watch_close(const std::shared_ptr<Conn>& c, raft_id to) {
-    c->read([this, c, to](Bytes) { c->fail(); peers[to].conn.reset(); });
+    c->read([this, c, to](Bytes sealed) {
+      auto frame = c->session->open(sealed);
+      if (frame.ok() && !frame->empty() && (*frame)[0] == kCallAnswer) {
+        take_answer(std::move(*frame));
+        return watch_close(c, to);
+      }
+      c->fail();
+      if (peers[to].conn == c) peers[to].conn.reset();
+      fail_calls(to);
+    });
   }
 };
 
@@ -253,6 +377,7 @@ Result<std::unique_ptr<TcpPeerTransport>> TcpPeerTransport::start(TcpTransportOp
   if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return Status(ErrorCode::kUnavailable, "peer transport: cannot listen on " + impl->opts.listen_host + ":" +
                                                      std::to_string(impl->opts.listen_port) + ": " + ec.message());
+  impl->workers = std::make_unique<asio::thread_pool>(std::max(1u, impl->opts.call_workers));
   impl->accept_next();
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->io.run(); });
@@ -268,6 +393,14 @@ TcpPeerTransport::~TcpPeerTransport() {
   });
   impl_->io.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->workers->join();  // handlers finish; their answers go nowhere
+  std::vector<std::shared_ptr<Impl::Waiting>> left;
+  {
+    std::lock_guard lock(impl_->mu);
+    for (auto& [id, w] : impl_->waiting) left.push_back(w);
+    impl_->waiting.clear();
+  }
+  for (auto& w : left) w->answer.set_value(Status(ErrorCode::kUnavailable, "peer transport closed"));
 }
 
 std::uint16_t TcpPeerTransport::port() const { return impl_->acceptor.local_endpoint().port(); }
@@ -280,6 +413,43 @@ void TcpPeerTransport::set_receiver(std::function<void(Bytes)> receiver) {
 Status TcpPeerTransport::send(raft_id to, const std::string& address, Bytes frame) {
   asio::post(impl_->io, [this, to, address, f = std::move(frame)]() mutable { impl_->send_now(to, address, std::move(f)); });
   return {};
+}
+
+void TcpPeerTransport::set_call_handler(const std::string& service, PeerCallHandler handler) {
+  std::lock_guard lock(impl_->mu);
+  if (handler) impl_->call_handlers[service] = std::move(handler);
+  else impl_->call_handlers.erase(service);
+}
+
+Result<Bytes> TcpPeerTransport::call(raft_id to, const std::string& address, const std::string& service, Bytes request,
+                                     std::chrono::milliseconds timeout) {
+  if (service.empty() || service.size() > kMaxServiceName) return common::invalid_argument("peer call: bad service name");
+  auto w = std::make_shared<Impl::Waiting>();
+  w->to = to;
+  auto answer = w->answer.get_future();
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(impl_->mu);
+    id = impl_->next_call_id++;
+    impl_->waiting[id] = w;
+  }
+  common::BinaryWriter frame;
+  frame.u8(kCallRequest);
+  frame.u64(id);
+  frame.string(service);
+  frame.bytes(request);
+  common::secure_zero(request);
+  asio::post(impl_->io, [this, to, address, f = frame.take()]() mutable { impl_->send_now(to, address, std::move(f)); });
+  if (answer.wait_for(timeout) != std::future_status::ready) {
+    bool removed = false;
+    {
+      std::lock_guard lock(impl_->mu);
+      removed = impl_->waiting.erase(id) > 0;
+    }
+    if (removed)
+      return Status(ErrorCode::kDeadlineExceeded, "peer call '" + service + "' to server " + std::to_string(to) + " timed out");
+  }
+  return answer.get();
 }
 
 TcpTransportStats TcpPeerTransport::stats() const {

@@ -24,12 +24,19 @@ struct TcpTransportOptions {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 0;  // 0: any free port (see port())
   std::size_t max_queued_frames = 4096;  // per peer while a link is being set up
+  unsigned call_workers = 2;             // threads running peer-call handlers
   unsigned min_backoff_ms = 50, max_backoff_ms = 2000;
 };
 
 struct TcpTransportStats {
   std::uint64_t links_up = 0, handshakes_refused = 0, frames_dropped = 0, frames_delivered = 0;
+  std::uint64_t calls_answered = 0, calls_refused = 0;  // peer calls served here
 };
+
+// A peer call's handler: runs on the transport's worker threads (it may
+// block); `answer` may be called from any thread, once.
+using PeerCallHandler =
+    std::function<void(const PeerIdentity& from, Bytes request, std::function<void(Result<Bytes>)> answer)>;
 
 class TcpPeerTransport : public PeerTransport {
  public:
@@ -44,6 +51,16 @@ class TcpPeerTransport : public PeerTransport {
   // From the Raft loop: queues the frame for `to` at "host:port"; never blocks.
   Status send(raft_id to, const std::string& address, Bytes frame) override;
   TcpTransportStats stats() const;
+
+  // Peer calls: request and answer between attested members (forwarded
+  // commits, CAS blobs). The request goes on the link this server dialled,
+  // the answer comes back on the same link. A request for a service with no
+  // handler is answered kUnimplemented.
+  void set_call_handler(const std::string& service, PeerCallHandler handler);
+  // Any thread; blocks for the answer. kUnavailable if the link fails first
+  // (the request may or may not have run), kDeadlineExceeded after `timeout`.
+  Result<Bytes> call(raft_id to, const std::string& address, const std::string& service, Bytes request,
+                     std::chrono::milliseconds timeout);
 
   struct Impl;
   explicit TcpPeerTransport(std::unique_ptr<Impl> impl);

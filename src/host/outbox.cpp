@@ -297,6 +297,11 @@ Result<std::size_t> OutboxWorker::drain_once() {
 }
 
 void OutboxWorker::start(std::uint64_t interval_ms) {
+  {
+    std::lock_guard lock(mu_);
+    if (thread_.joinable()) return;  // running
+    stopping_ = false;               // started again after stop() (a cluster member that leads again)
+  }
   thread_ = std::thread([this, interval_ms] {
     std::unique_lock lock(mu_);
     while (!stopping_) {

@@ -23,6 +23,7 @@
 #include "attest/tdx_sim.h"
 #include "attest/verification_cache.h"
 #include "cas/blob_store.h"
+#include "consensus/cluster_member.h"
 #include "common/config.h"
 #include "common/encoding.h"
 #include "crypto/hash.h"
@@ -131,8 +132,13 @@ struct Node::Impl {
   common::Logger log = common::Logger::to_stderr("t3nd", common::LogLevel::kWarn);
   common::ClockMs clock = common::system_clock_ms();
   std::shared_ptr<const store::NodeSigningKeys> signing;
+  // Declared before the store: the store's hooks call into it, so it goes
+  // after the store (and is stopped explicitly before both).
+  std::unique_ptr<consensus::ClusterMember> cluster;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<cas::BlobStore> cas;
+  cas::BlobStore* local_cas = nullptr;  // a cluster member's own blobs (inside `cas`), served to peers
+  bool outbox_running = false;          // upkeep thread only (after create)
   std::unique_ptr<host::Egress> egress;
   std::unique_ptr<host::OutboxWorker> outbox;
   std::unique_ptr<runtime::Runtime> runtime;
@@ -184,6 +190,24 @@ struct Node::Impl {
       upkeep_cv.wait_for(lock, std::chrono::milliseconds(period));
       if (stopping) break;
       lock.unlock();
+      // A cluster member does the cluster's upkeep only while it leads; the
+      // outbox worker runs on the leader alone (one delivery per request).
+      if (cluster) {
+        const bool leads = cluster->is_leader();
+        if (leads && !outbox_running) {
+          if (Status r = outbox->recover(); !r.ok()) log.warn("outbox recovery failed: {}", r.to_string());
+          outbox->start();
+          outbox_running = true;
+        } else if (!leads && outbox_running) {
+          outbox->stop();
+          outbox_running = false;
+        }
+        if (!leads) {
+          sessions->prune();
+          lock.lock();
+          continue;
+        }
+      }
       if (config.signature_interval_ms > 0) {
         if (auto signed_at = store->sign_now(); !signed_at.ok()) log.warn("signature entry failed: {}", signed_at.status().to_string());
       }
@@ -210,8 +234,13 @@ struct Node::Impl {
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Node::~Node() {
   stop();
-  if (impl_) impl_->stop_upkeep();
+  if (!impl_) return;
+  impl_->stop_upkeep();
+  if (impl_->outbox) impl_->outbox->stop();
+  if (impl_->cluster) impl_->cluster->stop();  // what is in flight is answered before the store goes
 }
+
+bool Node::leads() const { return !impl_->cluster || impl_->cluster->is_leader(); }
 
 Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log) {
   auto impl = std::make_unique<Impl>();
@@ -234,8 +263,32 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
     T3N_ASSIGN_OR_RETURN(auto pq, crypto::mldsa65_keygen_derand(key("node/mldsa65", 32)));
     impl->signing = std::make_shared<const store::NodeSigningKeys>(store::NodeSigningKeys{std::move(ed), std::move(pq)});
   }
+  const NodeConfig::Cluster& cc = impl->config.cluster;
+  if (cc.member_id != 0) {
+    // Dev cluster: each member's peer identity derives from the development
+    // root and its id (distinct keys per member, simulated evidence). The
+    // node keys clients see (audience, attestation, receipts) stay the
+    // cluster's, so any member serves any client.
+    consensus::ClusterMemberOptions co;
+    co.self.id = cc.member_id;
+    const auto cluster_id = crypto::sha256(common::as_bytes("t3n cluster: " + cc.name));
+    co.self.cluster_id = Bytes(cluster_id.begin(), cluster_id.end());
+    const std::string member = "member/" + std::to_string(cc.member_id) + "/";
+    T3N_ASSIGN_OR_RETURN(auto ed, crypto::Ed25519PrivateKey::from_seed(key(member + "ed25519", 32)));
+    T3N_ASSIGN_OR_RETURN(auto pq, crypto::mldsa65_keygen_derand(key(member + "mldsa65", 32)));
+    co.self.keys = std::make_shared<const store::NodeSigningKeys>(store::NodeSigningKeys{std::move(ed), std::move(pq)});
+    co.self.evidence = consensus::simulated_evidence(*co.self.keys);
+    co.policy = consensus::dev_cluster_policy();
+    co.peer_host = cc.peer_host;
+    co.peer_port = static_cast<std::uint16_t>(cc.peer_port);
+    co.raft_dir = impl->config.data_dir / "raft";
+    for (const auto& [id, addr] : cc.bootstrap) co.initial_voters.emplace_back(id, addr);
+    co.election_timeout_ms = cc.election_timeout_ms;
+    T3N_ASSIGN_OR_RETURN(impl->cluster, consensus::ClusterMember::create(std::move(co)));
+  }
   store::StoreOptions so;
   so.path = impl->config.data_dir / "store";
+  if (impl->cluster) impl->cluster->install_store_hooks(so);
   so.ledger_secrets.push_back({0, key("node/ledger-secret", 32)});
   so.signing_keys = impl->signing;
   so.signature_interval_entries = 100;
@@ -248,23 +301,44 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
                                             " was written by an older t3nd, remove it (dev data) and start again");
   T3N_RETURN_IF_ERROR(opened.status());
   impl->store = std::move(*opened);
-  T3N_RETURN_IF_ERROR(store::ensure_tables(*impl->store, identity::kUsersTable, identity::kAuthenticatorIndex,
-                                           identity::kUserKeysTable, identity::kUserDataTable, identity::kDelegationsTable,
-                                           identity::kWalletsTable));
-  T3N_RETURN_IF_ERROR(registry::ensure_registry_tables(*impl->store));
-  T3N_RETURN_IF_ERROR(api::ensure_api_tables(*impl->store));
-  T3N_RETURN_IF_ERROR(host::ensure_outbox_tables(*impl->store));
-  T3N_RETURN_IF_ERROR(system::ensure_metering_tables(*impl->store));
-  T3N_RETURN_IF_ERROR(system::ensure_tenant_tables(*impl->store));
-  T3N_RETURN_IF_ERROR(system::ensure_tenant_map_tables(*impl->store));
-  T3N_RETURN_IF_ERROR(system::ensure_contract_log_tables(*impl->store));
-  T3N_RETURN_IF_ERROR(system::ensure_audit_tables(*impl->store));
-  T3N_RETURN_IF_ERROR(system::ensure_agent_tables(*impl->store));
-  T3N_RETURN_IF_ERROR(system::ensure_organisation_tables(*impl->store));
-  T3N_RETURN_IF_ERROR(system::ensure_delegation_tables(*impl->store));
-  T3N_RETURN_IF_ERROR(system::ensure_kyc_tables(*impl->store));
+  if (impl->cluster) T3N_RETURN_IF_ERROR(impl->cluster->start(*impl->store));
+  // The ledger's start-up state: tables. Written by a standalone node, or
+  // by whichever cluster member leads (followers receive it through Raft).
+  auto ensure_all_tables = [&impl]() -> Status {
+    store::Store& st = *impl->store;
+    T3N_RETURN_IF_ERROR(store::ensure_tables(st, identity::kUsersTable, identity::kAuthenticatorIndex, identity::kUserKeysTable,
+                                             identity::kUserDataTable, identity::kDelegationsTable, identity::kWalletsTable));
+    T3N_RETURN_IF_ERROR(registry::ensure_registry_tables(st));
+    T3N_RETURN_IF_ERROR(api::ensure_api_tables(st));
+    T3N_RETURN_IF_ERROR(host::ensure_outbox_tables(st));
+    T3N_RETURN_IF_ERROR(system::ensure_metering_tables(st));
+    T3N_RETURN_IF_ERROR(system::ensure_tenant_tables(st));
+    T3N_RETURN_IF_ERROR(system::ensure_tenant_map_tables(st));
+    T3N_RETURN_IF_ERROR(system::ensure_contract_log_tables(st));
+    T3N_RETURN_IF_ERROR(system::ensure_audit_tables(st));
+    T3N_RETURN_IF_ERROR(system::ensure_agent_tables(st));
+    T3N_RETURN_IF_ERROR(system::ensure_organisation_tables(st));
+    T3N_RETURN_IF_ERROR(system::ensure_delegation_tables(st));
+    return system::ensure_kyc_tables(st);
+  };
+  if (!impl->cluster) T3N_RETURN_IF_ERROR(ensure_all_tables());
   if (impl->config.ipfs_api.empty()) {
     T3N_ASSIGN_OR_RETURN(impl->cas, cas::open_local_blob_store(impl->config.data_dir / "cas"));
+    if (impl->cluster) {
+      // Contracts and blobs put on another member are fetched from it (CID-checked).
+      impl->local_cas = impl->cas.get();
+      consensus::ClusterMember* member = impl->cluster.get();
+      impl->cas = cas::make_fetching_blob_store(std::move(impl->cas), [member](const cas::Cid& cid) -> Result<Bytes> {
+        return member->call_any("cas.get", cid.bytes(), std::chrono::seconds(10));
+      });
+      cas::BlobStore* local = impl->local_cas;
+      member->set_call_handler("cas.get", [local](const consensus::PeerIdentity&, Bytes request,
+                                                 std::function<void(Result<Bytes>)> answer) {
+        auto cid = cas::Cid::from_bytes(request);
+        if (!cid.ok()) return answer(cid.status());
+        answer(local->get(*cid));
+      });
+    }
   } else {
     T3N_ASSIGN_OR_RETURN(impl->cas, cas::open_kubo_blob_store(impl->config.ipfs_api));
   }
@@ -434,9 +508,50 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
       std::string name = c.name;
       impl->system_services->contracts.emplace(std::move(name), std::move(c));
     }
+  }
+  // Start-up writes after the tables: the system contracts' registry rows,
+  // then the marker that they are there.
+  auto initial_writes = [&impl, &ensure_all_tables]() -> Status {
+    if (impl->cluster) T3N_RETURN_IF_ERROR(ensure_all_tables());
     std::vector<system::SystemContract> all;
     for (const auto& [_, c] : impl->system_services->contracts) all.push_back(c);
     T3N_RETURN_IF_ERROR(system::register_system_contracts(*impl->store, *impl->registry, all));
+    for (int attempt = 0;; ++attempt) {
+      auto tx = impl->store->begin(store::Principal::system());
+      auto marker = api::kNodeStateTable.in(tx);
+      T3N_ASSIGN_OR_RETURN(auto have, marker.get(common::to_bytes("initial-state")));
+      if (have && common::to_string(*have) == T3N_VERSION) return {};
+      T3N_RETURN_IF_ERROR(marker.put(common::to_bytes("initial-state"), common::to_bytes(T3N_VERSION)));
+      auto committed = impl->store->commit(tx);
+      if (committed.ok()) return {};
+      if (committed.status().code() != ErrorCode::kConflict || attempt + 1 >= api::kMaxConflictRetries) return committed.status();
+    }
+  };
+  if (!impl->cluster) {
+    T3N_RETURN_IF_ERROR(initial_writes());
+  } else {
+    // The leader writes the start-up state; a follower waits until it is in
+    // the ledger (through Raft), or writes it itself should it come to lead.
+    auto marker_present = [&impl]() {
+      if (!impl->store->map_spec(std::string(api::kNodeStateTable.name)).has_value()) return false;
+      auto tx = impl->store->begin(store::Principal::system());
+      auto have = api::kNodeStateTable.in(tx).get(common::to_bytes("initial-state"));
+      return have.ok() && have->has_value() && common::to_string(**have) == T3N_VERSION;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    for (;;) {
+      if (marker_present()) break;
+      if (std::chrono::steady_clock::now() > deadline)
+        return Status(ErrorCode::kUnavailable, "cluster member " + std::to_string(cc.member_id) +
+                                                   ": no leader wrote the start-up state within 2 minutes (is a quorum of members running?)");
+      impl->cluster->wait_until([&](const consensus::RaftInfo& i) { return i.state == RAFT_LEADER || marker_present(); },
+                                std::chrono::seconds(5));
+      if (!impl->cluster->is_leader()) continue;
+      Status st = initial_writes();
+      if (st.ok()) break;
+      if (st.code() != ErrorCode::kUnavailable && st.code() != ErrorCode::kConflict) return st;
+      log.info("start-up writes interrupted ({}); retrying", st.message());
+    }
   }
   impl->services.reset(new api::NodeServices{std::move(info), *impl->store, *impl->cas, *impl->runtime, *impl->registry,  // NOLINT(cppcoreguidelines-owning-memory): aggregate of references
                                              *impl->users, *impl->user_keys, impl->replay, *impl->collateral,
@@ -465,8 +580,28 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
              {"issuers", issuers}};
   }
   impl->outbox = std::make_unique<host::OutboxWorker>(*impl->store, *impl->egress, log.with("component", "outbox"));
-  T3N_RETURN_IF_ERROR(impl->outbox->recover());
-  impl->outbox->start();
+  if (!impl->cluster) {
+    T3N_RETURN_IF_ERROR(impl->outbox->recover());
+    impl->outbox->start();
+  } else {
+    // Runs on the leader only: the upkeep thread starts and stops it.
+    consensus::ClusterMember* member = impl->cluster.get();
+    impl->services->cluster_status = [member] {
+      const consensus::RaftInfo i = member->info();
+      const char* role = i.state == RAFT_LEADER      ? "leader"
+                         : i.state == RAFT_FOLLOWER  ? "follower"
+                         : i.state == RAFT_CANDIDATE ? "candidate"
+                                                     : "unavailable";
+      Json members = Json::array();
+      for (const auto& m : i.members)
+        members.push_back({{"id", m.id}, {"peer_address", m.address},
+                           {"role", m.role == RAFT_VOTER ? "voter" : m.role == RAFT_STANDBY ? "standby" : "spare"},
+                           {"leader", m.id == i.leader}});
+      return Json{{"raft_role", role}, {"member_id", member->id()}, {"term", i.term},
+                  {"leader_id", i.leader == 0 ? Json(nullptr) : Json(i.leader)}, {"commit_index", i.commit_index},
+                  {"last_applied", i.last_applied}, {"members", members}};
+    };
+  }
   impl->services->on_contract_commit = [w = impl->outbox.get()] { w->notify(); };
   impl->dispatcher = std::make_unique<api::Dispatcher>(impl->endpoints, *impl->services);
   api::register_all_endpoints(impl->endpoints, *impl->services, *impl->dispatcher);
@@ -567,7 +702,9 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
                                                "metering.welcome_credits", "tenancy.self_admit", "tenancy.log_max_entries",
                                                "tenancy.max_maps", "tenancy.max_contracts", "tenancy.extra_capabilities", "admin.operator_addresses", "audit.enabled",
                                                "delegation.max_credential_validity_secs", "otp.cooldown_seconds",
-                                               "sms.url", "sms.authorization", "sms.from"};
+                                               "sms.url", "sms.authorization", "sms.from", "cluster.member_id", "cluster.name",
+                                               "cluster.peer_host", "cluster.peer_port", "cluster.bootstrap", "cluster.join",
+                                               "cluster.election_timeout_ms"};
   for (const auto& k : oidc_keys) known.push_back(k);
   // Open-ended tables: cluster configuration, providers and issuers by id.
   std::vector<std::string> open_keys;
@@ -774,6 +911,42 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
     c.trusted_issuers.push_back(host::TrustedIssuer{std::move(iss), std::move(*keys)});
   }
   T3N_ASSIGN_OR_RETURN(c.trust_own_issuers, cfg.get_bool_or("vp.trust_own_issuers", true));
+  {
+    NodeConfig::Cluster& cl = c.cluster;
+    T3N_ASSIGN_OR_RETURN(cl.member_id, cfg.get_uint_or("cluster.member_id", 0));
+    T3N_ASSIGN_OR_RETURN(cl.name, cfg.get_string_or("cluster.name", cl.name));
+    T3N_ASSIGN_OR_RETURN(cl.peer_host, cfg.get_string_or("cluster.peer_host", cl.peer_host));
+    T3N_ASSIGN_OR_RETURN(std::uint64_t peer_port, cfg.get_uint_or("cluster.peer_port", 0));
+    if (peer_port > 65535) return common::invalid_argument(path.string() + ": key 'cluster.peer_port': must be 0..65535");
+    cl.peer_port = static_cast<int>(peer_port);
+    T3N_ASSIGN_OR_RETURN(std::uint64_t election, cfg.get_uint_or("cluster.election_timeout_ms", cl.election_timeout_ms));
+    if (election < 50 || election > 60'000)
+      return common::invalid_argument(path.string() + ": cluster.election_timeout_ms must be 50..60000");
+    cl.election_timeout_ms = static_cast<unsigned>(election);
+    if (cfg.contains("cluster.join"))
+      return Status(ErrorCode::kUnimplemented, path.string() +
+                                                   ": cluster.join (joining a running cluster with key release) is not built yet; "
+                                                   "list every founding member in cluster.bootstrap");
+    if (cfg.contains("cluster.bootstrap")) {
+      T3N_ASSIGN_OR_RETURN(auto specs, cfg.get_string_list("cluster.bootstrap"));
+      for (const auto& spec : specs) {
+        auto m = parse_cluster_member(spec);
+        if (!m.ok()) return common::invalid_argument(path.string() + ": cluster.bootstrap: " + m.status().message());
+        c.cluster.bootstrap.push_back(std::move(*m));
+      }
+    }
+    if (cl.member_id == 0 && !cl.bootstrap.empty())
+      return common::invalid_argument(path.string() + ": cluster.bootstrap needs cluster.member_id (this member's id, 1..)");
+    if (cl.member_id != 0) {
+      if (!c.dev)
+        return Status(ErrorCode::kUnimplemented, path.string() +
+                                                     ": a cluster needs node.dev = true in this build (dev clusters: simulated "
+                                                     "attestation between members; attested key release is not built yet)");
+      bool listed = cl.bootstrap.empty();
+      for (const auto& [id, addr] : cl.bootstrap) listed = listed || id == cl.member_id;
+      if (!listed) return common::invalid_argument(path.string() + ": cluster.bootstrap does not list this member's id");
+    }
+  }
   T3N_ASSIGN_OR_RETURN(c.ipfs_api, cfg.get_string_or("cas.ipfs_api", ""));
   T3N_ASSIGN_OR_RETURN(c.pcs_url, cfg.get_string_or("attestation.pcs_url", ""));
   if (c.dev_plaintext && !c.dev) return common::invalid_argument(path.string() + ": api.dev_plaintext needs node.dev = true");
@@ -781,6 +954,26 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
     if (!identity::parse_did(did).ok())
       return common::invalid_argument(path.string() + ": key 'api.operators': not a did:key or did:pkh");
   return c;
+}
+
+Result<std::pair<std::uint64_t, std::string>> parse_cluster_member(std::string_view spec) {
+  const auto at = spec.find('@');
+  const auto colon = spec.rfind(':');
+  if (at == std::string_view::npos || colon == std::string_view::npos || colon < at)
+    return common::invalid_argument("'" + std::string(spec.substr(0, 80)) + "': expected ID@host:port");
+  std::uint64_t id = 0;
+  for (char ch : spec.substr(0, at)) {
+    if (ch < '0' || ch > '9' || id > 1'000'000) return common::invalid_argument("member id must be a number 1..1000000");
+    id = id * 10 + static_cast<std::uint64_t>(ch - '0');
+  }
+  std::uint64_t port = 0;
+  for (char ch : spec.substr(colon + 1)) {
+    if (ch < '0' || ch > '9' || port > 65535) return common::invalid_argument("member port must be 1..65535");
+    port = port * 10 + static_cast<std::uint64_t>(ch - '0');
+  }
+  if (id == 0 || at == 0 || port == 0 || port > 65535 || colon == at + 1)
+    return common::invalid_argument("'" + std::string(spec.substr(0, 80)) + "': expected ID@host:port (ID ≥ 1)");
+  return std::make_pair(id, std::string(spec.substr(at + 1)));
 }
 
 Result<identity::OidcProvider> parse_oidc_provider_spec(std::string_view spec) {

@@ -108,7 +108,23 @@ struct NodeConfig {
   // One audit batch per contract dispatch ([audit] enabled; on by default).
   bool audit_enabled = true;
   bool trust_own_issuers = true;
+  // [cluster]: a member of a Raft-replicated cluster (member_id 0 =
+  // standalone). Dev clusters only so far: members' peer keys derive from
+  // the development root and their evidence is simulated.
+  struct Cluster {
+    std::uint64_t member_id = 0;        // cluster.member_id: this member's Raft id (1..)
+    std::string name = "t3n-dev";       // cluster.name: links never cross clusters
+    std::string peer_host = "127.0.0.1";  // cluster.peer_host / peer_port: the peer links
+    int peer_port = 0;
+    // cluster.bootstrap = ["1@127.0.0.1:7101", …]: the first voters (a fresh
+    // log only; every founding member lists the same set).
+    std::vector<std::pair<std::uint64_t, std::string>> bootstrap;
+    unsigned election_timeout_ms = 300;
+  } cluster;
 };
+
+// "ID@host:port" → (ID, "host:port").
+Result<std::pair<std::uint64_t, std::string>> parse_cluster_member(std::string_view spec);
 
 // "name=google,issuer=https://…,jwks_url=https://…,client_id=…[,client_id=…][,ca_file=…]"
 // (t3nd dev --oidc) → a provider, checked like the config file's.
@@ -130,6 +146,9 @@ class Node {
   // Metering of tenant contracts' calls on or off (benchmarks compare both).
   void set_call_metering(bool on);
 
+  // Cluster members: whether this member leads now (a standalone node
+  // always does); the dev setup deploys examples only there.
+  bool leads() const;
   // Deploys a contract from a file as the node itself (dev setup).
   Result<common::Json> deploy(const std::string& name, const std::string& version, ByteView component,
                               const common::Json& manifest, const std::vector<std::string>& maps,

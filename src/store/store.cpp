@@ -810,7 +810,9 @@ Result<CommitInfo> Store::commit(Transaction& tx) {
   return std::move(*mine->result);
 }
 
-std::vector<Result<CommitInfo>> Store::commit_batch(std::vector<Transaction>& txs) {
+std::vector<Result<CommitInfo>> Store::commit_batch(std::vector<Transaction>& txs) { return commit_batch_impl(txs, true); }
+
+std::vector<Result<CommitInfo>> Store::commit_batch_impl(std::vector<Transaction>& txs, bool may_forward) {
   std::vector<Result<CommitInfo>> results;
   results.reserve(txs.size());
   const bool replicated = static_cast<bool>(impl_->opts.replicate);
@@ -819,6 +821,10 @@ std::vector<Result<CommitInfo>> Store::commit_batch(std::vector<Transaction>& tx
     replication_lock = std::unique_lock(impl_->replication_mu);
     if (impl_->opts.replication_ready) {
       if (Status ready = impl_->opts.replication_ready(); !ready.ok()) {
+        if (ready.code() == ErrorCode::kUnavailable && impl_->opts.forward && may_forward) {
+          replication_lock.unlock();
+          return forward_batch(txs);
+        }
         for (auto& tx : txs) {
           results.emplace_back(ready);
           tx.release();
@@ -941,6 +947,125 @@ std::vector<Result<CommitInfo>> Store::commit_batch(std::vector<Transaction>& tx
       impl_->report_background_error(sig.with_context("appending a signature entry"));
     }
   }
+  return results;
+}
+
+namespace {
+constexpr std::uint8_t kForwardedTxFormat = 1;
+}  // namespace
+
+Bytes Store::encode_transaction(const Transaction& tx) {
+  common::BinaryWriter w;
+  w.u8(kForwardedTxFormat);
+  w.u64(tx.snapshot_);
+  w.u32(static_cast<std::uint32_t>(tx.reads_.size()));
+  for (const auto& [k, version] : tx.reads_) {
+    w.string(k.first);
+    w.bytes(k.second);
+    w.u64(version);
+  }
+  w.u32(static_cast<std::uint32_t>(tx.writes_.size()));
+  for (const auto& [k, value] : tx.writes_) {
+    w.string(k.first);
+    w.bytes(k.second);
+    w.u8(value ? 1 : 0);
+    if (value) w.bytes(*value);
+  }
+  w.u8(tx.claims_ ? 1 : 0);
+  if (tx.claims_) w.raw(*tx.claims_);
+  w.u32(static_cast<std::uint32_t>(tx.new_maps_.size()));
+  for (const auto& [name, spec] : tx.new_maps_) w.string(name);
+  return w.take();
+}
+
+std::vector<Result<CommitInfo>> Store::forward_batch(std::vector<Transaction>& txs) {
+  std::vector<Result<CommitInfo>> results(txs.size(), Result<CommitInfo>(CommitInfo{}));
+  std::vector<Bytes> encoded;
+  std::vector<std::size_t> sent;  // index into txs per encoded transaction
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    Transaction& tx = txs[i];
+    if (Status open = tx.check_open(); !open.ok()) {
+      results[i] = open;
+      continue;
+    }
+    if (tx.writes_.empty()) {
+      results[i] = CommitInfo{tx.snapshot_, false};
+    } else {
+      encoded.push_back(encode_transaction(tx));
+      sent.push_back(i);
+    }
+    tx.release();
+  }
+  if (encoded.empty()) return results;
+  auto remote = impl_->opts.forward(encoded);
+  for (auto& b : encoded) common::secure_zero(b);
+  for (std::size_t j = 0; j < sent.size(); ++j)
+    results[sent[j]] = j < remote.size() ? std::move(remote[j])
+                                         : Result<CommitInfo>(Status(ErrorCode::kUnavailable, "outcome unknown: the leader's answer was short"));
+  return results;
+}
+
+std::vector<Result<CommitInfo>> Store::commit_forwarded(const std::vector<Bytes>& encoded_txs) {
+  std::vector<Transaction> txs;
+  std::vector<Result<CommitInfo>> results(encoded_txs.size(), Result<CommitInfo>(CommitInfo{}));
+  std::vector<std::size_t> decoded;
+  for (std::size_t i = 0; i < encoded_txs.size(); ++i) {
+    Transaction tx = begin(Principal::system());
+    auto parse = [&]() -> Status {
+      common::BinaryReader r(encoded_txs[i], "forwarded transaction");
+      T3N_ASSIGN_OR_RETURN(std::uint8_t format, r.u8());
+      if (format != kForwardedTxFormat) return common::invalid_argument("forwarded transaction: unknown format");
+      T3N_ASSIGN_OR_RETURN(std::uint64_t snapshot, r.u64());
+      (void)snapshot;  // validation is by the read-set's versions
+      T3N_ASSIGN_OR_RETURN(std::uint32_t n_reads, r.u32());
+      for (std::uint32_t j = 0; j < n_reads; ++j) {
+        T3N_ASSIGN_OR_RETURN(std::string map, r.string(kMaxMapNameSize));
+        T3N_ASSIGN_OR_RETURN(ByteView key, r.bytes());
+        T3N_ASSIGN_OR_RETURN(std::uint64_t version, r.u64());
+        tx.reads_[{std::move(map), Bytes(key.begin(), key.end())}] = version;
+      }
+      T3N_ASSIGN_OR_RETURN(std::uint32_t n_writes, r.u32());
+      if (n_writes == 0) return common::invalid_argument("forwarded transaction: writes nothing");
+      for (std::uint32_t j = 0; j < n_writes; ++j) {
+        T3N_ASSIGN_OR_RETURN(std::string map, r.string(kMaxMapNameSize));
+        T3N_ASSIGN_OR_RETURN(ByteView key, r.bytes());
+        T3N_ASSIGN_OR_RETURN(std::uint8_t has, r.u8());
+        std::optional<Bytes> value;
+        if (has > 1) return common::invalid_argument("forwarded transaction: bad value flag");
+        if (has == 1) {
+          T3N_ASSIGN_OR_RETURN(ByteView v, r.bytes());
+          value = Bytes(v.begin(), v.end());
+        }
+        tx.writes_[{std::move(map), Bytes(key.begin(), key.end())}] = std::move(value);
+      }
+      T3N_ASSIGN_OR_RETURN(std::uint8_t has_claims, r.u8());
+      if (has_claims > 1) return common::invalid_argument("forwarded transaction: bad claims flag");
+      if (has_claims == 1) {
+        T3N_ASSIGN_OR_RETURN(ByteView c, r.raw(32));
+        Digest32 d{};
+        std::copy(c.begin(), c.end(), d.begin());
+        tx.claims_ = d;
+      }
+      T3N_ASSIGN_OR_RETURN(std::uint32_t n_maps, r.u32());
+      for (std::uint32_t j = 0; j < n_maps; ++j) {
+        T3N_ASSIGN_OR_RETURN(std::string name, r.string(kMaxMapNameSize));
+        MapSpec spec;
+        spec.name = name;
+        tx.new_maps_[std::move(name)] = std::move(spec);
+      }
+      return r.finish();
+    };
+    if (Status st = parse(); !st.ok()) {
+      results[i] = st;
+      tx.release();
+      continue;
+    }
+    txs.push_back(std::move(tx));
+    decoded.push_back(i);
+  }
+  if (txs.empty()) return results;
+  auto committed = commit_batch_impl(txs, false);  // never forwarded on: no loops between deposed leaders
+  for (std::size_t j = 0; j < decoded.size(); ++j) results[decoded[j]] = std::move(committed[j]);
   return results;
 }
 

@@ -105,6 +105,11 @@ struct NodeSigningKeys {
   crypto::MlDsa65KeyPair mldsa;
 };
 
+struct CommitInfo {
+  Seqno seqno = 0;  // for a read-only transaction: its snapshot
+  bool wrote = false;
+};
+
 struct StoreOptions {
   std::filesystem::path path;
   // The highest epoch encrypts new entries; older epochs stay readable.
@@ -131,6 +136,12 @@ struct StoreOptions {
   // everything its log held when its term began), or says why not. A batch
   // built earlier could only be superseded.
   std::function<Status()> replication_ready;
+  // With `replicate`: on a replica that does not lead (replication_ready
+  // said kUnavailable), a batch's transactions (encode_transaction) go to
+  // `forward`, which commits them at the leader (commit_forwarded there)
+  // and returns once this replica applied what they wrote, one result per
+  // transaction. Unset: such commits fail with replication_ready's status.
+  std::function<std::vector<Result<CommitInfo>>(const std::vector<Bytes>& encoded_txs)> forward;
   // For tests. The RocksDB environment (e.g. one injecting I/O faults);
   // default rocksdb::Env::Default().
   std::shared_ptr<rocksdb::Env> env;
@@ -149,11 +160,6 @@ struct StoreStats {
   std::uint64_t private_leaves = 0;
   std::uint64_t signature_failures = 0;  // signature entries that failed (and were retried)
   std::uint64_t write_failures = 0;      // durable writes that failed
-};
-
-struct CommitInfo {
-  Seqno seqno = 0;  // for a read-only transaction: its snapshot
-  bool wrote = false;
 };
 
 class Store;
@@ -297,6 +303,16 @@ class Store {
   // entries, so no log or message holds them in plaintext. Any replica
   // holding the ledger secret opens it; anything altered is kDataLoss.
   Result<Bytes> seal_batch(const std::vector<LedgerEntry>& entries) const;
+  // Forwarding (a follower's commit, see StoreOptions::forward): what the
+  // commit of `tx` needs at the leader, as bytes: its read-set (versions
+  // are seqnos, the same on every replica), write-set, claims digest and
+  // the names of the maps it creates. Holds plaintext values: it travels
+  // only inside the attested peer links.
+  static Bytes encode_transaction(const Transaction& tx);
+  // The leader: validates and commits forwarded transactions (OCC against
+  // this replica's state, as if they had run here), one result each; one
+  // that does not decode is kInvalidArgument and stops nothing else.
+  std::vector<Result<CommitInfo>> commit_forwarded(const std::vector<Bytes>& encoded_txs);
   Result<std::vector<LedgerEntry>> open_batch(ByteView sealed) const;
   Result<LedgerEntry> entry(Seqno seqno) const;
 
@@ -326,6 +342,8 @@ class Store {
 
  private:
   friend class Transaction;
+  std::vector<Result<CommitInfo>> commit_batch_impl(std::vector<Transaction>& txs, bool may_forward);
+  std::vector<Result<CommitInfo>> forward_batch(std::vector<Transaction>& txs);
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -56,6 +56,32 @@ TEST(LocalBlobStore, PutGetAndTamperDetection) {
   EXPECT_EQ((*s)->get(*cid).status().code(), ErrorCode::kDataLoss);
 }
 
+// A cluster member's store: what it lacks comes from its peers (here a
+// function standing in for the peer call), checked against the CID.
+TEST(FetchingBlobStore, FetchesWhatItLacksKeepsItAndRefusesSubstitutes) {
+  store::testing::TempDir dir;
+  auto local = open_local_blob_store(dir.path(), 1024);
+  ASSERT_TRUE(local.ok());
+  const Cid wanted = Cid::of(common::as_bytes("contract ciphertext"));
+  const Cid forged = Cid::of(common::as_bytes("another blob"));
+  int fetches = 0;
+  auto s = make_fetching_blob_store(std::move(*local), [&](const Cid& cid) -> Result<Bytes> {
+    ++fetches;
+    if (cid == wanted) return common::to_bytes("contract ciphertext");
+    if (cid == forged) return common::to_bytes("substituted bytes");  // a lying peer
+    return common::not_found("nobody has it");
+  });
+  auto got = s->get(wanted);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  EXPECT_EQ(common::to_string(*got), "contract ciphertext");
+  EXPECT_TRUE(*s->contains(wanted));  // kept locally
+  ASSERT_TRUE(s->get(wanted).ok());
+  EXPECT_EQ(fetches, 1);
+  EXPECT_EQ(s->get(forged).status().code(), ErrorCode::kDataLoss);
+  EXPECT_FALSE(*s->contains(forged));
+  EXPECT_EQ(s->get(Cid::of(common::as_bytes("absent"))).status().code(), ErrorCode::kNotFound);
+}
+
 // A stand-in for a Kubo node's block API (test double).
 class FakeKubo {
  public:

@@ -8,4 +8,4 @@ cd "$here"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --silent --prefer-offline
 fi
-T3ND=$1 CONTRACTS=$2 exec node --test --test-reporter=spec sdk.test.mjs tenant.test.mjs signing.test.mjs user.test.mjs org.test.mjs
+T3ND=$1 CONTRACTS=$2 exec node --test --test-reporter=spec sdk.test.mjs tenant.test.mjs signing.test.mjs user.test.mjs org.test.mjs cluster.test.mjs

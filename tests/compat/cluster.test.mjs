@@ -1,0 +1,155 @@
+// A 3-member dev cluster of real `t3nd start` processes on 127.0.0.1 (Raft
+// over the attested peer links) driven by the official SDK: every member
+// serves logins and contract calls (a follower forwards its commits to the
+// leader), the leader is killed with SIGKILL during the run and another
+// takes over with no acknowledged write lost, and the killed member comes
+// back from its own data directory and catches up.
+//   node --test tests/compat/cluster.test.mjs     (T3ND=path/to/t3nd, CONTRACTS=dir)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { T3nClient, loadWasmComponent, metamask_sign, createEthAuthInput } from '@terminal3/t3n-sdk';
+import { ethers } from 'ethers';
+
+const T3ND = process.env.T3ND;
+const CONTRACTS = process.env.CONTRACTS;
+const N = 3;
+let dir, wasm;
+const members = [];  // { id, toml, child, url, logs }
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+// Resolves with the member's URL once its --ready-fd answers.
+function startMember(m) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(T3ND, ['--ready-fd', '3', 'start', '--config', m.toml, '--contracts', CONTRACTS],
+      { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    m.child = child;
+    m.logs = '';
+    let out = '';
+    child.stdout.on('data', (d) => { m.logs += d; });
+    child.stderr.on('data', (d) => { m.logs += d; });
+    child.stdio[3].on('data', (d) => { out += d; });
+    child.stdio[3].on('end', () => {
+      if (!out.trim()) { reject(new Error(`member ${m.id} did not start: ${m.logs}`)); return; }
+      m.url = out.trim();
+      resolve(m.url);
+    });
+    child.on('error', reject);
+  });
+}
+
+async function status(m) {
+  const r = await fetch(m.url + '/status');
+  return r.json();
+}
+
+// The cluster's own ready condition: a leader that every live member agrees
+// on (checked over /status until `deadline_ms`).
+async function agreedLeader(live, deadline_ms = 20000) {
+  const until = Date.now() + deadline_ms;
+  for (;;) {
+    const st = await Promise.all(live.map((m) => status(m).catch(() => null)));
+    const leaders = new Set(st.map((s) => s?.leader_id));
+    const leader = st.find((s) => s?.raft_role === 'leader');
+    if (leader && leaders.size === 1 && !leaders.has(null) && !leaders.has(undefined)) return { leader: leader.member_id, statuses: st };
+    if (process.env.DEBUG_CLUSTER) console.log(Date.now() % 100000, JSON.stringify(st.map((s) => s && [s.member_id, s.raft_role, s.leader_id, s.term])));
+    if (Date.now() > until) throw new Error('no agreed leader: ' + JSON.stringify(st.map((s) => s && [s.member_id, s.raft_role, s.leader_id])));
+    await new Promise((r) => setTimeout(r, 10));  // poll pacing, not a wait for an event
+  }
+}
+
+async function login(m) {
+  const wallet = ethers.Wallet.createRandom();
+  const address = wallet.address.toLowerCase();
+  const client = new T3nClient({ baseUrl: m.url, wasmComponent: wasm, handlers: { EthSign: metamask_sign(address, undefined, wallet.privateKey) } });
+  await client.handshake();
+  await client.authenticate(createEthAuthInput(address));
+  return client;
+}
+
+const increment = (client, by) => client.executeAndDecode({ script_name: 'counter', function_name: 'increment', input: by });
+
+before(async () => {
+  assert.ok(T3ND && CONTRACTS, 'T3ND and CONTRACTS must be set');
+  dir = mkdtempSync(join(tmpdir(), 't3n-cluster-'));
+  wasm = await loadWasmComponent();
+  const peerPorts = [];
+  for (let i = 0; i < N; i++) peerPorts.push(await freePort());
+  const bootstrap = peerPorts.map((p, i) => `"${i + 1}@127.0.0.1:${p}"`).join(', ');
+  for (let i = 1; i <= N; i++) {
+    const data = join(dir, `member-${i}`);
+    const toml = join(dir, `member-${i}.toml`);
+    writeFileSync(toml, `[node]\nid = "node-${i}"\ndata_dir = "${data}"\ndev = true\n\n[api]\nhost = "127.0.0.1"\nport = 0\n\n` +
+      `[cluster]\nmember_id = ${i}\npeer_host = "127.0.0.1"\npeer_port = ${peerPorts[i - 1]}\nbootstrap = [${bootstrap}]\n`);
+    members.push({ id: i, toml });
+  }
+  await Promise.all(members.map(startMember));
+});
+
+after(() => {
+  for (const m of members) m.child?.kill('SIGKILL');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+let total = 0;  // what every acknowledged increment adds up to
+
+test('every member reports the same leader, term and membership', async () => {
+  const { leader, statuses } = await agreedLeader(members);
+  assert.equal(statuses.filter((s) => s.raft_role === 'leader').length, 1);
+  assert.equal(new Set(statuses.map((s) => s.term)).size, 1);
+  for (const s of statuses) {
+    assert.equal(s.replicated, true);
+    assert.deepEqual(s.members.map((x) => x.id).sort(), [1, 2, 3]);
+    assert.ok(s.members.every((x) => x.role === 'voter'));
+    assert.equal(s.members.find((x) => x.leader).id, leader);
+  }
+});
+
+test('the SDK logs in and calls contracts on every member, follower or leader', async () => {
+  for (const m of members) {
+    const client = await login(m);
+    const before = total;
+    total += 5;
+    assert.equal(await increment(client, 5), before + 5, `member ${m.id}`);
+  }
+});
+
+test('the leader killed with SIGKILL: another takes over and no acknowledged write is lost', async () => {
+  const { leader } = await agreedLeader(members);
+  const victim = members.find((m) => m.id === leader);
+  const live = members.filter((m) => m !== victim);
+  // Sessions are node-local: a client of the victim logs in again elsewhere.
+  const clients = await Promise.all(live.map(login));
+  total += 1;
+  assert.equal(await increment(clients[0], 1), total);
+  victim.child.kill('SIGKILL');
+  await new Promise((r) => victim.child.once('exit', r));
+  const { leader: next } = await agreedLeader(live);
+  assert.notEqual(next, leader);
+  for (const c of clients) {
+    total += 2;
+    assert.equal(await increment(c, 2), total);
+  }
+});
+
+test('the killed member restarts from its data directory and catches up', async () => {
+  const victim = members.find((m) => m.child.exitCode !== null || m.child.signalCode !== null);
+  await startMember(victim);
+  await agreedLeader(members);
+  const client = await login(victim);  // its first commit waits until it applied what the leader has
+  total += 3;
+  assert.equal(await increment(client, 3), total);
+  const st = await Promise.all(members.map(status));
+  assert.ok(st.every((s) => s.replicated && s.members.length === 3));
+});

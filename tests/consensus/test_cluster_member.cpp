@@ -1,0 +1,233 @@
+// Cluster members assembled (ClusterMember over real stores, Raft and the
+// attested TCP links on 127.0.0.1): peer calls, commits on a follower
+// forwarded to the leader, a follower's stale read refused and caught up.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "common/encoding.h"
+#include "consensus/cluster_member.h"
+#include "crypto/ed25519.h"
+#include "crypto/mldsa.h"
+
+namespace t3n::consensus {
+namespace {
+
+using namespace std::chrono_literals;
+const std::string kMap = "z:" + std::string(40, 'e') + ":data";
+
+LocalPeer local_peer(raft_id id, bool good_evidence = true) {
+  LocalPeer p;
+  p.id = id;
+  p.cluster_id = Bytes(32, 0x4c);
+  auto ed = crypto::Ed25519PrivateKey::generate();
+  auto pq = crypto::mldsa65_keygen();
+  EXPECT_TRUE(ed.ok() && pq.ok());
+  p.keys = std::make_shared<const store::NodeSigningKeys>(store::NodeSigningKeys{std::move(*ed), std::move(*pq)});
+  p.evidence = good_evidence ? simulated_evidence(*p.keys) : Bytes{9, 9, 9};
+  return p;
+}
+
+std::unique_ptr<TcpPeerTransport> transport(raft_id id, bool good_evidence = true) {
+  TcpTransportOptions o;
+  o.self = local_peer(id, good_evidence);
+  o.policy = dev_cluster_policy();
+  auto t = TcpPeerTransport::start(std::move(o));
+  EXPECT_TRUE(t.ok()) << t.status().message();
+  return t.ok() ? std::move(*t) : nullptr;
+}
+
+std::string addr(const TcpPeerTransport& t) { return "127.0.0.1:" + std::to_string(t.port()); }
+
+TEST(PeerCall, AnswersComeBackOnTheCallersLink) {
+  auto a = transport(1), b = transport(2);
+  ASSERT_TRUE(a && b);
+  b->set_call_handler("echo", [](const PeerIdentity& from, Bytes req, std::function<void(Result<Bytes>)> answer) {
+    req.push_back(static_cast<std::uint8_t>(from.id));  // the caller as its link attested it
+    answer(std::move(req));
+  });
+  b->set_call_handler("fail", [](const PeerIdentity&, Bytes, std::function<void(Result<Bytes>)> answer) {
+    answer(Status(ErrorCode::kConflict, "no such luck"));
+  });
+  auto r = a->call(2, addr(*b), "echo", Bytes{7, 8}, 10s);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(*r, (Bytes{7, 8, 1}));
+  auto f = a->call(2, addr(*b), "fail", Bytes{}, 10s);
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.status().code(), ErrorCode::kConflict);
+  EXPECT_EQ(f.status().message(), "no such luck");
+  auto u = a->call(2, addr(*b), "nothing-here", Bytes{}, 10s);
+  ASSERT_FALSE(u.ok());
+  EXPECT_EQ(u.status().code(), ErrorCode::kUnimplemented);
+  EXPECT_EQ(b->stats().calls_answered, 2u);
+  EXPECT_EQ(b->stats().calls_refused, 1u);
+}
+
+TEST(PeerCall, UnreachableOrUnattestedPeersFailTheCall) {
+  auto a = transport(1);
+  ASSERT_TRUE(a);
+  std::uint16_t dead_port = 0;
+  {
+    auto gone = transport(2);
+    dead_port = gone->port();
+  }
+  auto r = a->call(2, "127.0.0.1:" + std::to_string(dead_port), "echo", Bytes{1}, 10s);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
+  // A server whose evidence fails the policy never sees the request.
+  auto bad = transport(3, false);
+  bool ran = false;
+  bad->set_call_handler("echo", [&](const PeerIdentity&, Bytes req, std::function<void(Result<Bytes>)> answer) {
+    ran = true;
+    answer(std::move(req));
+  });
+  auto refused = a->call(3, addr(*bad), "echo", Bytes{1}, 10s);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kUnavailable);
+  EXPECT_FALSE(ran);
+}
+
+TEST(PeerCall, ATimedOutCallReportsTheDeadline) {
+  auto a = transport(1), b = transport(2);
+  std::function<void(Result<Bytes>)> held;
+  std::mutex mu;
+  b->set_call_handler("slow", [&](const PeerIdentity&, Bytes, std::function<void(Result<Bytes>)> answer) {
+    std::lock_guard lock(mu);
+    held = std::move(answer);  // never answered in time
+  });
+  auto r = a->call(2, addr(*b), "slow", Bytes{}, 200ms);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kDeadlineExceeded);
+  std::lock_guard lock(mu);
+  if (held) held(Bytes{1});  // a late answer goes nowhere
+}
+
+class Members {
+ public:
+  explicit Members(unsigned n) {
+    base_ = std::filesystem::temp_directory_path() / ("t3n-members-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(base_);
+    std::vector<std::pair<raft_id, std::string>> voters;
+    for (unsigned i = 0; i < n; ++i) {
+      ClusterMemberOptions o;
+      o.self = local_peer(i + 1);
+      o.policy = dev_cluster_policy();
+      o.raft_dir = base_ / std::to_string(i + 1) / "raft";
+      o.sync_writes = false;
+      auto m = ClusterMember::create(std::move(o));
+      EXPECT_TRUE(m.ok()) << m.status().message();
+      voters.emplace_back(i + 1, (*m)->address());
+      members_.push_back(std::move(*m));
+    }
+    for (unsigned i = 0; i < n; ++i) {
+      members_[i]->set_initial_voters(voters);
+      store::StoreOptions so;
+      so.path = base_ / std::to_string(i + 1) / "store";
+      so.ledger_secrets.push_back({0, SecretBytes(Bytes(32, 5))});
+      so.sync_writes = false;
+      members_[i]->install_store_hooks(so);
+      auto s = store::Store::open(std::move(so));
+      EXPECT_TRUE(s.ok()) << s.status().message();
+      stores_.push_back(std::move(*s));
+      EXPECT_TRUE(members_[i]->start(*stores_[i]).ok());
+    }
+  }
+  ~Members() {
+    for (auto& m : members_) m->stop();
+    stores_.clear();
+    members_.clear();
+    std::filesystem::remove_all(base_);
+  }
+  unsigned leader() {
+    for (;;) {
+      for (unsigned i = 0; i < members_.size(); ++i)
+        if (members_[i]->wait_until([](const RaftInfo& r) { return r.state == RAFT_LEADER; }, 50ms)) return i;
+    }
+  }
+  ClusterMember& member(unsigned i) { return *members_[i]; }
+  store::Store& store(unsigned i) { return *stores_[i]; }
+
+ private:
+  std::filesystem::path base_;
+  std::vector<std::unique_ptr<ClusterMember>> members_;
+  std::vector<std::unique_ptr<store::Store>> stores_;
+};
+
+Result<std::optional<Bytes>> read(store::Store& s, const std::string& key) {
+  auto tx = s.begin(store::Principal::system());
+  return tx.get(kMap, common::to_bytes(key));
+}
+
+TEST(ClusterMemberTest, AFollowersCommitsAreForwardedAndAppliedEverywhere) {
+  Members c(3);
+  const unsigned leader = c.leader();
+  const unsigned follower = (leader + 1) % 3;
+  {
+    auto tx = c.store(follower).begin(store::Principal::system());
+    ASSERT_TRUE(tx.create_map({kMap, store::Visibility::kPrivate, {1}, {}}).ok());
+    auto committed = c.store(follower).commit(tx);
+    ASSERT_TRUE(committed.ok()) << committed.status().message();
+  }
+  auto tx = c.store(follower).begin(store::Principal::system());
+  ASSERT_TRUE(tx.put(kMap, common::to_bytes("k"), common::to_bytes("from a follower")).ok());
+  auto committed = c.store(follower).commit(tx);
+  ASSERT_TRUE(committed.ok()) << committed.status().message();
+  EXPECT_TRUE(committed->wrote);
+  // Answered only once the follower itself has it: read-your-writes there.
+  EXPECT_GE(c.store(follower).last_seqno(), committed->seqno);
+  for (unsigned i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.member(i).wait_applied(committed->seqno, 10s)) << i;
+    auto v = read(c.store(i), "k");
+    ASSERT_TRUE(v.ok() && v->has_value()) << i;
+    EXPECT_EQ(common::to_string(**v), "from a follower");
+  }
+}
+
+TEST(ClusterMemberTest, AStaleReadOnAFollowerConflictsAndTheFollowerCatchesUp) {
+  Members c(3);
+  const unsigned leader = c.leader();
+  const unsigned follower = (leader + 1) % 3;
+  {
+    auto tx = c.store(leader).begin(store::Principal::system());
+    ASSERT_TRUE(tx.create_map({kMap, store::Visibility::kPrivate, {1}, {}}).ok());
+    ASSERT_TRUE(tx.put(kMap, common::to_bytes("n"), common::to_bytes("1")).ok());
+    auto done = c.store(leader).commit(tx);
+    ASSERT_TRUE(done.ok());
+    ASSERT_TRUE(c.member(follower).wait_applied(done->seqno, 10s));
+  }
+  // The follower reads n, then the leader changes it before the follower commits.
+  auto stale = c.store(follower).begin(store::Principal::system());
+  ASSERT_TRUE(stale.get(kMap, common::to_bytes("n")).ok());
+  ASSERT_TRUE(stale.put(kMap, common::to_bytes("n"), common::to_bytes("from the stale read")).ok());
+  store::Seqno changed = 0;
+  {
+    auto tx = c.store(leader).begin(store::Principal::system());
+    ASSERT_TRUE(tx.put(kMap, common::to_bytes("n"), common::to_bytes("2")).ok());
+    auto done = c.store(leader).commit(tx);
+    ASSERT_TRUE(done.ok());
+    changed = done->seqno;
+  }
+  auto refused = c.store(follower).commit(stale);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kConflict);
+  // The conflict answer waited until the follower had the change: a retry sees it.
+  EXPECT_GE(c.store(follower).last_seqno(), changed);
+  auto v = read(c.store(follower), "n");
+  ASSERT_TRUE(v.ok() && v->has_value());
+  EXPECT_EQ(common::to_string(**v), "2");
+}
+
+TEST(ClusterMemberTest, TheLeaderRefusesForwardedBytesThatDoNotDecode) {
+  Members c(3);
+  const unsigned leader = c.leader();
+  auto results = c.store(leader).commit_forwarded({Bytes{1, 2, 3}, Bytes{}});
+  ASSERT_EQ(results.size(), 2u);
+  for (const auto& r : results) {
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+  }
+}
+
+}  // namespace
+}  // namespace t3n::consensus
