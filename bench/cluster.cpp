@@ -1,13 +1,18 @@
-// Replicated 1-key-write transactions: a 3-server t3n cluster (RaftNode over
-// the attested TCP transport, synced Raft logs and stores) against etcd (3
-// members on loopback, the same client threads and value size), same run.
-// <out>/cluster.json: tx/s, p50/p99 of each and the ratio.
-//
-// What the t3n side is, honestly: the three servers run in this process and
-// the clients commit through the leader's Store::commit, not the public API
-// (t3nd does not run a cluster yet, issue 16). etcd is driven through its
-// HTTP/JSON gateway (POST /v3/kv/put). Skipped, with a message, if no etcd
-// binary is found (Debian: etcd-server).
+// Replicated 1-key-write transactions on 3-member clusters, same run:
+//  - t3n through the public API: three `node::Node`s in this process as a
+//    dev cluster ([cluster]: Raft over the attested TCP peer links, synced
+//    Raft logs and stores), each client a T3N session (SIWE login, AES-GCM
+//    `action.execute`) on member c % 3 calling its own counter contract
+//    (one key, read and written) — followers forward their commits to the
+//    leader;
+//  - t3n at the store level: three RaftNodes, clients commit 100-byte
+//    values through the leader's Store::commit (the replication path alone);
+//  - etcd: 3 members on loopback (Debian etcd-server) through its HTTP/JSON
+//    gateway (POST /v3/kv/put), clients spread over the members the same
+//    way, same value size. Skipped, with a message, if no etcd binary.
+// <out>/cluster.json: tx/s, p50/p99 of each, the ratios, and CPU per
+// transaction (t3n: this process minus the client threads; etcd: its three
+// processes from /proc).
 #include <httplib.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -30,6 +35,14 @@
 #include "consensus/tcp_transport.h"
 #include "crypto/ed25519.h"
 #include "crypto/mldsa.h"
+#include "crypto/random.h"
+#include "api/session_client.h"
+#include "node/node.h"
+#include <sys/resource.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sstream>
+#include <time.h>
 
 using namespace t3n;
 using namespace t3n::consensus;
@@ -163,7 +176,127 @@ Result_ run_t3n(const std::filesystem::path& base, int clients, double seconds) 
   return r;
 }
 
-std::optional<Result_> run_etcd(const std::filesystem::path& base, int clients, double seconds) {
+double process_cpu_s() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+double thread_cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// A port nobody listens on now (bench only: the members need each other's
+// peer ports before any of them starts).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    std::fprintf(stderr, "no free port\n");
+    std::exit(1);
+  }
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct ApiRun {
+  Result_ r;
+  double cpu_us_per_tx = 0;
+};
+
+ApiRun run_t3n_api(const std::filesystem::path& base, int clients, double seconds) {
+  const int peer[3] = {free_port(), free_port(), free_port()};
+  std::vector<std::unique_ptr<node::Node>> nodes(3);
+  std::vector<std::thread> starting;
+  for (int i = 0; i < 3; ++i)
+    starting.emplace_back([&, i] {
+      node::NodeConfig cfg;
+      cfg.dev = true;
+      cfg.listen_port = 0;
+      cfg.node_id = "node-" + std::to_string(i + 1);
+      cfg.data_dir = base / ("api-" + std::to_string(i + 1));
+      cfg.tenant_log_max_entries = 0;
+      cfg.cluster.member_id = static_cast<std::uint64_t>(i + 1);
+      cfg.cluster.peer_port = peer[i];
+      for (int j = 0; j < 3; ++j) cfg.cluster.bootstrap.emplace_back(j + 1, "127.0.0.1:" + std::to_string(peer[j]));
+      nodes[static_cast<std::size_t>(i)] = bench::must(node::Node::create(cfg, common::Logger::to_stderr("t3nd", common::LogLevel::kError)));
+    });
+  for (auto& t : starting) t.join();
+  node::Node* leader = nullptr;
+  for (auto& n : nodes)
+    if (n->leads()) leader = n.get();
+  if (leader == nullptr) {
+    std::fprintf(stderr, "no t3n leader after start\n");
+    std::exit(1);
+  }
+  std::ifstream in(std::string(T3N_CONTRACTS_DIR) + "/counter.wasm", std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const Json manifest = {{"host_capabilities", {"kv_store", "logging", "tenant_context"}}};
+  for (int c = 0; c < clients; ++c) {
+    std::string tenant(40, '0');
+    tenant[39] = "0123456789abcdef"[c % 16];
+    tenant[38] = "0123456789abcdef"[(c / 16) % 16];
+    bench::must(leader->deploy("counter-" + std::to_string(c), "1.0.0", common::as_bytes(ss.str()), manifest, {"counter"}, tenant));
+  }
+  std::vector<std::atomic<int>> ports(3);
+  std::vector<std::thread> servers;
+  for (int i = 0; i < 3; ++i)
+    servers.emplace_back([&, i] { (void)nodes[static_cast<std::size_t>(i)]->run([&, i](int p) { ports[static_cast<std::size_t>(i)] = p; }); });
+  for (auto& p : ports)
+    while (p.load() == 0) std::this_thread::yield();
+  std::vector<std::unique_ptr<api::SessionClient>> sessions;
+  const double setup_cpu0 = thread_cpu_s();
+  for (int c = 0; c < clients; ++c) {
+    sessions.push_back(std::make_unique<api::SessionClient>("http://127.0.0.1:" + std::to_string(ports[static_cast<std::size_t>(c % 3)].load())));
+    auto wallet = bench::must(crypto::random_secret(32));
+    bench::must(sessions.back()->handshake());
+    bench::must(sessions.back()->login_ethereum(wallet));
+  }
+  (void)setup_cpu0;
+  std::vector<double> client_cpu(static_cast<std::size_t>(clients), 0);
+  const double cpu0 = process_cpu_s();
+  Result_ r = drive(clients, seconds, [&](int c, std::uint64_t) {
+    const double t0 = thread_cpu_s();
+    const Json params = {{"script_name", "counter-" + std::to_string(c)}, {"function_name", "increment"}, {"input", 1}};
+    const bool ok = sessions[static_cast<std::size_t>(c)]->call("action.execute", params).ok();
+    client_cpu[static_cast<std::size_t>(c)] += thread_cpu_s() - t0;
+    return ok;
+  });
+  double clients_cpu = 0;
+  for (double v : client_cpu) clients_cpu += v;
+  ApiRun out{std::move(r), 0};
+  out.cpu_us_per_tx = out.r.ok > 0 ? (process_cpu_s() - cpu0 - clients_cpu) * 1e6 / static_cast<double>(out.r.ok) : 0;
+  sessions.clear();
+  for (auto& n : nodes) n->stop();
+  for (auto& t : servers) t.join();
+  nodes.clear();
+  return out;
+}
+
+// CPU seconds (user + system) a process has used, from /proc/<pid>/stat.
+double proc_cpu_s(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) stime = std::stod(field);
+  }
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+std::optional<Result_> run_etcd(const std::filesystem::path& base, int clients, double seconds, double* cpu_us_per_tx) {
   const char* bin = "/usr/bin/etcd";
   if (::access(bin, X_OK) != 0) return std::nullopt;
   const int client_port[3] = {23791, 23792, 23793}, peer_port[3] = {23801, 23802, 23803};
@@ -228,11 +361,16 @@ std::optional<Result_> run_etcd(const std::filesystem::path& base, int clients, 
   }
   std::vector<std::unique_ptr<httplib::Client>> conns;
   for (int c = 0; c < clients; ++c) {
-    conns.push_back(std::make_unique<httplib::Client>("127.0.0.1", client_port[0]));
+    conns.push_back(std::make_unique<httplib::Client>("127.0.0.1", client_port[c % 3]));
     conns.back()->set_keep_alive(true);
     conns.back()->set_tcp_nodelay(true);  // else delayed ACKs add ~40 ms to every put
   }
+  double etcd_cpu0 = 0;
+  for (pid_t p : pids) etcd_cpu0 += proc_cpu_s(p);
   Result_ r = drive(clients, seconds, [&](int c, std::uint64_t k) { return put(*conns[static_cast<std::size_t>(c)], k); });
+  double etcd_cpu1 = 0;
+  for (pid_t p : pids) etcd_cpu1 += proc_cpu_s(p);
+  *cpu_us_per_tx = r.ok > 0 ? (etcd_cpu1 - etcd_cpu0) * 1e6 / static_cast<double>(r.ok) : 0;
   conns.clear();
   stop_all();
   return r;
@@ -248,19 +386,31 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(base);
   std::printf("cluster: 3 members each, %d clients, %.1f s, %u cores, 1-key writes of %zu bytes, fsync on\n", clients, seconds,
               std::thread::hardware_concurrency(), kValueSize);
+  ApiRun api = run_t3n_api(base, clients, seconds);
   Result_ t = run_t3n(base, clients, seconds);
-  Json j = {{"t3n", t.to_json()}, {"clients", clients}, {"value_bytes", kValueSize},
-            {"t3n_side", "3 RaftNodes in one process over attested TCP links; clients commit through the leader's store "
-                         "(not the public API yet)"}};
-  std::printf("t3n  %8.0f tx/s  p50 %6.2f ms  p99 %6.2f ms  failed %llu\n", j["t3n"]["tx_per_s"].get<double>(),
-              j["t3n"]["p50_ms"].get<double>(), j["t3n"]["p99_ms"].get<double>(), static_cast<unsigned long long>(t.failed));
-  if (auto e = run_etcd(base, clients, seconds)) {
+  Json j = {{"t3n_api", api.r.to_json()}, {"t3n_store", t.to_json()}, {"clients", clients}, {"value_bytes", kValueSize},
+            {"nproc", std::thread::hardware_concurrency()},
+            {"t3n_api_side", "3 t3nd members (node::Node, [cluster]) in one process, Raft over attested TCP links, fsync on; "
+                             "clients: T3N sessions (SIWE, AES-GCM action.execute) spread over the members, each calling its "
+                             "own counter contract (1 key read + written per call)"},
+            {"t3n_store_side", "3 RaftNodes in one process over attested TCP links; clients commit through the leader's store"}};
+  j["t3n_api"]["cpu_us_per_tx"] = api.cpu_us_per_tx;
+  j["t3n"] = j["t3n_api"];  // the figure TARGETS.md compares: through the public API
+  auto line = [](const char* name, const Json& x, const std::string& extra) {
+    std::printf("%-10s %8.0f tx/s  p50 %6.2f ms  p99 %6.2f ms  failed %llu%s\n", name, x["tx_per_s"].get<double>(), x["p50_ms"].get<double>(),
+                x["p99_ms"].get<double>(), static_cast<unsigned long long>(x["failed"].get<std::uint64_t>()), extra.c_str());
+  };
+  line("t3n api", j["t3n_api"], "  cluster CPU " + std::to_string(static_cast<int>(api.cpu_us_per_tx)) + " us/tx");
+  line("t3n store", j["t3n_store"], "");
+  double etcd_cpu = 0;
+  if (auto e = run_etcd(base, clients, seconds, &etcd_cpu)) {
     j["etcd"] = e->to_json();
-    j["ratio"] = j["t3n"]["tx_per_s"].get<double>() / std::max(1e-9, j["etcd"]["tx_per_s"].get<double>());
+    j["etcd"]["cpu_us_per_tx"] = etcd_cpu;
+    j["ratio"] = j["t3n_api"]["tx_per_s"].get<double>() / std::max(1e-9, j["etcd"]["tx_per_s"].get<double>());
+    j["store_ratio"] = j["t3n_store"]["tx_per_s"].get<double>() / std::max(1e-9, j["etcd"]["tx_per_s"].get<double>());
     j["target_ratio"] = 1.0;
-    std::printf("etcd %8.0f tx/s  p50 %6.2f ms  p99 %6.2f ms  failed %llu\n", j["etcd"]["tx_per_s"].get<double>(),
-                j["etcd"]["p50_ms"].get<double>(), j["etcd"]["p99_ms"].get<double>(), static_cast<unsigned long long>(e->failed));
-    std::printf("t3n / etcd = %.2f (target >= 1.0)\n", j["ratio"].get<double>());
+    line("etcd", j["etcd"], "  cluster CPU " + std::to_string(static_cast<int>(etcd_cpu)) + " us/tx");
+    std::printf("t3n api / etcd = %.2f (target >= 1.0); t3n store / etcd = %.2f\n", j["ratio"].get<double>(), j["store_ratio"].get<double>());
   } else {
     j["etcd"] = nullptr;
     std::printf("etcd: not run (no /usr/bin/etcd: apt-get install etcd-server)\n");
