@@ -321,6 +321,16 @@ Result<common::Json> execute_contract(NodeServices& s, const Caller& caller, con
     // A read-only call commits nothing (no audit batch either: reads stay
     // free of ledger entries).
     if (!tx.has_writes() && metering == nullptr && !keep_logs && !invocation) {
+      // A cluster confirms what the call read against the leader's state
+      // after a Raft barrier (linearizable reads); a stale read re-runs.
+      if (Status confirmed = s.store.confirm_reads(tx); !confirmed.ok()) {
+        if (confirmed.code() != ErrorCode::kConflict || attempt + 1 >= kMaxConflictRetries) {
+          ++s.metrics.calls_failed;
+          return confirmed;
+        }
+        ++s.metrics.conflicts_retried;
+        continue;
+      }
       ++s.metrics.calls_ok;
       result["tx_seqno"] = nullptr;
       return result;

@@ -88,6 +88,9 @@ Result<std::unique_ptr<ClusterMember>> ClusterMember::create(ClusterMemberOption
   t.call_workers = m->opts_.call_workers;
   T3N_ASSIGN_OR_RETURN(m->net_, TcpPeerTransport::start(std::move(t)));
   ClusterMember* self = m.get();
+  m->net_->set_call_handler("store.confirm_reads", [self](const PeerIdentity&, Bytes request, std::function<void(Result<Bytes>)> answer) {
+    self->serve_reads(std::move(request), answer);
+  });
   m->net_->set_call_handler("store.commit", [self](const PeerIdentity&, Bytes request, std::function<void(Result<Bytes>)> answer) {
     self->serve_commit(std::move(request), answer);
   });
@@ -103,6 +106,8 @@ void ClusterMember::install_store_hooks(store::StoreOptions& so) {
   so.replicate = [this](const std::vector<store::LedgerEntry>& e) { return proposals_->propose(e); };
   so.replication_ready = [this] { return proposals_->await_ready(); };
   so.forward = [this](const std::vector<Bytes>& txs) { return forward(txs); };
+  so.read_barrier = [this] { return proposals_->read_barrier(); };
+  so.forward_reads = [this](Bytes tx) { return forward_reads(std::move(tx)); };
 }
 
 Status ClusterMember::start(store::Store& store) {
@@ -203,6 +208,43 @@ std::vector<Result<store::CommitInfo>> ClusterMember::forward(const std::vector<
   // it (read-your-writes here). A timeout still reports the commit.
   if (wait_for > 0) wait_applied(wait_for, opts_.forward_timeout);
   return std::move(decoded->results);
+}
+
+Status ClusterMember::forward_reads(Bytes encoded_tx) {
+  RaftInfo now;
+  wait_until(
+      [&](const RaftInfo& i) {
+        now = i;
+        return i.leader != 0;
+      },
+      opts_.forward_timeout);
+  if (now.leader == 0) return Status(ErrorCode::kUnavailable, "no cluster leader (no quorum of members reachable)");
+  if (now.leader == id()) return Status(ErrorCode::kUnavailable, "not the leader: leadership changed while reading; retry");
+  const RaftMember* leader = now.member(now.leader);
+  if (leader == nullptr) return Status(ErrorCode::kUnavailable, "the leader is not in this member's configuration yet");
+  auto answer = net_->call(now.leader, leader->address, "store.confirm_reads", std::move(encoded_tx), opts_.forward_timeout);
+  if (!answer.ok()) return Status(ErrorCode::kUnavailable, "confirming a read at the leader failed: " + answer.status().message());
+  common::BinaryReader r(*answer, "read confirmation");
+  T3N_ASSIGN_OR_RETURN(std::uint64_t leader_last, r.u64());
+  T3N_ASSIGN_OR_RETURN(std::uint8_t code, r.u8());
+  T3N_ASSIGN_OR_RETURN(std::string message, r.string(64 * 1024));
+  T3N_RETURN_IF_ERROR(r.finish());
+  if (code == 0) return {};
+  // Stale here: catch up before the caller re-runs the read.
+  wait_applied(leader_last, opts_.forward_timeout);
+  const auto ec = code <= static_cast<std::uint8_t>(ErrorCode::kInternal) ? static_cast<ErrorCode>(code) : ErrorCode::kInternal;
+  return Status(ec, std::move(message));
+}
+
+void ClusterMember::serve_reads(Bytes request, const std::function<void(Result<Bytes>)>& answer) {
+  if (store_ == nullptr) return answer(Status(ErrorCode::kUnavailable, "not started"));
+  const Status st = store_->confirm_forwarded_reads(request);
+  common::secure_zero(request);
+  common::BinaryWriter w;
+  w.u64(store_->last_seqno());
+  w.u8(static_cast<std::uint8_t>(st.ok() ? ErrorCode::kOk : st.code()));
+  w.string(st.ok() ? std::string() : st.message());
+  answer(w.take());
 }
 
 void ClusterMember::serve_commit(Bytes request, const std::function<void(Result<Bytes>)>& answer) {

@@ -11,6 +11,10 @@
 // once it has applied the result itself, so a client reads its own write on
 // the node it asked. A conflict answer waits until this replica caught up
 // with the leader, so the caller's retry runs on fresh state.
+//
+// Reads: a read-only call's point reads are confirmed (Store::confirm_reads)
+// on the leader after a Raft barrier — "store.confirm_reads" from a
+// follower — so every member answers linearizable reads.
 #pragma once
 
 #include <chrono>
@@ -87,6 +91,8 @@ class ClusterMember {
   explicit ClusterMember(ClusterMemberOptions options);
   std::vector<Result<store::CommitInfo>> forward(const std::vector<Bytes>& encoded_txs);
   void serve_commit(Bytes request, const std::function<void(Result<Bytes>)>& answer);
+  Status forward_reads(Bytes encoded_tx);
+  void serve_reads(Bytes request, const std::function<void(Result<Bytes>)>& answer);
 
   ClusterMemberOptions opts_;
   std::unique_ptr<TcpPeerTransport> net_;

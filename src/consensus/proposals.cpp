@@ -16,6 +16,47 @@ struct Proposals::Pending {
   Proposals* owner = nullptr;
 };
 
+struct Proposals::ReadWait {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<Status> outcome;
+};
+
+Status Proposals::read_barrier() {
+  auto w = std::make_shared<ReadWait>();
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mu_);
+    if (interrupted_closing_) return Status(ErrorCode::kUnavailable, "the node is closing");
+    read_queue_.push_back(w);
+    wake = on_queued_;
+  }
+  queued_cv_.notify_all();
+  if (wake) wake();
+  std::unique_lock lock(w->mu);
+  w->cv.wait(lock, [&] { return w->outcome.has_value(); });
+  return *w->outcome;
+}
+
+void Proposals::finish_reads(std::vector<std::shared_ptr<ReadWait>>& waiters, const Status& st) {
+  for (auto& w : waiters) {
+    {
+      std::lock_guard lock(w->mu);
+      w->outcome = st;
+    }
+    w->cv.notify_all();
+  }
+  waiters.clear();
+}
+
+void Proposals::read_barrier_cb(struct raft_barrier* req, int status) {
+  auto& self = *static_cast<Proposals*>(req->data);
+  self.read_pending_ = false;
+  self.finish_reads(self.read_batch_, status == 0 ? Status{}
+                                                  : Status(ErrorCode::kUnavailable, std::string("read barrier failed (leadership changed?): ") +
+                                                                                        raft_strerror(status)));
+}
+
 Proposals::~Proposals() { refuse_queued(Status(ErrorCode::kUnavailable, "the node is closing")); }
 
 Status Proposals::await_ready() {
@@ -71,7 +112,16 @@ void Proposals::finish(Pending& p, Status st) {
 }
 
 std::size_t Proposals::submit(raft* r) {
-  if (raft_state(r) != RAFT_LEADER) set_readiness(Readiness::kNotLeader);
+  if (raft_state(r) != RAFT_LEADER) {
+    set_readiness(Readiness::kNotLeader);
+    std::vector<std::shared_ptr<ReadWait>> refused;
+    {
+      std::lock_guard lock(mu_);
+      refused.assign(read_queue_.begin(), read_queue_.end());
+      read_queue_.clear();
+    }
+    finish_reads(refused, Status(ErrorCode::kUnavailable, "not the leader: linearizable reads go to the cluster's leader"));
+  }
   if (raft_state(r) == RAFT_LEADER && barrier_term_ != r->current_term) {
     set_readiness(Readiness::kBarrierPending);
     if (!barrier_pending_) {
@@ -85,6 +135,19 @@ std::size_t Proposals::submit(raft* r) {
     return 0;  // the batches wait for the barrier
   }
   if (raft_state(r) == RAFT_LEADER) set_readiness(Readiness::kReady);
+  if (raft_state(r) == RAFT_LEADER && !read_pending_) {
+    {
+      std::lock_guard lock(mu_);
+      read_batch_.assign(read_queue_.begin(), read_queue_.end());
+      read_queue_.clear();
+    }
+    if (!read_batch_.empty()) {
+      read_req_.data = this;
+      const int rv = raft_barrier(r, &read_req_, &Proposals::read_barrier_cb);
+      if (rv == 0) read_pending_ = true;
+      else finish_reads(read_batch_, Status(ErrorCode::kUnavailable, std::string("read barrier refused: ") + raft_strerror(rv)));
+    }
+  }
   std::deque<std::shared_ptr<Pending>> batch;
   {
     std::lock_guard lock(mu_);
@@ -162,18 +225,23 @@ void Proposals::barrier_cb(struct raft_barrier* req, int status) {
 
 void Proposals::refuse_queued(const Status& why) {
   std::deque<std::shared_ptr<Pending>> batch;
+  std::vector<std::shared_ptr<ReadWait>> reads;
   {
     std::lock_guard lock(mu_);
     batch.swap(queue_);
+    reads.assign(read_queue_.begin(), read_queue_.end());
+    read_queue_.clear();
     interrupted_closing_ = true;  // and nobody waits for readiness any more
   }
   ready_cv_.notify_all();
   for (auto& p : batch) finish(*p, why);
+  finish_reads(reads, why);
+  if (!read_pending_) finish_reads(read_batch_, why);  // in flight: libraft cancels it through the callback
 }
 
 std::size_t Proposals::queued() const {
   std::lock_guard lock(mu_);
-  return queue_.size() + awaiting_ready_;
+  return queue_.size() + awaiting_ready_ + read_queue_.size();
 }
 
 std::size_t Proposals::in_flight() const {
@@ -183,7 +251,7 @@ std::size_t Proposals::in_flight() const {
 
 void Proposals::wait_queued_or_interrupted() const {
   std::unique_lock lock(mu_);
-  queued_cv_.wait(lock, [&] { return !queue_.empty() || awaiting_ready_ > 0 || interrupted_; });
+  queued_cv_.wait(lock, [&] { return !queue_.empty() || awaiting_ready_ > 0 || !read_queue_.empty() || interrupted_; });
 }
 
 void Proposals::set_on_queued(std::function<void()> fn) {

@@ -40,6 +40,12 @@ class Proposals {
   // before the commit was confirmed: kUnavailable, "outcome unknown").
   Status propose(const std::vector<store::LedgerEntry>& entries);
 
+  // Any thread: blocks until a Raft barrier issued after this call was
+  // applied here while this node leads (ok: everything committed before the
+  // call is applied, and this node was leader when the barrier committed),
+  // or kUnavailable. Concurrent callers share one barrier.
+  Status read_barrier();
+
   // The Raft thread: passes every queued batch to raft_apply on `r`.
   // Returns how many were submitted. In a term this node leads, the first
   // call appends a barrier instead and batches wait until it is applied: a
@@ -62,6 +68,13 @@ class Proposals {
 
  private:
   struct Pending;
+  struct ReadWait;
+  static void read_barrier_cb(struct raft_barrier* req, int status);
+  void finish_reads(std::vector<std::shared_ptr<ReadWait>>& waiters, const Status& st);
+  std::deque<std::shared_ptr<ReadWait>> read_queue_;     // guarded by mu_
+  std::vector<std::shared_ptr<ReadWait>> read_batch_;    // Raft thread: waiting for the read barrier in flight
+  struct raft_barrier read_req_{};
+  bool read_pending_ = false;                            // Raft thread
   static void applied_cb(struct raft_apply* req, int status, void* result);
   static void barrier_cb(struct raft_barrier* req, int status);
   void finish(Pending& p, Status st);

@@ -1005,68 +1005,100 @@ std::vector<Result<CommitInfo>> Store::forward_batch(std::vector<Transaction>& t
   return results;
 }
 
+Result<Transaction> Store::decode_transaction(ByteView encoded, bool read_only_allowed) {
+  Transaction tx = begin(Principal::system());
+  common::BinaryReader r(encoded, "forwarded transaction");
+  T3N_ASSIGN_OR_RETURN(std::uint8_t format, r.u8());
+  if (format != kForwardedTxFormat) return common::invalid_argument("forwarded transaction: unknown format");
+  T3N_ASSIGN_OR_RETURN(std::uint64_t snapshot, r.u64());
+  (void)snapshot;  // validation is by the read-set's versions
+  T3N_ASSIGN_OR_RETURN(std::uint32_t n_reads, r.u32());
+  for (std::uint32_t j = 0; j < n_reads; ++j) {
+    T3N_ASSIGN_OR_RETURN(std::string map, r.string(kMaxMapNameSize));
+    T3N_ASSIGN_OR_RETURN(ByteView key, r.bytes());
+    T3N_ASSIGN_OR_RETURN(std::uint64_t version, r.u64());
+    tx.reads_[{std::move(map), Bytes(key.begin(), key.end())}] = version;
+  }
+  T3N_ASSIGN_OR_RETURN(std::uint32_t n_writes, r.u32());
+  if (n_writes == 0 && !read_only_allowed) return common::invalid_argument("forwarded transaction: writes nothing");
+  for (std::uint32_t j = 0; j < n_writes; ++j) {
+    T3N_ASSIGN_OR_RETURN(std::string map, r.string(kMaxMapNameSize));
+    T3N_ASSIGN_OR_RETURN(ByteView key, r.bytes());
+    T3N_ASSIGN_OR_RETURN(std::uint8_t has, r.u8());
+    std::optional<Bytes> value;
+    if (has > 1) return common::invalid_argument("forwarded transaction: bad value flag");
+    if (has == 1) {
+      T3N_ASSIGN_OR_RETURN(ByteView v, r.bytes());
+      value = Bytes(v.begin(), v.end());
+    }
+    tx.writes_[{std::move(map), Bytes(key.begin(), key.end())}] = std::move(value);
+  }
+  T3N_ASSIGN_OR_RETURN(std::uint8_t has_claims, r.u8());
+  if (has_claims > 1) return common::invalid_argument("forwarded transaction: bad claims flag");
+  if (has_claims == 1) {
+    T3N_ASSIGN_OR_RETURN(ByteView c, r.raw(32));
+    Digest32 d{};
+    std::copy(c.begin(), c.end(), d.begin());
+    tx.claims_ = d;
+  }
+  T3N_ASSIGN_OR_RETURN(std::uint32_t n_maps, r.u32());
+  for (std::uint32_t j = 0; j < n_maps; ++j) {
+    T3N_ASSIGN_OR_RETURN(std::string name, r.string(kMaxMapNameSize));
+    MapSpec spec;
+    spec.name = name;
+    tx.new_maps_[std::move(name)] = std::move(spec);
+  }
+  T3N_RETURN_IF_ERROR(r.finish());
+  return tx;
+}
+
 std::vector<Result<CommitInfo>> Store::commit_forwarded(const std::vector<Bytes>& encoded_txs) {
   std::vector<Transaction> txs;
   std::vector<Result<CommitInfo>> results(encoded_txs.size(), Result<CommitInfo>(CommitInfo{}));
   std::vector<std::size_t> decoded;
   for (std::size_t i = 0; i < encoded_txs.size(); ++i) {
-    Transaction tx = begin(Principal::system());
-    auto parse = [&]() -> Status {
-      common::BinaryReader r(encoded_txs[i], "forwarded transaction");
-      T3N_ASSIGN_OR_RETURN(std::uint8_t format, r.u8());
-      if (format != kForwardedTxFormat) return common::invalid_argument("forwarded transaction: unknown format");
-      T3N_ASSIGN_OR_RETURN(std::uint64_t snapshot, r.u64());
-      (void)snapshot;  // validation is by the read-set's versions
-      T3N_ASSIGN_OR_RETURN(std::uint32_t n_reads, r.u32());
-      for (std::uint32_t j = 0; j < n_reads; ++j) {
-        T3N_ASSIGN_OR_RETURN(std::string map, r.string(kMaxMapNameSize));
-        T3N_ASSIGN_OR_RETURN(ByteView key, r.bytes());
-        T3N_ASSIGN_OR_RETURN(std::uint64_t version, r.u64());
-        tx.reads_[{std::move(map), Bytes(key.begin(), key.end())}] = version;
-      }
-      T3N_ASSIGN_OR_RETURN(std::uint32_t n_writes, r.u32());
-      if (n_writes == 0) return common::invalid_argument("forwarded transaction: writes nothing");
-      for (std::uint32_t j = 0; j < n_writes; ++j) {
-        T3N_ASSIGN_OR_RETURN(std::string map, r.string(kMaxMapNameSize));
-        T3N_ASSIGN_OR_RETURN(ByteView key, r.bytes());
-        T3N_ASSIGN_OR_RETURN(std::uint8_t has, r.u8());
-        std::optional<Bytes> value;
-        if (has > 1) return common::invalid_argument("forwarded transaction: bad value flag");
-        if (has == 1) {
-          T3N_ASSIGN_OR_RETURN(ByteView v, r.bytes());
-          value = Bytes(v.begin(), v.end());
-        }
-        tx.writes_[{std::move(map), Bytes(key.begin(), key.end())}] = std::move(value);
-      }
-      T3N_ASSIGN_OR_RETURN(std::uint8_t has_claims, r.u8());
-      if (has_claims > 1) return common::invalid_argument("forwarded transaction: bad claims flag");
-      if (has_claims == 1) {
-        T3N_ASSIGN_OR_RETURN(ByteView c, r.raw(32));
-        Digest32 d{};
-        std::copy(c.begin(), c.end(), d.begin());
-        tx.claims_ = d;
-      }
-      T3N_ASSIGN_OR_RETURN(std::uint32_t n_maps, r.u32());
-      for (std::uint32_t j = 0; j < n_maps; ++j) {
-        T3N_ASSIGN_OR_RETURN(std::string name, r.string(kMaxMapNameSize));
-        MapSpec spec;
-        spec.name = name;
-        tx.new_maps_[std::move(name)] = std::move(spec);
-      }
-      return r.finish();
-    };
-    if (Status st = parse(); !st.ok()) {
-      results[i] = st;
-      tx.release();
+    auto tx = decode_transaction(encoded_txs[i], false);
+    if (!tx.ok()) {
+      results[i] = tx.status();
       continue;
     }
-    txs.push_back(std::move(tx));
+    txs.push_back(std::move(*tx));
     decoded.push_back(i);
   }
   if (txs.empty()) return results;
   auto committed = commit_batch_impl(txs, false);  // never forwarded on: no loops between deposed leaders
   for (std::size_t j = 0; j < decoded.size(); ++j) results[decoded[j]] = std::move(committed[j]);
   return results;
+}
+
+Status Store::confirm_reads(const Transaction& tx) { return confirm_reads_impl(tx, true); }
+
+Status Store::confirm_forwarded_reads(ByteView encoded) {
+  T3N_ASSIGN_OR_RETURN(Transaction tx, decode_transaction(encoded, true));
+  Status st = confirm_reads_impl(tx, false);
+  tx.release();
+  return st;
+}
+
+Status Store::confirm_reads_impl(const Transaction& tx, bool may_forward) {
+  if (!impl_->opts.read_barrier || tx.reads_.empty()) return {};
+  if (impl_->opts.replication_ready) {
+    Status ready = impl_->opts.replication_ready();
+    if (!ready.ok()) {
+      if (ready.code() == ErrorCode::kUnavailable && may_forward && impl_->opts.forward_reads)
+        return impl_->opts.forward_reads(encode_transaction(tx));
+      return ready;
+    }
+  }
+  T3N_RETURN_IF_ERROR(impl_->opts.read_barrier());
+  std::lock_guard commit_lock(impl_->commit_mu);
+  for (const auto& [k, read_version] : tx.reads_) {
+    const Seqno current = impl_->current_version(k.first, k.second);
+    if (current != read_version)
+      return Status(ErrorCode::kConflict, "a read of map '" + k.first + "' is no longer current (changed by seqno " +
+                                              std::to_string(current) + "); re-run the read");
+  }
+  return {};
 }
 
 Status Store::apply_batch(const std::vector<LedgerEntry>& entries) {

@@ -142,6 +142,12 @@ struct StoreOptions {
   // and returns once this replica applied what they wrote, one result per
   // transaction. Unset: such commits fail with replication_ready's status.
   std::function<std::vector<Result<CommitInfo>>(const std::vector<Bytes>& encoded_txs)> forward;
+  // Linearizable reads (confirm_reads): on the leader, waits until a Raft
+  // barrier issued after the call was applied; on a follower
+  // `forward_reads` hands the encoded read-only transaction to the leader
+  // (confirm_forwarded_reads there). Unset: reads are not confirmed.
+  std::function<Status()> read_barrier;
+  std::function<Status(Bytes encoded_tx)> forward_reads;
   // For tests. The RocksDB environment (e.g. one injecting I/O faults);
   // default rocksdb::Env::Default().
   std::shared_ptr<rocksdb::Env> env;
@@ -313,6 +319,14 @@ class Store {
   // this replica's state, as if they had run here), one result each; one
   // that does not decode is kInvalidArgument and stops nothing else.
   std::vector<Result<CommitInfo>> commit_forwarded(const std::vector<Bytes>& encoded_txs);
+  // A read-only transaction's point reads, confirmed against the cluster:
+  // with StoreOptions::read_barrier, the versions it read must still be
+  // current on the leader after a barrier (so what it returns was the state
+  // at a moment inside the call: linearizable), else kConflict (re-run
+  // it). Without the hook (one node): ok. Scans are not confirmed.
+  Status confirm_reads(const Transaction& tx);
+  // The leader, for a follower's forward_reads.
+  Status confirm_forwarded_reads(ByteView encoded_tx);
   Result<std::vector<LedgerEntry>> open_batch(ByteView sealed) const;
   Result<LedgerEntry> entry(Seqno seqno) const;
 
@@ -344,6 +358,8 @@ class Store {
   friend class Transaction;
   std::vector<Result<CommitInfo>> commit_batch_impl(std::vector<Transaction>& txs, bool may_forward);
   std::vector<Result<CommitInfo>> forward_batch(std::vector<Transaction>& txs);
+  Status confirm_reads_impl(const Transaction& tx, bool may_forward);
+  Result<Transaction> decode_transaction(ByteView encoded, bool read_only_allowed);
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -218,6 +218,49 @@ TEST(ClusterMemberTest, AStaleReadOnAFollowerConflictsAndTheFollowerCatchesUp) {
   EXPECT_EQ(common::to_string(**v), "2");
 }
 
+TEST(ClusterMemberTest, ReadsAreConfirmedAtTheLeaderAfterABarrier) {
+  Members c(3);
+  const unsigned leader = c.leader();
+  const unsigned follower = (leader + 1) % 3;
+  store::Seqno first = 0;
+  {
+    auto tx = c.store(leader).begin(store::Principal::system());
+    ASSERT_TRUE(tx.create_map({kMap, store::Visibility::kPrivate, {1}, {}}).ok());
+    ASSERT_TRUE(tx.put(kMap, common::to_bytes("r"), common::to_bytes("old")).ok());
+    auto done = c.store(leader).commit(tx);
+    ASSERT_TRUE(done.ok());
+    first = done->seqno;
+  }
+  ASSERT_TRUE(c.member(follower).wait_applied(first, 10s));
+  // A read on the follower, then a write at the leader before the read is
+  // confirmed: the read is no longer the state at any moment after it, so
+  // it is refused (the API re-runs it) and the follower has caught up.
+  auto reader = c.store(follower).begin(store::Principal::system());
+  auto seen = reader.get(kMap, common::to_bytes("r"));
+  ASSERT_TRUE(seen.ok() && seen->has_value());
+  EXPECT_EQ(common::to_string(**seen), "old");
+  store::Seqno changed = 0;
+  {
+    auto tx = c.store(leader).begin(store::Principal::system());
+    ASSERT_TRUE(tx.put(kMap, common::to_bytes("r"), common::to_bytes("new")).ok());
+    auto done = c.store(leader).commit(tx);
+    ASSERT_TRUE(done.ok());
+    changed = done->seqno;
+  }
+  Status stale = c.store(follower).confirm_reads(reader);
+  EXPECT_EQ(stale.code(), ErrorCode::kConflict) << stale.message();
+  EXPECT_GE(c.store(follower).last_seqno(), changed);
+  auto again = c.store(follower).begin(store::Principal::system());
+  auto now = again.get(kMap, common::to_bytes("r"));
+  ASSERT_TRUE(now.ok() && now->has_value());
+  EXPECT_EQ(common::to_string(**now), "new");
+  EXPECT_TRUE(c.store(follower).confirm_reads(again).ok());
+  // On the leader too (it proves it still leads with the barrier).
+  auto at_leader = c.store(leader).begin(store::Principal::system());
+  ASSERT_TRUE(at_leader.get(kMap, common::to_bytes("r")).ok());
+  EXPECT_TRUE(c.store(leader).confirm_reads(at_leader).ok());
+}
+
 TEST(ClusterMemberTest, TheLeaderRefusesForwardedBytesThatDoNotDecode) {
   Members c(3);
   const unsigned leader = c.leader();
