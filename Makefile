@@ -12,7 +12,7 @@ CMAKE_FLAGS ?=
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: all deps native configure build run test bench test-asan fuzz format tidy clean
+.PHONY: all deps native configure build run test bench soak test-asan fuzz format tidy clean
 
 all: build
 
@@ -38,6 +38,13 @@ test: build
 
 bench: build
 	@scripts/run-benchmarks.sh $(BUILD)
+
+# The cluster's Jepsen-style history check, longer (SOAK_OPS operations per
+# client; `make test` runs 24).
+SOAK_OPS ?= 400
+soak: build
+	cd tests/compat && T3N_CLUSTER_OPS=$(SOAK_OPS) T3ND=$(CURDIR)/$(BUILD)/bin/t3nd CONTRACTS=$(CURDIR)/$(BUILD)/contracts \
+	  LINCHECK=$(CURDIR)/$(BUILD)/bin/lincheck node --test --test-reporter=spec cluster.test.mjs
 
 test-asan: native
 	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DT3N_SANITIZE=ON -DT3N_NATIVE_DIR=$(NATIVE_OUT)

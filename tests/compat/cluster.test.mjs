@@ -168,7 +168,7 @@ test('concurrent clients across a leader kill and restart: the history is linear
   const t0 = process.hrtime.bigint();
   const now = () => Number(process.hrtime.bigint() - t0);
   const history = [];
-  const opsPerClient = 24;
+  const opsPerClient = Number(process.env.T3N_CLUSTER_OPS ?? 24);  // make soak: more
   let done = 0;
   let killed = null;
   const victim = members.find((m) => m.id === leader);
@@ -184,11 +184,20 @@ test('concurrent clients across a leader kill and restart: the history is linear
       try {
         rec.value = Number(increment ? await increment_(client, by) : await get(client));
         rec.ok = true;
-      } catch {
+      } catch (e) {
         rec.ok = false;  // outcome unknown: may or may not have taken effect
+        // What certainly did not take effect constrains nothing and is left
+        // out (keeping the check tractable): a failed read, and a write that
+        // never reached a member, was refused before it was proposed, or
+        // lost its conflict retries (nothing committed).
+        // (Wrongly leaving out a write that did happen could only make the
+        // check fail, never pass.)
+        const why = `${e?.message ?? e} ${e?.cause?.code ?? ''} ${e?.cause?.message ?? ''}`;
+        rec.why = why.slice(0, 160);
+        rec.dropped = !increment || (/ECONNREFUSED|no cluster leader|not the leader|conflict on map/.test(why) && !/outcome unknown/.test(why));
       }
       rec.return = now();
-      history.push(rec);
+      if (!rec.dropped) history.push(rec);
       if (!rec.ok) {
         // Log in again on a live member (its own node may be the one killed).
         id = nextId++;
@@ -223,7 +232,8 @@ test('concurrent clients across a leader kill and restart: the history is linear
   const file = join(dir, 'history.jsonl');
   writeFileSync(file, [JSON.stringify({ init: initial }), ...history.map((h) => JSON.stringify(h))].join('\n') + '\n');
   const checked = spawnSync(LINCHECK, [file], { encoding: 'utf8' });
-  assert.equal(checked.status, 0, `lincheck: ${checked.stdout}${checked.stderr}`);
+  const whys = [...new Set(history.filter((h) => !h.ok).map((h) => h.why))];
+  assert.equal(checked.status, 0, `lincheck: ${checked.stdout}${checked.stderr}\nunknown outcomes: ${JSON.stringify(whys)}`);
   assert.match(checked.stdout, /^linearizable: /);
   console.log(`# ${checked.stdout.trim()}; final ${final}`);
   // Acknowledged increments are all in the final value (none lost); unknown
