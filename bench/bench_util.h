@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdio>
+#include <sys/resource.h>
+#include <time.h>
 #include <cstdlib>
 #include <utility>
 
@@ -25,6 +27,21 @@ inline void must(const Status& s) {
     std::fprintf(stderr, "benchmark setup failed: %s\n", s.to_string().c_str());
     std::exit(1);
   }
+}
+
+
+// CPU seconds this process has used (user + system), and the calling
+// thread's own: node CPU = process minus the client threads.
+inline double process_cpu_s() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+inline double thread_cpu_s() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 }  // namespace t3n::bench

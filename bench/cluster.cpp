@@ -176,18 +176,6 @@ Result_ run_t3n(const std::filesystem::path& base, int clients, double seconds) 
   return r;
 }
 
-double process_cpu_s() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-double thread_cpu_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
 // A port nobody listens on now (bench only: the members need each other's
 // peer ports before any of them starts).
 int free_port() {
@@ -252,7 +240,7 @@ ApiRun run_t3n_api(const std::filesystem::path& base, int clients, double second
   for (auto& p : ports)
     while (p.load() == 0) std::this_thread::yield();
   std::vector<std::unique_ptr<api::SessionClient>> sessions;
-  const double setup_cpu0 = thread_cpu_s();
+  const double setup_cpu0 = bench::thread_cpu_s();
   for (int c = 0; c < clients; ++c) {
     sessions.push_back(std::make_unique<api::SessionClient>("http://127.0.0.1:" + std::to_string(ports[static_cast<std::size_t>(c % 3)].load())));
     auto wallet = bench::must(crypto::random_secret(32));
@@ -261,18 +249,18 @@ ApiRun run_t3n_api(const std::filesystem::path& base, int clients, double second
   }
   (void)setup_cpu0;
   std::vector<double> client_cpu(static_cast<std::size_t>(clients), 0);
-  const double cpu0 = process_cpu_s();
+  const double cpu0 = bench::process_cpu_s();
   Result_ r = drive(clients, seconds, [&](int c, std::uint64_t) {
-    const double t0 = thread_cpu_s();
+    const double t0 = bench::thread_cpu_s();
     const Json params = {{"script_name", "counter-" + std::to_string(c)}, {"function_name", "increment"}, {"input", 1}};
     const bool ok = sessions[static_cast<std::size_t>(c)]->call("action.execute", params).ok();
-    client_cpu[static_cast<std::size_t>(c)] += thread_cpu_s() - t0;
+    client_cpu[static_cast<std::size_t>(c)] += bench::thread_cpu_s() - t0;
     return ok;
   });
   double clients_cpu = 0;
   for (double v : client_cpu) clients_cpu += v;
   ApiRun out{std::move(r), 0};
-  out.cpu_us_per_tx = out.r.ok > 0 ? (process_cpu_s() - cpu0 - clients_cpu) * 1e6 / static_cast<double>(out.r.ok) : 0;
+  out.cpu_us_per_tx = out.r.ok > 0 ? (bench::process_cpu_s() - cpu0 - clients_cpu) * 1e6 / static_cast<double>(out.r.ok) : 0;
   sessions.clear();
   for (auto& n : nodes) n->stop();
   for (auto& t : servers) t.join();

@@ -55,18 +55,6 @@ Json report(Outcome& o) {
           {"errors", o.errors}, {"node_cpu_us_per_call", o.node_cpu_us_per_call}};
 }
 
-double process_cpu_s() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-double thread_cpu_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
 enum class Mode { kOhttp, kSession, kPlaintext };
 
 Outcome drive(const std::string& url, const std::string& name, Mode mode, int clients, double seconds,
@@ -81,7 +69,7 @@ Outcome drive(const std::string& url, const std::string& name, Mode mode, int cl
   std::atomic<int> ready{0};
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      const double cpu0 = thread_cpu_s();
+      const double cpu0 = bench::thread_cpu_s();
       api::NodeClient client(url);
       auto signer = bench::must(api::RequestSigner::generate(identity::KeyType::kEd25519));
       api::SessionClient session(url);
@@ -93,7 +81,7 @@ Outcome drive(const std::string& url, const std::string& name, Mode mode, int cl
         }
       }
       const Json params = {{"script_name", scripts[static_cast<std::size_t>(c)]}, {"function_name", "increment"}, {"input", 1}};
-      client_cpu[static_cast<std::size_t>(c)] -= thread_cpu_s() - cpu0;  // setup is not measured
+      client_cpu[static_cast<std::size_t>(c)] -= bench::thread_cpu_s() - cpu0;  // setup is not measured
       ++ready;
       while (!stop.load()) {
         const auto s = Clock::now();
@@ -111,19 +99,19 @@ Outcome drive(const std::string& url, const std::string& name, Mode mode, int cl
           ++err[static_cast<std::size_t>(c)];
         }
       }
-      client_cpu[static_cast<std::size_t>(c)] += thread_cpu_s() - cpu0;
+      client_cpu[static_cast<std::size_t>(c)] += bench::thread_cpu_s() - cpu0;
     });
   }
   while (ready.load() < clients) std::this_thread::yield();
   const auto t0 = Clock::now();
-  const double cpu_start = process_cpu_s();
+  const double cpu_start = bench::process_cpu_s();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop = true;
   for (auto& t : threads) t.join();
   out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   double clients_cpu = 0;
   for (double v : client_cpu) clients_cpu += v;
-  const double node_cpu = process_cpu_s() - cpu_start - clients_cpu;
+  const double node_cpu = bench::process_cpu_s() - cpu_start - clients_cpu;
   for (int c = 0; c < clients; ++c) {
     out.requests += ok[static_cast<std::size_t>(c)];
     out.errors += err[static_cast<std::size_t>(c)];

@@ -176,8 +176,7 @@ Result<Bytes> ClusterMember::call_any(const std::string& service, const Bytes& r
   return last;
 }
 
-std::vector<Result<store::CommitInfo>> ClusterMember::forward(const std::vector<Bytes>& txs) {
-  auto all = [&](const Status& st) { return std::vector<Result<store::CommitInfo>>(txs.size(), Result<store::CommitInfo>(st)); };
+Result<RaftMember> ClusterMember::leader_to_forward_to() const {
   // A leader is normally known; right after a loss, wait (bounded) for one.
   RaftInfo now;
   wait_until(
@@ -186,11 +185,18 @@ std::vector<Result<store::CommitInfo>> ClusterMember::forward(const std::vector<
         return i.leader != 0;
       },
       opts_.forward_timeout);
-  if (now.leader == 0) return all(Status(ErrorCode::kUnavailable, "no cluster leader (no quorum of members reachable)"));
-  if (now.leader == id()) return all(Status(ErrorCode::kUnavailable, "not the leader: leadership changed while committing; retry"));
+  if (now.leader == 0) return Status(ErrorCode::kUnavailable, "no cluster leader (no quorum of members reachable)");
+  if (now.leader == id()) return Status(ErrorCode::kUnavailable, "not the leader: leadership changed meanwhile; retry");
   const RaftMember* leader = now.member(now.leader);
-  if (leader == nullptr) return all(Status(ErrorCode::kUnavailable, "the leader is not in this member's configuration yet"));
-  auto answer = net_->call(now.leader, leader->address, "store.commit", encode_commit_request(txs), opts_.forward_timeout);
+  if (leader == nullptr) return Status(ErrorCode::kUnavailable, "the leader is not in this member's configuration yet");
+  return *leader;
+}
+
+std::vector<Result<store::CommitInfo>> ClusterMember::forward(const std::vector<Bytes>& txs) {
+  auto all = [&](const Status& st) { return std::vector<Result<store::CommitInfo>>(txs.size(), Result<store::CommitInfo>(st)); };
+  auto leader = leader_to_forward_to();
+  if (!leader.ok()) return all(leader.status());
+  auto answer = net_->call(leader->id, leader->address, "store.commit", encode_commit_request(txs), opts_.forward_timeout);
   if (!answer.ok()) {
     // The request may have run: the commit's outcome is unknown.
     return all(Status(ErrorCode::kUnavailable, "outcome unknown: forwarding to the leader failed: " + answer.status().message()));
@@ -211,18 +217,8 @@ std::vector<Result<store::CommitInfo>> ClusterMember::forward(const std::vector<
 }
 
 Status ClusterMember::forward_reads(Bytes encoded_tx) {
-  RaftInfo now;
-  wait_until(
-      [&](const RaftInfo& i) {
-        now = i;
-        return i.leader != 0;
-      },
-      opts_.forward_timeout);
-  if (now.leader == 0) return Status(ErrorCode::kUnavailable, "no cluster leader (no quorum of members reachable)");
-  if (now.leader == id()) return Status(ErrorCode::kUnavailable, "not the leader: leadership changed while reading; retry");
-  const RaftMember* leader = now.member(now.leader);
-  if (leader == nullptr) return Status(ErrorCode::kUnavailable, "the leader is not in this member's configuration yet");
-  auto answer = net_->call(now.leader, leader->address, "store.confirm_reads", std::move(encoded_tx), opts_.forward_timeout);
+  T3N_ASSIGN_OR_RETURN(RaftMember leader, leader_to_forward_to());
+  auto answer = net_->call(leader.id, leader.address, "store.confirm_reads", std::move(encoded_tx), opts_.forward_timeout);
   if (!answer.ok()) return Status(ErrorCode::kUnavailable, "confirming a read at the leader failed: " + answer.status().message());
   common::BinaryReader r(*answer, "read confirmation");
   T3N_ASSIGN_OR_RETURN(std::uint64_t leader_last, r.u64());

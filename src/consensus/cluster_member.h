@@ -89,6 +89,7 @@ class ClusterMember {
 
  private:
   explicit ClusterMember(ClusterMemberOptions options);
+  Result<RaftMember> leader_to_forward_to() const;
   std::vector<Result<store::CommitInfo>> forward(const std::vector<Bytes>& encoded_txs);
   void serve_commit(Bytes request, const std::function<void(Result<Bytes>)>& answer);
   Status forward_reads(Bytes encoded_tx);
