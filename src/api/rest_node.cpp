@@ -26,6 +26,20 @@ void register_node_routes(EndpointRegistry& r, NodeServices& s) {
             }
             return json_response(st);
           }});
+  r.rest({"GET", "/api/tee-registry", AuthPolicy::kNone, [&s](const HttpRequest& req) {
+            // Public by design, like /api/attestation: which TEEs the members
+            // run and what the cluster verified of them.
+            if (!s.tee_registry)
+              return json_response({{"replicated", false}, {"members", common::Json::array()},
+                                    {"note", "a standalone node: no cluster members to register"}});
+            auto tee_type = req.query("tee_type");
+            if (!tee_type.ok()) return error_response(400, "malformed query");
+            const std::string provider = tee_type->value_or("");
+            if (provider.size() > 64) return error_response(400, "tee_type: at most 64 characters");
+            auto j = s.tee_registry(provider);
+            if (!j.ok()) return error_response(503, std::string(error_code_name(j.status().code())));
+            return json_response(*j);
+          }});
   r.rest({"GET", "/api/trust-manifest", AuthPolicy::kNone, [&s](const HttpRequest&) {
             common::Json configs = common::Json::array();
             for (const auto& c : s.gateway.key_configs()) configs.push_back(common::hex_encode(encode_key_config(c)));

@@ -93,6 +93,9 @@ struct NodeServices {
   // A cluster member's Raft view for /status (raft_role, term, leader,
   // commit_index, members…); unset on a standalone node.
   std::function<common::Json()> cluster_status = nullptr;
+  // GET /api/tee-registry: the members' attestation records (a provider
+  // filter or empty); unset on a standalone node.
+  std::function<Result<common::Json>(const std::string& provider)> tee_registry = nullptr;
   // GET /api/signing-keys: the cluster's signing address and the SD-JWT VC
   // issuers' public JWKs (what verifiers of contracts' signatures need).
   common::Json signing_keys_public = common::Json::object();

@@ -87,6 +87,8 @@ Result<std::unique_ptr<ClusterMember>> ClusterMember::create(ClusterMemberOption
   t.listen_port = m->opts_.peer_port;
   t.call_workers = m->opts_.call_workers;
   T3N_ASSIGN_OR_RETURN(m->net_, TcpPeerTransport::start(std::move(t)));
+  m->started_at_ms_ = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   ClusterMember* self = m.get();
   m->net_->set_call_handler("store.confirm_reads", [self](const PeerIdentity&, Bytes request, std::function<void(Result<Bytes>)> answer) {
     self->serve_reads(std::move(request), answer);
@@ -176,15 +178,30 @@ Result<Bytes> ClusterMember::call_any(const std::string& service, const Bytes& r
   return last;
 }
 
-Result<RaftMember> ClusterMember::leader_to_forward_to() const {
-  // A leader is normally known; right after a loss, wait (bounded) for one.
+Result<std::size_t> ClusterMember::refresh_tee_registry(std::uint64_t now_ms, const TeeRegistryPolicy& timing) {
+  if (store_ == nullptr) return common::failed_precondition("not started");
+  const RaftInfo now = info();
+  std::vector<std::uint64_t> ids;
+  for (const auto& m : now.members) ids.push_back(m.id);
+  std::vector<std::pair<PeerIdentity, std::uint64_t>> seen;
+  PeerIdentity self{opts_.self.id, opts_.self.keys->ed25519.public_key(), opts_.self.keys->mldsa.public_key, opts_.self.evidence};
+  seen.emplace_back(std::move(self), started_at_ms_);
+  for (auto& v : net_->verified_peers()) seen.emplace_back(std::move(v.identity), v.verified_at_ms);
+  return consensus::refresh_tee_registry(*store_, ids, seen, opts_.policy, now_ms, timing, id());
+}
+
+Result<RaftMember> ClusterMember::leader_to_forward_to(raft_id not_this) const {
+  // A leader is normally known; right after a loss, wait (bounded) for one
+  // (other than a leader a call could not reach).
   RaftInfo now;
   wait_until(
       [&](const RaftInfo& i) {
         now = i;
-        return i.leader != 0;
+        return i.leader != 0 && i.leader != not_this;
       },
       opts_.forward_timeout);
+  if (now.leader == not_this && not_this != 0)
+    return Status(ErrorCode::kUnavailable, "the leader is unreachable and no other was elected in time");
   if (now.leader == 0) return Status(ErrorCode::kUnavailable, "no cluster leader (no quorum of members reachable)");
   if (now.leader == id()) return Status(ErrorCode::kUnavailable, "not the leader: leadership changed meanwhile; retry");
   const RaftMember* leader = now.member(now.leader);
@@ -192,12 +209,30 @@ Result<RaftMember> ClusterMember::leader_to_forward_to() const {
   return *leader;
 }
 
+Result<Bytes> ClusterMember::call_leader(const std::string& service, Bytes request) {
+  // A call that never left (the leader's link could not be set up: it
+  // died) did not run, so it goes again to whoever leads next.
+  const auto deadline = std::chrono::steady_clock::now() + opts_.forward_timeout;
+  raft_id unreachable = 0;
+  for (;;) {
+    auto to = leader_to_forward_to(unreachable);
+    if (!to.ok()) return Status(ErrorCode::kUnavailable, std::string(kCallNotSent) + to.status().message());
+    const RaftMember& leader = *to;
+    auto answer = net_->call(leader.id, leader.address, service, request, opts_.forward_timeout);
+    if (answer.ok() || !call_not_sent(answer.status()) || std::chrono::steady_clock::now() >= deadline) {
+      common::secure_zero(request);
+      return answer;
+    }
+    unreachable = leader.id;
+  }
+}
+
 std::vector<Result<store::CommitInfo>> ClusterMember::forward(const std::vector<Bytes>& txs) {
   auto all = [&](const Status& st) { return std::vector<Result<store::CommitInfo>>(txs.size(), Result<store::CommitInfo>(st)); };
-  auto leader = leader_to_forward_to();
-  if (!leader.ok()) return all(leader.status());
-  auto answer = net_->call(leader->id, leader->address, "store.commit", encode_commit_request(txs), opts_.forward_timeout);
+  auto answer = call_leader("store.commit", encode_commit_request(txs));
   if (!answer.ok()) {
+    if (call_not_sent(answer.status()))  // never reached a leader: nothing committed
+      return all(Status(ErrorCode::kUnavailable, "not committed: " + answer.status().message().substr(kCallNotSent.size())));
     // The request may have run: the commit's outcome is unknown.
     return all(Status(ErrorCode::kUnavailable, "outcome unknown: forwarding to the leader failed: " + answer.status().message()));
   }
@@ -217,8 +252,7 @@ std::vector<Result<store::CommitInfo>> ClusterMember::forward(const std::vector<
 }
 
 Status ClusterMember::forward_reads(Bytes encoded_tx) {
-  T3N_ASSIGN_OR_RETURN(RaftMember leader, leader_to_forward_to());
-  auto answer = net_->call(leader.id, leader.address, "store.confirm_reads", std::move(encoded_tx), opts_.forward_timeout);
+  auto answer = call_leader("store.confirm_reads", std::move(encoded_tx));
   if (!answer.ok()) return Status(ErrorCode::kUnavailable, "confirming a read at the leader failed: " + answer.status().message());
   common::BinaryReader r(*answer, "read confirmation");
   T3N_ASSIGN_OR_RETURN(std::uint64_t leader_last, r.u64());

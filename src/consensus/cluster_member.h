@@ -30,6 +30,7 @@
 #include "consensus/proposals.h"
 #include "consensus/raft_node.h"
 #include "consensus/tcp_transport.h"
+#include "consensus/tee_registry.h"
 #include "store/store.h"
 
 namespace t3n::consensus {
@@ -87,15 +88,22 @@ class ClusterMember {
 
   TcpPeerTransport& transport() { return *net_; }
 
+  // The leader's pass over the TEE registry (tee_registry.h): every member
+  // of the configuration, with what its latest attested link showed (this
+  // member's own evidence included).
+  Result<std::size_t> refresh_tee_registry(std::uint64_t now_ms, const TeeRegistryPolicy& timing);
+
  private:
   explicit ClusterMember(ClusterMemberOptions options);
-  Result<RaftMember> leader_to_forward_to() const;
+  Result<RaftMember> leader_to_forward_to(raft_id not_this = 0) const;
+  Result<Bytes> call_leader(const std::string& service, Bytes request);
   std::vector<Result<store::CommitInfo>> forward(const std::vector<Bytes>& encoded_txs);
   void serve_commit(Bytes request, const std::function<void(Result<Bytes>)>& answer);
   Status forward_reads(Bytes encoded_tx);
   void serve_reads(Bytes request, const std::function<void(Result<Bytes>)>& answer);
 
   ClusterMemberOptions opts_;
+  std::uint64_t started_at_ms_ = 0;  // when this member's own evidence was last presented (its start)
   std::unique_ptr<TcpPeerTransport> net_;
   store::Store* store_ = nullptr;
   std::unique_ptr<LedgerFsm> fsm_;

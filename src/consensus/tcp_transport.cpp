@@ -42,6 +42,12 @@ struct TcpPeerTransport::Impl {
   std::function<void(Bytes)> receiver;
   TcpTransportStats stats;
   std::map<std::string, PeerCallHandler> call_handlers;  // guarded by mu
+  std::map<raft_id, VerifiedPeer> verified;              // guarded by mu
+  void attested(const PeerIdentity& p) {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+    std::lock_guard lock(mu);
+    verified[p.id] = VerifiedPeer{p, static_cast<std::uint64_t>(now.count())};
+  }
   // Calls waiting for their answer, by call id (guarded by mu).
   struct Waiting {
     raft_id to = 0;
@@ -63,7 +69,7 @@ struct TcpPeerTransport::Impl {
     w->answer.set_value(std::move(r));
   }
   // The link to `to` failed: its calls cannot be answered any more.
-  void fail_calls(raft_id to) {
+  void fail_calls(raft_id to, bool sent) {
     std::vector<std::shared_ptr<Waiting>> failed;
     {
       std::lock_guard lock(mu);
@@ -77,7 +83,8 @@ struct TcpPeerTransport::Impl {
       }
     }
     for (auto& w : failed)
-      w->answer.set_value(Status(ErrorCode::kUnavailable, "peer link to server " + std::to_string(to) + " failed; the call's outcome is unknown"));
+      w->answer.set_value(sent ? Status(ErrorCode::kUnavailable, "peer link to server " + std::to_string(to) + " failed; the call's outcome is unknown")
+                               : Status(ErrorCode::kUnavailable, std::string(kCallNotSent) + "no link to server " + std::to_string(to)));
   }
 
   // A length-prefixed message stream over one socket.
@@ -174,6 +181,7 @@ struct TcpPeerTransport::Impl {
             return c->fail();
           }
           c->session.emplace(std::move(*s));
+          attested(c->session->peer());
           count(&TcpTransportStats::links_up);
           read_frames(c);
         });
@@ -285,7 +293,7 @@ struct TcpPeerTransport::Impl {
   }
 
   void dial_failed(raft_id to) {
-    fail_calls(to);
+    fail_calls(to, false);  // still queued for a link that never came up
     Peer& p = peers[to];
     // Calls just failed must not run later, when the link comes up.
     std::erase_if(p.pending, [](const Bytes& f) { return !f.empty() && f[0] == kCallRequest; });
@@ -331,6 +339,7 @@ struct TcpPeerTransport::Impl {
         }
         c->session.emplace(std::move(*s));
         c->write(std::move(finish));
+        attested(c->session->peer());
         count(&TcpTransportStats::links_up);
         Peer& peer = peers[to];
         peer.dialling = false;
@@ -357,10 +366,14 @@ struct TcpPeerTransport::Impl {
       }
       c->fail();
       if (peers[to].conn == c) peers[to].conn.reset();
-      fail_calls(to);
+      fail_calls(to, true);
     });
   }
 };
+
+bool call_not_sent(const Status& st) {
+  return st.code() == ErrorCode::kUnavailable && st.message().rfind(kCallNotSent, 0) == 0;
+}
 
 TcpPeerTransport::TcpPeerTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
@@ -413,6 +426,13 @@ void TcpPeerTransport::set_receiver(std::function<void(Bytes)> receiver) {
 Status TcpPeerTransport::send(raft_id to, const std::string& address, Bytes frame) {
   asio::post(impl_->io, [this, to, address, f = std::move(frame)]() mutable { impl_->send_now(to, address, std::move(f)); });
   return {};
+}
+
+std::vector<VerifiedPeer> TcpPeerTransport::verified_peers() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<VerifiedPeer> out;
+  for (const auto& [id, p] : impl_->verified) out.push_back(p);
+  return out;
 }
 
 void TcpPeerTransport::set_call_handler(const std::string& service, PeerCallHandler handler) {

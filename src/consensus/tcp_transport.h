@@ -33,6 +33,17 @@ struct TcpTransportStats {
   std::uint64_t calls_answered = 0, calls_refused = 0;  // peer calls served here
 };
 
+// A peer whose handshake passed the policy on some link, and when.
+struct VerifiedPeer {
+  PeerIdentity identity;
+  std::uint64_t verified_at_ms = 0;  // system clock
+};
+
+// A call that failed before its request left this server (no link could be
+// set up): it did not run, so it may be retried, e.g. at a new leader.
+inline constexpr std::string_view kCallNotSent = "not sent: ";
+bool call_not_sent(const Status& st);
+
 // A peer call's handler: runs on the transport's worker threads (it may
 // block); `answer` may be called from any thread, once.
 using PeerCallHandler =
@@ -51,6 +62,8 @@ class TcpPeerTransport : public PeerTransport {
   // From the Raft loop: queues the frame for `to` at "host:port"; never blocks.
   Status send(raft_id to, const std::string& address, Bytes frame) override;
   TcpTransportStats stats() const;
+  // Every peer attested on a link so far (latest handshake each).
+  std::vector<VerifiedPeer> verified_peers() const;
 
   // Peer calls: request and answer between attested members (forwarded
   // commits, CAS blobs). The request goes on the link this server dialled,

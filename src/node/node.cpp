@@ -139,6 +139,7 @@ struct Node::Impl {
   std::unique_ptr<cas::BlobStore> cas;
   cas::BlobStore* local_cas = nullptr;  // a cluster member's own blobs (inside `cas`), served to peers
   bool outbox_running = false;          // upkeep thread only (after create)
+  consensus::TeeRegistryPolicy tee_timing;
   std::unique_ptr<host::Egress> egress;
   std::unique_ptr<host::OutboxWorker> outbox;
   std::unique_ptr<runtime::Runtime> runtime;
@@ -207,6 +208,10 @@ struct Node::Impl {
           lock.lock();
           continue;
         }
+        // The leader keeps the TEE registry (what each member's attested
+        // links showed, re-checked against the policy when due).
+        if (auto r = cluster->refresh_tee_registry(clock(), tee_timing); !r.ok() && r.status().code() != ErrorCode::kConflict)
+          log.warn("TEE registry refresh failed: {}", r.status().to_string());
       }
       if (config.signature_interval_ms > 0) {
         if (auto signed_at = store->sign_now(); !signed_at.ok()) log.warn("signature entry failed: {}", signed_at.status().to_string());
@@ -285,6 +290,7 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
     for (const auto& [id, addr] : cc.bootstrap) co.initial_voters.emplace_back(id, addr);
     co.election_timeout_ms = cc.election_timeout_ms;
     T3N_ASSIGN_OR_RETURN(impl->cluster, consensus::ClusterMember::create(std::move(co)));
+    impl->tee_timing = consensus::TeeRegistryPolicy{cc.tee_reverify_seconds * 1000, cc.tee_ttl_seconds * 1000};
   }
   store::StoreOptions so;
   so.path = impl->config.data_dir / "store";
@@ -512,7 +518,10 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   // Start-up writes after the tables: the system contracts' registry rows,
   // then the marker that they are there.
   auto initial_writes = [&impl, &ensure_all_tables]() -> Status {
-    if (impl->cluster) T3N_RETURN_IF_ERROR(ensure_all_tables());
+    if (impl->cluster) {
+      T3N_RETURN_IF_ERROR(ensure_all_tables());
+      T3N_RETURN_IF_ERROR(consensus::ensure_tee_registry_table(*impl->store));
+    }
     std::vector<system::SystemContract> all;
     for (const auto& [_, c] : impl->system_services->contracts) all.push_back(c);
     T3N_RETURN_IF_ERROR(system::register_system_contracts(*impl->store, *impl->registry, all));
@@ -586,6 +595,13 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
   } else {
     // Runs on the leader only: the upkeep thread starts and stops it.
     consensus::ClusterMember* member = impl->cluster.get();
+    store::Store* st = impl->store.get();
+    impl->services->tee_registry = [st, member](const std::string& provider) -> Result<Json> {
+      T3N_ASSIGN_OR_RETURN(auto records, consensus::list_tee_registry(*st, provider));
+      Json list = Json::array();
+      for (const auto& r : records) list.push_back(r.to_json());
+      return Json{{"replicated", true}, {"member_id", member->id()}, {"members", list}};
+    };
     impl->services->cluster_status = [member] {
       const consensus::RaftInfo i = member->info();
       const char* role = i.state == RAFT_LEADER      ? "leader"
@@ -704,7 +720,8 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
                                                "delegation.max_credential_validity_secs", "otp.cooldown_seconds",
                                                "sms.url", "sms.authorization", "sms.from", "cluster.member_id", "cluster.name",
                                                "cluster.peer_host", "cluster.peer_port", "cluster.bootstrap", "cluster.join",
-                                               "cluster.election_timeout_ms"};
+                                               "cluster.election_timeout_ms", "cluster.tee_reverify_seconds",
+                                               "cluster.tee_ttl_seconds"};
   for (const auto& k : oidc_keys) known.push_back(k);
   // Open-ended tables: cluster configuration, providers and issuers by id.
   std::vector<std::string> open_keys;
@@ -923,6 +940,10 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
     if (election < 50 || election > 60'000)
       return common::invalid_argument(path.string() + ": cluster.election_timeout_ms must be 50..60000");
     cl.election_timeout_ms = static_cast<unsigned>(election);
+    T3N_ASSIGN_OR_RETURN(cl.tee_reverify_seconds, cfg.get_uint_or("cluster.tee_reverify_seconds", cl.tee_reverify_seconds));
+    T3N_ASSIGN_OR_RETURN(cl.tee_ttl_seconds, cfg.get_uint_or("cluster.tee_ttl_seconds", cl.tee_ttl_seconds));
+    if (cl.tee_reverify_seconds == 0 || cl.tee_ttl_seconds < cl.tee_reverify_seconds || cl.tee_ttl_seconds > 7 * 24 * 3600)
+      return common::invalid_argument(path.string() + ": cluster.tee_reverify_seconds must be ≥ 1 and ≤ tee_ttl_seconds (≤ 7 days)");
     if (cfg.contains("cluster.join"))
       return Status(ErrorCode::kUnimplemented, path.string() +
                                                    ": cluster.join (joining a running cluster with key release) is not built yet; "

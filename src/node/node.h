@@ -120,6 +120,10 @@ struct NodeConfig {
     // log only; every founding member lists the same set).
     std::vector<std::pair<std::uint64_t, std::string>> bootstrap;
     unsigned election_timeout_ms = 300;
+    // The TEE registry: each member's evidence re-checked against the
+    // policy this often; a record not renewed expires after the TTL.
+    std::uint64_t tee_reverify_seconds = 300;
+    std::uint64_t tee_ttl_seconds = 1800;
   } cluster;
 };
 

@@ -75,6 +75,7 @@ TEST(PeerCall, UnreachableOrUnattestedPeersFailTheCall) {
   auto r = a->call(2, "127.0.0.1:" + std::to_string(dead_port), "echo", Bytes{1}, 10s);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
+  EXPECT_TRUE(call_not_sent(r.status())) << r.status().message();  // never left: safe to send elsewhere
   // A server whose evidence fails the policy never sees the request.
   auto bad = transport(3, false);
   bool ran = false;
@@ -85,6 +86,7 @@ TEST(PeerCall, UnreachableOrUnattestedPeersFailTheCall) {
   auto refused = a->call(3, addr(*bad), "echo", Bytes{1}, 10s);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), ErrorCode::kUnavailable);
+  EXPECT_TRUE(call_not_sent(refused.status()));
   EXPECT_FALSE(ran);
 }
 
