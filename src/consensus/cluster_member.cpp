@@ -137,7 +137,8 @@ Status ClusterMember::start(store::Store& store) {
 
 void ClusterMember::stop() {
   if (net_) net_->set_receiver(nullptr);
-  if (raft_) raft_->stop();
+  if (raft_) raft_->stop();  // proposals in flight are answered, so blocked handlers return
+  if (net_) net_->stop_calls();
 }
 
 RaftInfo ClusterMember::info() const { return raft_ ? raft_->info() : RaftInfo{}; }

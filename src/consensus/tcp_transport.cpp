@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <future>
 #include <map>
@@ -43,6 +44,8 @@ struct TcpPeerTransport::Impl {
   TcpTransportStats stats;
   std::map<std::string, PeerCallHandler> call_handlers;  // guarded by mu
   std::map<raft_id, VerifiedPeer> verified;              // guarded by mu
+  std::size_t handlers_running = 0;                      // guarded by mu
+  std::condition_variable handlers_cv;
   void attested(const PeerIdentity& p) {
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
     std::lock_guard lock(mu);
@@ -231,6 +234,7 @@ struct TcpPeerTransport::Impl {
     {
       std::lock_guard lock(mu);
       if (auto it = call_handlers.find(service); it != call_handlers.end()) handler = it->second;
+      if (handler) ++handlers_running;  // counted before the post: stop_calls() waits for it
     }
     auto answer = [this, c, id](Result<Bytes> result) {
       asio::post(io, [this, c, id, result = std::move(result)]() mutable {
@@ -250,8 +254,15 @@ struct TcpPeerTransport::Impl {
       return answer(Status(ErrorCode::kUnimplemented, "peer call: no service '" + service + "' here"));
     }
     count(&TcpTransportStats::calls_answered);
-    asio::post(*workers, [handler = std::move(handler), peer = c->session->peer(), request = std::move(request),
-                          answer = std::move(answer)]() mutable { handler(peer, std::move(request), std::move(answer)); });
+    asio::post(*workers, [this, handler = std::move(handler), peer = c->session->peer(), request = std::move(request),
+                          answer = std::move(answer)]() mutable {
+      handler(peer, std::move(request), std::move(answer));
+      {
+        std::lock_guard lock(mu);
+        --handlers_running;
+      }
+      handlers_cv.notify_all();
+    });
   }
 
   // An answer on a dialled link.
@@ -433,6 +444,12 @@ std::vector<VerifiedPeer> TcpPeerTransport::verified_peers() const {
   std::vector<VerifiedPeer> out;
   for (const auto& [id, p] : impl_->verified) out.push_back(p);
   return out;
+}
+
+void TcpPeerTransport::stop_calls() {
+  std::unique_lock lock(impl_->mu);
+  impl_->call_handlers.clear();  // later requests are answered kUnimplemented
+  impl_->handlers_cv.wait(lock, [&] { return impl_->handlers_running == 0; });
 }
 
 void TcpPeerTransport::set_call_handler(const std::string& service, PeerCallHandler handler) {

@@ -70,6 +70,9 @@ class TcpPeerTransport : public PeerTransport {
   // the answer comes back on the same link. A request for a service with no
   // handler is answered kUnimplemented.
   void set_call_handler(const std::string& service, PeerCallHandler handler);
+  // Removes every handler and waits until the running ones returned: after
+  // it no handler touches what it referenced (a store about to close).
+  void stop_calls();
   // Any thread; blocks for the answer. kUnavailable if the link fails first
   // (the request may or may not have run), kDeadlineExceeded after `timeout`.
   Result<Bytes> call(raft_id to, const std::string& address, const std::string& service, Bytes request,
