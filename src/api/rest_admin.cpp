@@ -218,10 +218,14 @@ void register_admin_routes(EndpointRegistry& r, NodeServices& s) {
               out = register_contract(s, *body);
             } else if (name == "system.upgrade") {
               out = upgrade_system(s, *body);
+            } else if (name == "cluster.add" || name == "cluster.remove" || name == "cluster.transfer") {
+              out = s.cluster_admin ? s.cluster_admin(name, *body)
+                                    : Result<Json>(common::failed_precondition("this node is not a cluster member (no [cluster] in its configuration)"));
             } else {
               return refusal(400, "unknown_action",
                              "unknown action '" + name.substr(0, 64) +
-                                 "' (tenant.admit, tenant.admit-for-org, token.transfer, contract.register, system.upgrade)");
+                                 "' (tenant.admit, tenant.admit-for-org, token.transfer, contract.register, system.upgrade, "
+                                 "cluster.add, cluster.remove, cluster.transfer)");
             }
             if (!out.ok()) {
               const int status = http_status_of(out.status());

@@ -96,6 +96,9 @@ struct NodeServices {
   // GET /api/tee-registry: the members' attestation records (a provider
   // filter or empty); unset on a standalone node.
   std::function<Result<common::Json>(const std::string& provider)> tee_registry = nullptr;
+  // The operator API's membership actions (cluster.add, cluster.remove,
+  // cluster.transfer) on a cluster member; unset on a standalone node.
+  std::function<Result<common::Json>(const std::string& action, const common::Json& body)> cluster_admin = nullptr;
   // GET /api/signing-keys: the cluster's signing address and the SD-JWT VC
   // issuers' public JWKs (what verifiers of contracts' signatures need).
   common::Json signing_keys_public = common::Json::object();

@@ -11,6 +11,7 @@
 
 #include "api/client.h"
 #include "cli/account_commands.h"
+#include "cli/admin_client.h"
 #include "cli/node_trust.h"
 #include "cli/private_file.h"
 #include "cli/tenant_commands.h"
@@ -144,6 +145,20 @@ int run(int argc, char** argv) {
   auto* cluster = app.add_subcommand("cluster", "The node's cluster");
   cluster->require_subcommand(1);
   auto* cluster_status = cluster->add_subcommand("status", "Members, roles, term and leader as the node sees them");
+  // Membership changes: operator API actions, sent to the leader (--node).
+  std::string cluster_admin_key = ".t3n/admin-key.json", member_address;
+  std::uint64_t member_id = 0;
+  auto* cluster_add = cluster->add_subcommand("add", "Add a running member (started without cluster.bootstrap); on the leader");
+  cluster_add->add_option("id", member_id, "Its member id (cluster.member_id)")->required();
+  cluster_add->add_option("peer_address", member_address, "Its peer links' host:port")->required();
+  auto* cluster_remove = cluster->add_subcommand("remove", "Remove a member from the configuration; on the leader");
+  cluster_remove->add_option("id", member_id, "Its member id")->required();
+  auto* cluster_transfer = cluster->add_subcommand("transfer", "Hand leadership to a voter (default: the most up-to-date)");
+  cluster_transfer->add_option("id", member_id, "The voter to lead (0: any)");
+  for (auto* sub : {cluster_add, cluster_remove, cluster_transfer})
+    sub->add_option("--admin-key", cluster_admin_key, "Operator key file (t3n keygen --type eth --key FILE)")
+        ->envname("T3N_ADMIN_KEY")
+        ->capture_default_str();
   auto* whoami = app.add_subcommand("whoami", "Show your T3N identity (a user exists once you have changed state)");
   add_trust_options(whoami, trust, true);
 
@@ -450,7 +465,7 @@ int run(int argc, char** argv) {
       return 0;
     }
     Json j{{"replicated", true}};
-    for (const char* k : {"node_id", "member_id", "raft_role", "term", "leader_id", "commit_index", "last_applied", "members"})
+    for (const char* k : {"node_id", "member_id", "raft_role", "term", "leader_id", "commit_index", "last_applied", "members", "snapshot"})
       if (st.contains(k)) j[k] = st[k];
     std::string human = "member " + st.value("member_id", Json(0)).dump() + " (" + st.value("node_id", std::string()) + "): " +
                         st.value("raft_role", std::string("?")) + ", term " + st.value("term", Json(0)).dump() + ", commit index " +
@@ -460,6 +475,22 @@ int run(int argc, char** argv) {
                (m.value("leader", false) ? "  leader" : "") + "\n";
     if (human.back() == '\n') human.pop_back();
     print(o, j, human);
+    return 0;
+  }
+  if (cluster_add->parsed() || cluster_remove->parsed() || cluster_transfer->parsed()) {
+    auto admin_key = cli::load_admin_key(cluster_admin_key);
+    if (!admin_key.ok()) return fail(admin_key.status());
+    const std::string action = cluster_add->parsed() ? "cluster.add" : cluster_remove->parsed() ? "cluster.remove" : "cluster.transfer";
+    Json body = Json::object();
+    if (member_id != 0) body["member_id"] = member_id;
+    if (cluster_add->parsed()) body["peer_address"] = member_address;
+    auto r = cli::send_admin(client, *admin_key, action, body);
+    if (!r.ok()) return fail(r.status());
+    const Json& result = (*r)["result"];
+    const std::string human = cluster_add->parsed()      ? "added member " + std::to_string(member_id) + " (" + member_address + "): it votes"
+                              : cluster_remove->parsed() ? "removed member " + std::to_string(member_id)
+                                                         : "member " + result.value("leader_id", Json(0)).dump() + " leads";
+    print(o, result, human);
     return 0;
   }
   if (receipt->parsed()) {

@@ -1,11 +1,17 @@
 #include "consensus/cluster_member.h"
 
+#include <algorithm>
+
 #include "common/binary.h"
+#include "store/ledger_entry.h"
 
 namespace t3n::consensus {
 
 namespace {
 constexpr std::size_t kMaxForwardedTxs = 4096;
+// One "store.entries" answer: at most this many entries or bytes.
+constexpr std::uint64_t kMaxEntriesPerFetch = 256;
+constexpr std::size_t kMaxFetchBytes = 4 << 20;
 
 Bytes encode_commit_request(const std::vector<Bytes>& txs) {
   common::BinaryWriter w;
@@ -93,6 +99,13 @@ Result<std::unique_ptr<ClusterMember>> ClusterMember::create(ClusterMemberOption
   m->net_->set_call_handler("store.confirm_reads", [self](const PeerIdentity&, Bytes request, std::function<void(Result<Bytes>)> answer) {
     self->serve_reads(std::move(request), answer);
   });
+  m->net_->set_call_handler("store.entries", [self](const PeerIdentity&, Bytes request, std::function<void(Result<Bytes>)> answer) {
+    self->serve_entries(std::move(request), answer);
+  });
+  // What add_member reaches first: the link's handshake is the check.
+  m->net_->set_call_handler("cluster.hello", [](const PeerIdentity&, Bytes, std::function<void(Result<Bytes>)> answer) {
+    answer(Bytes{});
+  });
   m->net_->set_call_handler("store.commit", [self](const PeerIdentity&, Bytes request, std::function<void(Result<Bytes>)> answer) {
     self->serve_commit(std::move(request), answer);
   });
@@ -116,6 +129,7 @@ Status ClusterMember::start(store::Store& store) {
   if (raft_) return common::failed_precondition("cluster member already started");
   store_ = &store;
   fsm_ = std::make_unique<LedgerFsm>(store);
+  fsm_->set_entry_source([this](store::Seqno from, store::Seqno to) { return fetch_entries(from, to); });
   proposals_ = std::make_unique<Proposals>(store);
   RaftNodeOptions ro;
   ro.id = opts_.self.id;
@@ -125,6 +139,8 @@ Status ClusterMember::start(store::Store& store) {
   ro.heartbeat_ms = opts_.heartbeat_ms;
   ro.election_timeout_ms = opts_.election_timeout_ms;
   ro.sync_writes = opts_.sync_writes;
+  ro.snapshot_threshold = opts_.snapshot_threshold;
+  ro.snapshot_trailing = opts_.snapshot_trailing;
   T3N_ASSIGN_OR_RETURN(raft_, RaftNode::open(std::move(ro), *fsm_, *proposals_, *net_));
   RaftNode* raft = raft_.get();
   net_->set_receiver([raft](Bytes f) { raft->deliver(std::move(f)); });
@@ -188,7 +204,90 @@ Result<std::size_t> ClusterMember::refresh_tee_registry(std::uint64_t now_ms, co
   PeerIdentity self{opts_.self.id, opts_.self.keys->ed25519.public_key(), opts_.self.keys->mldsa.public_key, opts_.self.evidence};
   seen.emplace_back(std::move(self), started_at_ms_);
   for (auto& v : net_->verified_peers()) seen.emplace_back(std::move(v.identity), v.verified_at_ms);
-  return consensus::refresh_tee_registry(*store_, ids, seen, opts_.policy, now_ms, timing, id());
+  T3N_ASSIGN_OR_RETURN(std::size_t written, consensus::refresh_tee_registry(*store_, ids, seen, opts_.policy, now_ms, timing, id()));
+  T3N_RETURN_IF_ERROR(enforce_tee_registry());
+  return written;
+}
+
+Status ClusterMember::enforce_tee_registry() {
+  T3N_ASSIGN_OR_RETURN(std::vector<TeeRecord> records, list_tee_registry(*store_));
+  Enforcement done;
+  const RaftInfo now = info();
+  for (const TeeRecord& r : records) {
+    if (r.member_id == id()) continue;
+    const RaftMember* m = now.member(r.member_id);
+    if (m == nullptr) continue;
+    const bool verified = r.status == "verified";
+    if (!verified && m->role == RAFT_VOTER) {
+      T3N_RETURN_IF_ERROR(raft_->assign(m->id, RAFT_STANDBY));
+      done.demoted.push_back(m->id);
+    } else if (verified && m->role == RAFT_STANDBY) {
+      T3N_RETURN_IF_ERROR(raft_->assign(m->id, RAFT_VOTER));
+      done.promoted.push_back(m->id);
+    }
+  }
+  std::lock_guard lock(enforcement_mu_);
+  enforcement_ = std::move(done);
+  return {};
+}
+
+ClusterMember::Enforcement ClusterMember::last_enforcement() const {
+  std::lock_guard lock(enforcement_mu_);
+  return enforcement_;
+}
+
+Status ClusterMember::leader_only(const char* what) const {
+  if (!raft_) return common::failed_precondition("cluster member not started");
+  const RaftInfo now = info();
+  if (now.state == RAFT_LEADER) return {};
+  return common::failed_precondition(std::string(what) + " runs on the leader; " +
+                                     (now.leader != 0 ? "member " + std::to_string(now.leader) + " leads" : "no leader is known now"));
+}
+
+Status ClusterMember::add_member(raft_id id, const std::string& address) {
+  T3N_RETURN_IF_ERROR(leader_only("adding a member"));
+  if (id == 0) return common::invalid_argument("a member id is 1 or more");
+  if (address.empty() || address.find(':') == std::string::npos) return common::invalid_argument("a member's peer address is host:port");
+  if (info().member(id) != nullptr) return Status(ErrorCode::kAlreadyExists, "member " + std::to_string(id) + " is already in the cluster");
+  // The handshake checks its evidence against the policy and that it holds
+  // the keys the evidence binds; a member that fails learns nothing.
+  auto hello = net_->call(id, address, "cluster.hello", {}, std::chrono::milliseconds(5000));
+  if (!hello.ok())
+    return common::failed_precondition("member " + std::to_string(id) + " at " + address +
+                                       " did not complete an attested peer link: " + hello.status().message());
+  return raft_->add_voter(id, address);
+}
+
+Status ClusterMember::remove_member(raft_id id) {
+  T3N_RETURN_IF_ERROR(leader_only("removing a member"));
+  if (id == this->id()) return common::failed_precondition("the leader does not remove itself: transfer leadership first");
+  if (info().member(id) == nullptr) return common::not_found("no cluster member " + std::to_string(id));
+  return raft_->remove(id);
+}
+
+Result<raft_id> ClusterMember::transfer_leadership(raft_id to) {
+  T3N_RETURN_IF_ERROR(leader_only("transferring leadership"));
+  if (to == id()) return to;
+  if (to != 0) {
+    const RaftMember* m = info().member(to);
+    if (m == nullptr) return common::not_found("no cluster member " + std::to_string(to));
+    if (m->role != RAFT_VOTER) return common::failed_precondition("member " + std::to_string(to) + " does not vote");
+  }
+  return raft_->transfer(to);
+}
+
+bool ClusterMember::apply_leader_bias(std::uint64_t now_ms) {
+  if (store_ == nullptr || !raft_) return false;
+  bool attested = false;
+  if (!store_->map_spec(std::string(kTeeRegistryTable.name))) return false;  // not written yet
+  auto tx = store_->begin(store::Principal::system());
+  if (auto rec = kTeeRegistryTable.in(tx).get(id()); rec.ok() && rec->has_value())
+    attested = (*rec)->status == "verified" && (*rec)->expires_at_ms > now_ms;
+  if (attested_ != attested) {
+    raft_->set_election_timeout(biased_election_timeout(opts_.election_timeout_ms, attested));
+    attested_ = attested;
+  }
+  return attested;
 }
 
 Result<RaftMember> ClusterMember::leader_to_forward_to(raft_id not_this) const {
@@ -286,6 +385,52 @@ void ClusterMember::serve_commit(Bytes request, const std::function<void(Result<
   auto results = store_->commit_forwarded(*txs);
   for (auto& t : *txs) common::secure_zero(t);
   answer(encode_commit_answer(store_->last_seqno(), results));
+}
+
+// Committed entries only (what this store applied), sealed with the
+// ledger secret: a peer without it learns nothing, and one that alters
+// them is caught by the AEAD.
+void ClusterMember::serve_entries(Bytes request, const std::function<void(Result<Bytes>)>& answer) {
+  if (store_ == nullptr) return answer(Status(ErrorCode::kUnavailable, "not started"));
+  common::BinaryReader r(request, "entry fetch");
+  auto from = r.u64();
+  auto to = r.u64();
+  if (!from.ok() || !to.ok() || !r.finish().ok() || *from == 0 || *to < *from)
+    return answer(common::invalid_argument("entry fetch: a range from ≥ 1 to ≥ from"));
+  const store::Seqno last = store_->last_seqno();
+  if (*from > last) return answer(common::not_found("entry fetch: this member has applied up to " + std::to_string(last)));
+  const store::Seqno end = std::min({*to, last, *from + kMaxEntriesPerFetch - 1});
+  std::vector<store::LedgerEntry> entries;
+  std::size_t bytes = 0;
+  for (store::Seqno q = *from; q <= end && bytes < kMaxFetchBytes; ++q) {
+    auto e = store_->entry(q);
+    if (!e.ok()) return answer(e.status());
+    bytes += store::encode_entry(*e).size();
+    entries.push_back(std::move(*e));
+  }
+  answer(store_->seal_batch(entries));
+}
+
+Result<std::vector<store::LedgerEntry>> ClusterMember::fetch_entries(store::Seqno from, store::Seqno to) {
+  common::BinaryWriter w;
+  w.u64(from);
+  w.u64(to);
+  const Bytes request = w.take();
+  // A replica restoring a snapshot before it knows any configuration (a new
+  // member) asks the server that sent it: the leader.
+  Result<Bytes> answer = Status(ErrorCode::kNotFound, "no member to fetch entries from");
+  if (info().members.empty() && raft_) {
+    const RaftMember from_leader = raft_->last_sender();
+    if (from_leader.id != 0 && from_leader.id != id())
+      answer = net_->call(from_leader.id, from_leader.address, "store.entries", request, opts_.forward_timeout);
+  } else {
+    answer = call_any("store.entries", request, opts_.forward_timeout);
+  }
+  T3N_ASSIGN_OR_RETURN(Bytes sealed, std::move(answer));
+  T3N_ASSIGN_OR_RETURN(std::vector<store::LedgerEntry> entries, store_->open_batch(sealed));
+  if (entries.empty() || entries.front().seqno != from)
+    return common::data_loss("entry fetch: the answer does not start at " + std::to_string(from));
+  return entries;
 }
 
 }  // namespace t3n::consensus

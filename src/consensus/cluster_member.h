@@ -12,6 +12,10 @@
 // the node it asked. A conflict answer waits until this replica caught up
 // with the leader, so the caller's retry runs on fresh state.
 //
+// Snapshots: a replica behind one (a new member, or one cut off past the
+// compacted log) fetches the committed entries it misses, sealed, from
+// another member ("store.entries"); LedgerFsm checks where they end.
+//
 // Reads: a read-only call's point reads are confirmed (Store::confirm_reads)
 // on the leader after a Raft barrier — "store.confirm_reads" from a
 // follower — so every member answers linearizable reads.
@@ -21,6 +25,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +53,9 @@ struct ClusterMemberOptions {
   std::vector<std::pair<raft_id, std::string>> initial_voters;
   unsigned tick_ms = 10, heartbeat_ms = 50, election_timeout_ms = 300;
   bool sync_writes = true;
+  // Raft snapshots (log compaction): every `snapshot_threshold` applied
+  // entries, keeping `snapshot_trailing` behind (raft_node.h).
+  unsigned snapshot_threshold = 4096, snapshot_trailing = 512;
   std::chrono::milliseconds forward_timeout{10'000};
   unsigned call_workers = 8;  // peer-call handlers (forwarded commits block one each)
 };
@@ -87,11 +96,35 @@ class ClusterMember {
   Result<Bytes> call_any(const std::string& service, const Bytes& request, std::chrono::milliseconds timeout);
 
   TcpPeerTransport& transport() { return *net_; }
+  const LedgerFsm* fsm() const { return fsm_.get(); }
 
   // The leader's pass over the TEE registry (tee_registry.h): every member
   // of the configuration, with what its latest attested link showed (this
-  // member's own evidence included).
+  // member's own evidence included). Then it enforces the records: a voter
+  // whose record is refused or expired is demoted to standby (it still
+  // replicates but no longer votes or leads); a standby verified again
+  // votes again. The leader never demotes itself.
   Result<std::size_t> refresh_tee_registry(std::uint64_t now_ms, const TeeRegistryPolicy& timing);
+  // The operator's membership changes, on the leader (kFailedPrecondition
+  // elsewhere, naming the leader). add_member first reaches the new member
+  // over an attested peer link (its evidence must pass the cluster policy,
+  // and the link proves it holds the member's keys); it joins as a spare,
+  // catches up (from a snapshot when the log was compacted) and then votes.
+  Status add_member(raft_id id, const std::string& address);
+  Status remove_member(raft_id id);
+  Result<raft_id> transfer_leadership(raft_id to);  // 0: the most up-to-date voter
+  // What refresh_tee_registry enforced on its last pass: members demoted
+  // to standby (no vote) because their record is refused or expired, and
+  // members promoted back once verified.
+  struct Enforcement {
+    std::vector<raft_id> demoted, promoted;
+  };
+  Enforcement last_enforcement() const;
+
+  // Any member: its own record in the replicated registry decides its
+  // election timeout (biased_election_timeout): verified and unexpired →
+  // the base; otherwise the longer one. Returns whether it counts as attested.
+  bool apply_leader_bias(std::uint64_t now_ms);
 
  private:
   explicit ClusterMember(ClusterMemberOptions options);
@@ -101,6 +134,8 @@ class ClusterMember {
   void serve_commit(Bytes request, const std::function<void(Result<Bytes>)>& answer);
   Status forward_reads(Bytes encoded_tx);
   void serve_reads(Bytes request, const std::function<void(Result<Bytes>)>& answer);
+  void serve_entries(Bytes request, const std::function<void(Result<Bytes>)>& answer);
+  Result<std::vector<store::LedgerEntry>> fetch_entries(store::Seqno from, store::Seqno to);
 
   ClusterMemberOptions opts_;
   std::uint64_t started_at_ms_ = 0;  // when this member's own evidence was last presented (its start)
@@ -109,6 +144,11 @@ class ClusterMember {
   std::unique_ptr<LedgerFsm> fsm_;
   std::unique_ptr<Proposals> proposals_;
   std::unique_ptr<RaftNode> raft_;
+  std::optional<bool> attested_;  // what the election timeout was last set for
+  mutable std::mutex enforcement_mu_;
+  Enforcement enforcement_;
+  Status enforce_tee_registry();
+  Status leader_only(const char* what) const;
 };
 
 }  // namespace t3n::consensus

@@ -18,6 +18,8 @@ Result<bool> get_bool(common::BinaryReader& r) {
   return v == 1;
 }
 
+}  // namespace
+
 Status decode_configuration(common::BinaryReader& r, raft_configuration& c) {
   raft_configuration_init(&c);
   T3N_ASSIGN_OR_RETURN(std::uint32_t n, r.u32());
@@ -33,8 +35,6 @@ Status decode_configuration(common::BinaryReader& r, raft_configuration& c) {
   }
   return {};
 }
-
-}  // namespace
 
 void encode_configuration(common::BinaryWriter& w, const raft_configuration& c) {
   w.u32(c.n);

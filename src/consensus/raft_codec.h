@@ -51,5 +51,7 @@ raft_id raft_frame_sender(ByteView frame);
 
 // Configurations (bootstrap, install snapshot) in the same wire form.
 void encode_configuration(common::BinaryWriter& w, const raft_configuration& c);
+// Fills `c` (initialised here; closed again on error).
+Status decode_configuration(common::BinaryReader& r, raft_configuration& c);
 
 }  // namespace t3n::consensus

@@ -18,6 +18,8 @@ namespace {
 // RocksDB keys of the Raft log: term, vote, and one entry per index.
 const std::string kTermKey = "t";
 const std::string kVoteKey = "v";
+// The last snapshot: its metadata, configuration and (small) data.
+const std::string kSnapshotKey = "s";
 
 std::string entry_key(raft_index index) {
   std::string k = "e";
@@ -49,6 +51,62 @@ std::string entry_value(const raft_entry& e) {
   w.u16(e.type);
   w.raw(ByteView(static_cast<const std::uint8_t*>(e.buf.base), e.buf.len));
   return common::to_string(w.take());
+}
+
+std::string snapshot_value(const raft_snapshot& s) {
+  common::BinaryWriter w;
+  w.u64(s.index);
+  w.u64(s.term);
+  w.u64(s.configuration_index);
+  encode_configuration(w, s.configuration);
+  std::size_t size = 0;
+  for (unsigned i = 0; i < s.n_bufs; ++i) size += s.bufs[i].len;
+  w.u32(static_cast<std::uint32_t>(size));
+  for (unsigned i = 0; i < s.n_bufs; ++i) w.raw(ByteView(static_cast<const std::uint8_t*>(s.bufs[i].base), s.bufs[i].len));
+  return common::to_string(w.take());
+}
+
+// A raft_snapshot allocated as libraft frees it (snapshotClose + raft_free).
+Result<raft_snapshot*> snapshot_of(const std::string& value) {
+  common::BinaryReader r(common::as_bytes(value));
+  auto* s = static_cast<raft_snapshot*>(raft_calloc(1, sizeof(raft_snapshot)));
+  if (s == nullptr) return Status(ErrorCode::kResourceExhausted, "out of memory");
+  auto fail = [&](Status st) -> Result<raft_snapshot*> {
+    raft_free(s);
+    return st;
+  };
+  auto index = r.u64(), term = r.u64(), conf_index = r.u64();
+  if (!index.ok() || !term.ok() || !conf_index.ok()) return fail(common::data_loss("raft snapshot record is truncated"));
+  s->index = *index;
+  s->term = *term;
+  s->configuration_index = *conf_index;
+  if (Status st = decode_configuration(r, s->configuration); !st.ok()) return fail(common::data_loss(st.message()));
+  auto data = r.bytes();
+  if (!data.ok() || !r.finish().ok()) {
+    raft_configuration_close(&s->configuration);
+    return fail(common::data_loss("raft snapshot record is malformed"));
+  }
+  s->bufs = static_cast<raft_buffer*>(raft_malloc(sizeof(raft_buffer)));
+  void* base = raft_malloc(data->size() > 0 ? data->size() : 1);
+  if (s->bufs == nullptr || base == nullptr) {
+    raft_free(s->bufs);
+    raft_free(base);
+    raft_configuration_close(&s->configuration);
+    return fail(Status(ErrorCode::kResourceExhausted, "out of memory"));
+  }
+  std::memcpy(base, data->data(), data->size());
+  s->bufs[0].base = base;
+  s->bufs[0].len = data->size();
+  s->n_bufs = 1;
+  return s;
+}
+
+void free_snapshot(raft_snapshot* s) {
+  if (s == nullptr) return;
+  raft_configuration_close(&s->configuration);
+  for (unsigned i = 0; i < s->n_bufs; ++i) raft_free(s->bufs[i].base);
+  raft_free(s->bufs);
+  raft_free(s);
 }
 
 void set_error(raft_io* io, const std::string& what) {
@@ -97,34 +155,54 @@ struct RaftNode::Io {
     *term = n.term_;
     *voted_for = n.vote_;
     *snapshot = nullptr;
-    *start_index = 1;
-    std::vector<std::string> values;
-    std::unique_ptr<rocksdb::Iterator> it(n.db_->NewIterator(rocksdb::ReadOptions()));
-    raft_index expected = 1;
-    std::size_t total = 0;
-    for (it->Seek("e"); it->Valid() && it->key().starts_with("e"); it->Next()) {
-      if (it->key().size() != 9 || index_of(it->key()) != expected || it->value().size() < 10) {
-        set_error(io, "raft log: entry " + std::to_string(expected) + " is missing or malformed");
+    *entries = nullptr;
+    *n_entries = 0;
+    raft_index snapshot_index = 0;
+    if (n.db_->Get(rocksdb::ReadOptions(), kSnapshotKey, &v).ok()) {
+      auto snap = snapshot_of(v);
+      if (!snap.ok()) {
+        set_error(io, "raft snapshot: " + snap.status().message());
         return RAFT_CORRUPT;
       }
+      snapshot_index = (*snap)->index;
+      *snapshot = *snap;
+    }
+    auto fail = [&](int rv, const std::string& what) {
+      set_error(io, what);
+      free_snapshot(*snapshot);
+      *snapshot = nullptr;
+      return rv;
+    };
+    // The log starts where compaction left it: at most one past the
+    // snapshot, or at 1 without one.
+    std::vector<std::string> values;
+    std::unique_ptr<rocksdb::Iterator> it(n.db_->NewIterator(rocksdb::ReadOptions()));
+    it->Seek("e");
+    const raft_index first = it->Valid() && it->key().starts_with("e") ? index_of(it->key()) : snapshot_index + 1;
+    if (first == 0 || first > snapshot_index + 1)
+      return fail(RAFT_CORRUPT, "raft log: entries start at " + std::to_string(first) + ", after the snapshot at " +
+                                    std::to_string(snapshot_index));
+    raft_index expected = first;
+    std::size_t total = 0;
+    for (; it->Valid() && it->key().starts_with("e"); it->Next()) {
+      if (it->key().size() != 9 || index_of(it->key()) != expected || it->value().size() < 10)
+        return fail(RAFT_CORRUPT, "raft log: entry " + std::to_string(expected) + " is missing or malformed");
       values.push_back(it->value().ToString());
       total += values.back().size() - 10;
       ++expected;
     }
-    if (!it->status().ok()) {
-      set_error(io, "raft log: " + it->status().ToString());
-      return RAFT_IOERR;
-    }
-    n.last_index_ = values.size();
-    *n_entries = values.size();
-    *entries = nullptr;
+    if (!it->status().ok()) return fail(RAFT_IOERR, "raft log: " + it->status().ToString());
+    *start_index = first;
+    n.first_index_ = first;
+    n.snapshot_index_ = snapshot_index;
+    n.last_index_ = first + values.size() - 1;
     if (values.empty()) return 0;
     auto* out = static_cast<raft_entry*>(raft_calloc(values.size(), sizeof(raft_entry)));
     auto* batch = static_cast<std::uint8_t*>(raft_malloc(total > 0 ? total : 1));
     if (out == nullptr || batch == nullptr) {
       raft_free(out);
       raft_free(batch);
-      return RAFT_NOMEM;
+      return fail(RAFT_NOMEM, "out of memory loading the raft log");
     }
     std::uint8_t* at = batch;
     for (std::size_t i = 0; i < values.size(); ++i) {
@@ -140,6 +218,7 @@ struct RaftNode::Io {
       at += out[i].buf.len;
     }
     *entries = out;
+    *n_entries = values.size();
     return 0;
   }
 
@@ -243,13 +322,62 @@ struct RaftNode::Io {
     return 0;
   }
 
-  static int snapshot_put(raft_io* io, unsigned, raft_io_snapshot_put*, const raft_snapshot*, raft_io_snapshot_put_cb) {
-    set_error(io, "snapshots are not supported yet");
-    return RAFT_IOERR;
+  // trailing > 0: a snapshot this server took; the log keeps the last
+  // `trailing` entries before it. trailing == 0: a snapshot installed from
+  // the leader; it replaces the whole log.
+  static int snapshot_put(raft_io* io, unsigned trailing, raft_io_snapshot_put* req, const raft_snapshot* snapshot,
+                          raft_io_snapshot_put_cb cb) {
+    RaftNode& n = node(io);
+    rocksdb::WriteBatch batch;
+    batch.Put(kSnapshotKey, snapshot_value(*snapshot));
+    raft_index drop_to = 0;  // entries [first, drop_to] go
+    if (trailing == 0) drop_to = std::max(n.last_index_, snapshot->index);
+    else if (snapshot->index > trailing) drop_to = snapshot->index - trailing;
+    if (drop_to >= n.first_index_) batch.DeleteRange(entry_key(n.first_index_), entry_key(drop_to + 1));
+    if (int rv = write(io, batch); rv != 0) return rv;
+    if (trailing == 0) {
+      n.first_index_ = snapshot->index + 1;
+      n.last_index_ = snapshot->index;
+    } else if (drop_to >= n.first_index_) {
+      n.first_index_ = drop_to + 1;
+    }
+    n.snapshot_index_ = snapshot->index;
+    req->cb = cb;
+    std::lock_guard lock(n.mu_);
+    n.completions_.emplace_back(
+        [req](int status) {
+          if (req->cb != nullptr) req->cb(req, status);
+        },
+        0);
+    return 0;
   }
-  static int snapshot_get(raft_io* io, raft_io_snapshot_get*, raft_io_snapshot_get_cb) {
-    set_error(io, "snapshots are not supported yet");
-    return RAFT_IOERR;
+
+  static int snapshot_get(raft_io* io, raft_io_snapshot_get* req, raft_io_snapshot_get_cb cb) {
+    RaftNode& n = node(io);
+    std::string v;
+    if (!n.db_->Get(rocksdb::ReadOptions(), kSnapshotKey, &v).ok()) {
+      set_error(io, "no snapshot is stored");
+      return RAFT_NOTFOUND;
+    }
+    auto snap = snapshot_of(v);
+    if (!snap.ok()) {
+      set_error(io, "raft snapshot: " + snap.status().message());
+      return RAFT_CORRUPT;
+    }
+    req->cb = cb;
+    raft_snapshot* s = *snap;
+    std::lock_guard lock(n.mu_);
+    n.completions_.emplace_back(
+        [req, s](int status) {
+          if (status != 0) {
+            free_snapshot(s);
+            if (req->cb != nullptr) req->cb(req, nullptr, status);
+            return;
+          }
+          if (req->cb != nullptr) req->cb(req, s, 0);
+        },
+        0);
+    return 0;
   }
 
   static raft_time time(raft_io* io) { return node(io).now(); }
@@ -259,6 +387,15 @@ struct RaftNode::Io {
     return d(node(io).rng_);
   }
 };
+
+unsigned biased_election_timeout(unsigned base_ms, bool attested) {
+  if (attested) return base_ms;
+  return static_cast<unsigned>((static_cast<std::uint64_t>(base_ms) * 1131 + 999) / 1000);
+}
+
+void RaftNode::set_election_timeout(unsigned ms) {
+  post([this, ms] { raft_set_election_timeout(&raft_, ms); });
+}
 
 RaftNode::RaftNode(RaftNodeOptions options, LedgerFsm& fsm, Proposals& proposals, PeerTransport& transport)
     : opts_(std::move(options)), fsm_(fsm), proposals_(proposals), transport_(transport) {
@@ -303,7 +440,8 @@ Result<std::unique_ptr<RaftNode>> RaftNode::open(RaftNodeOptions options, Ledger
     return common::internal_error(std::string("raft_init: ") + raft_strerror(rv));
   raft_set_heartbeat_timeout(&n->raft_, n->opts_.heartbeat_ms);
   raft_set_election_timeout(&n->raft_, n->opts_.election_timeout_ms);
-  raft_set_snapshot_threshold(&n->raft_, UINT_MAX);  // no snapshots yet (README)
+  raft_set_snapshot_threshold(&n->raft_, n->opts_.snapshot_threshold);
+  raft_set_snapshot_trailing(&n->raft_, n->opts_.snapshot_trailing);
   // A server cut off and back does not depose a healthy leader with its
   // inflated term: it must win a pre-vote first.
   raft_set_pre_vote(&n->raft_, true);
@@ -383,55 +521,107 @@ void RaftNode::post(std::function<void()> fn) {
   cv_.notify_all();
 }
 
+namespace {
+
+// A membership request handed to the loop thread and waited for: libraft
+// answers every one (also when it closes, as cancelled or leadership lost).
+struct PendingChange {
+  raft_change change{}, assign{};
+  struct raft_transfer transfer {};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<int> outcome;
+  raft_id id = 0;
+  raft* r = nullptr;
+
+  void finish(int rv) {
+    std::lock_guard lock(mu);
+    outcome = rv;
+    cv.notify_all();
+  }
+  int wait() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return outcome.has_value(); });
+    return *outcome;
+  }
+  static void done(raft_change* req, int status) { static_cast<PendingChange*>(req->data)->finish(status); }
+};
+
+Status change_status(int rv, const std::string& what) {
+  if (rv == 0) return {};
+  const ErrorCode code = rv == RAFT_NOTLEADER || rv == RAFT_LEADERSHIPLOST || rv == RAFT_CANCELED ? ErrorCode::kUnavailable
+                         : rv == RAFT_NOTFOUND || rv == RAFT_BADID                               ? ErrorCode::kNotFound
+                         : rv == RAFT_DUPLICATEID || rv == RAFT_DUPLICATEADDRESS                  ? ErrorCode::kAlreadyExists
+                                                                                                  : ErrorCode::kFailedPrecondition;
+  return Status(code, what + ": " + raft_strerror(rv));
+}
+
+}  // namespace
+
 Status RaftNode::add_voter(raft_id id, const std::string& address) {
-  struct Change {
-    raft_change add{}, assign{};
-    std::mutex mu;
-    std::condition_variable cv;
-    std::optional<int> outcome;
-    raft_id id = 0;
-    RaftNode* node = nullptr;
-  };
-  auto c = std::make_shared<Change>();
+  auto c = std::make_shared<PendingChange>();
   c->id = id;
-  c->node = this;
-  auto finish = [](Change& ch, int rv) {
-    std::lock_guard lock(ch.mu);
-    ch.outcome = rv;
-    ch.cv.notify_all();
-  };
-  c->add.data = c.get();
+  c->r = &raft_;
+  c->change.data = c.get();
   c->assign.data = c.get();
-  post([this, c, finish, address] {
-    const int rv = raft_add(&raft_, &c->add, c->id, address.c_str(), [](raft_change* req, int status) {
-      auto& ch = *static_cast<Change*>(req->data);
-      if (status != 0) {
-        std::lock_guard lock(ch.mu);
-        ch.outcome = status;
-        ch.cv.notify_all();
-        return;
-      }
+  post([c, address] {
+    const int rv = raft_add(c->r, &c->change, c->id, address.c_str(), [](raft_change* req, int status) {
+      auto& ch = *static_cast<PendingChange*>(req->data);
+      if (status != 0) return ch.finish(status);
       // As a spare it catches up; then it votes.
-      const int rv2 = raft_assign(&ch.node->raft_, &ch.assign, ch.id, RAFT_VOTER, [](raft_change* r2, int s2) {
-        auto& ch2 = *static_cast<Change*>(r2->data);
-        std::lock_guard lock(ch2.mu);
-        ch2.outcome = s2;
-        ch2.cv.notify_all();
-      });
-      if (rv2 != 0) {
-        std::lock_guard lock(ch.mu);
-        ch.outcome = rv2;
-        ch.cv.notify_all();
-      }
+      const int rv2 = raft_assign(ch.r, &ch.assign, ch.id, RAFT_VOTER, &PendingChange::done);
+      if (rv2 != 0) ch.finish(rv2);
     });
-    if (rv != 0) finish(*c, rv);
+    if (rv != 0) c->finish(rv);
   });
-  std::unique_lock lock(c->mu);
-  c->cv.wait(lock, [&] { return c->outcome.has_value(); });
-  if (*c->outcome != 0)
-    return Status(*c->outcome == RAFT_NOTLEADER ? ErrorCode::kUnavailable : ErrorCode::kFailedPrecondition,
-                  std::string("adding server ") + std::to_string(id) + ": " + raft_strerror(*c->outcome));
-  return {};
+  return change_status(c->wait(), "adding server " + std::to_string(id));
+}
+
+Status RaftNode::assign(raft_id id, int role) {
+  auto c = std::make_shared<PendingChange>();
+  c->id = id;
+  c->r = &raft_;
+  c->change.data = c.get();
+  post([c, role] {
+    if (const int rv = raft_assign(c->r, &c->change, c->id, role, &PendingChange::done); rv != 0) c->finish(rv);
+  });
+  return change_status(c->wait(), "assigning server " + std::to_string(id) + " a role");
+}
+
+Status RaftNode::remove(raft_id id) {
+  auto c = std::make_shared<PendingChange>();
+  c->id = id;
+  c->r = &raft_;
+  c->change.data = c.get();
+  post([c] {
+    if (const int rv = raft_remove(c->r, &c->change, c->id, &PendingChange::done); rv != 0) c->finish(rv);
+  });
+  return change_status(c->wait(), "removing server " + std::to_string(id));
+}
+
+Result<raft_id> RaftNode::transfer(raft_id id) {
+  auto c = std::make_shared<PendingChange>();
+  c->id = id;
+  c->r = &raft_;
+  c->transfer.data = c.get();
+  post([c] {
+    const int rv = raft_transfer(c->r, &c->transfer, c->id,
+                                 [](struct raft_transfer* req) { static_cast<PendingChange*>(req->data)->finish(0); });
+    if (rv != 0) c->finish(rv);
+  });
+  T3N_RETURN_IF_ERROR(change_status(c->wait(), "transferring leadership"));
+  // Answered when the target leads or an election timeout passed.
+  const raft_id target = c->transfer.id;
+  wait_until([&](const RaftInfo& i) { return i.leader != 0 && i.leader != opts_.id; }, std::chrono::milliseconds(2 * opts_.election_timeout_ms));
+  const RaftInfo now = info();
+  if (now.leader == opts_.id || now.leader == 0)
+    return Status(ErrorCode::kUnavailable, "leadership transfer to " + std::to_string(target) + " did not complete in time");
+  return now.leader;
+}
+
+RaftMember RaftNode::last_sender() const {
+  std::lock_guard lock(mu_);
+  return last_sender_;
 }
 
 RaftInfo RaftNode::info() const {
@@ -478,6 +668,11 @@ void RaftNode::loop() {
     for (auto& frame : frames) {
       auto decoded = decode_raft_message(frame);
       if (!decoded.ok()) continue;  // malformed: dropped (the transport authenticates peers)
+      {
+        const raft_message& m = (*decoded)->message();
+        std::lock_guard lock(mu_);
+        last_sender_ = RaftMember{m.server_id, m.server_address != nullptr ? m.server_address : "", RAFT_VOTER};
+      }
       recv_cb_(&io_, (*decoded)->release());
     }
     for (auto& fn : posted) fn();
@@ -495,6 +690,9 @@ void RaftNode::loop() {
     info_.leader = leader;
     info_.commit_index = raft_.commit_index;
     info_.last_applied = raft_last_applied(&raft_);
+    info_.snapshot_index = snapshot_index_;
+    info_.first_log_index = first_index_;
+    info_.last_log_index = last_index_;
     if (const std::pair<raft_index, raft_index> at{raft_.configuration_index, raft_.configuration_uncommitted_index};
         at != members_at_) {
       members_at_ = at;

@@ -1,6 +1,7 @@
-// One Raft server: libraft over our own raft_io. The log, term and vote
-// live in RocksDB (<dir>, synced writes; command payloads are sealed
-// batches, so the log holds no plaintext state); messages go through a
+// One Raft server: libraft over our own raft_io. The log, term, vote and
+// last snapshot live in RocksDB (<dir>, synced writes; command payloads are
+// sealed batches, so the log holds no plaintext state; snapshots compact
+// it, see LedgerFsm); messages go through a
 // PeerTransport in the wire form of raft_codec.h; time comes from an
 // injectable clock. A single loop thread drives libraft (it is not
 // thread-safe): ticks, disk and send completions, incoming frames and the
@@ -50,6 +51,11 @@ struct RaftNodeOptions {
   unsigned heartbeat_ms = 50;
   unsigned election_timeout_ms = 300;
   bool sync_writes = true;
+  // A snapshot every `snapshot_threshold` applied entries; the log keeps
+  // `snapshot_trailing` entries behind it (followers slightly behind catch
+  // up from the log, not from a snapshot).
+  unsigned snapshot_threshold = 4096;
+  unsigned snapshot_trailing = 512;
   std::function<std::uint64_t()> clock_ms;  // default: steady clock
 };
 
@@ -64,6 +70,9 @@ struct RaftInfo {
   raft_term term = 0;
   raft_id leader = 0;
   raft_index commit_index = 0, last_applied = 0;
+  // The last snapshot and the log kept on disk ([first, last]; empty when
+  // first > last).
+  raft_index snapshot_index = 0, first_log_index = 1, last_log_index = 0;
   std::vector<RaftMember> members;  // the current configuration (committed or not)
 
   const RaftMember* member(raft_id id) const {
@@ -72,6 +81,17 @@ struct RaftInfo {
     return nullptr;
   }
 };
+
+// Leader bias towards attested members ("attested validators carry double
+// weight"). Raft has no weighted votes; libraft draws each follower's
+// election timeout uniformly from [T, 2T], and the first to time out
+// usually wins. A member whose attestation is not currently verified runs
+// with T' = 1.131·T: in a race between one attested and one unattested
+// member, P(attested first) = 1 − (2 − 1.131)²/(2·1.131) = 2/3, i.e. odds
+// of 2:1; with one attested and two unattested members its share is 1/2 =
+// 2/(2+1+1). tests/consensus/test_leader_bias.cpp measures it in libraft's
+// own election code.
+unsigned biased_election_timeout(unsigned base_ms, bool attested);
 
 class RaftNode {
  public:
@@ -96,8 +116,21 @@ class RaftNode {
   // Any thread: a membership change run on the loop thread (leader only);
   // blocks until libraft answered it.
   Status add_voter(raft_id id, const std::string& address);
+  // The same for a role change (RAFT_VOTER, RAFT_STANDBY, RAFT_SPARE) and a
+  // removal; kNotFound for an unknown server, kUnavailable off the leader.
+  Status assign(raft_id id, int role);
+  Status remove(raft_id id);
+  // Hands leadership to `id` (0: the most up-to-date voter); returns who
+  // leads afterwards.
+  Result<raft_id> transfer(raft_id id);
+  // Any thread: libraft's election timeout from the next timer reset on.
+  void set_election_timeout(unsigned ms);
 
   RaftInfo info() const;
+  // Who sent the last frame this server took (id and the address it gave):
+  // during an InstallSnapshot, the leader — what a replica restoring a
+  // snapshot before it knows any configuration can fetch from.
+  RaftMember last_sender() const;
   // Blocks until `pred(info())` holds or `timeout` passes (a ready signal
   // for callers and tests, re-checked after every loop iteration).
   bool wait_until(const std::function<bool(const RaftInfo&)>& pred, std::chrono::milliseconds timeout) const;
@@ -120,6 +153,8 @@ class RaftNode {
   raft_io_tick_cb tick_cb_ = nullptr;
   raft_io_recv_cb recv_cb_ = nullptr;
   raft_index last_index_ = 0;
+  raft_index first_index_ = 1;
+  raft_index snapshot_index_ = 0;
   raft_term term_ = 0;
   raft_id vote_ = 0;
   std::pair<raft_index, raft_index> members_at_{~raft_index{0}, 0};  // configuration indexes info_.members reflects
@@ -137,6 +172,7 @@ class RaftNode {
   bool stopping_ = false, started_ = false, closed_ = false;
   Status start_status_;
   RaftInfo info_;
+  RaftMember last_sender_;
   std::thread thread_;
 };
 

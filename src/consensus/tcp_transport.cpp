@@ -128,17 +128,23 @@ struct TcpPeerTransport::Impl {
         self->pump();
       });
     }
+    // `on_end` runs once if the connection ends (or sends garbage) before
+    // a message arrives.
     template <typename F>
-    void read(F on_message) {
+    void read(F on_message, std::function<void()> on_end = nullptr) {
       auto self = shared_from_this();
-      asio::async_read(socket, asio::buffer(header), [self, on_message](const error_code& ec, std::size_t) {
-        if (ec) return self->fail();
+      auto ended = [self, on_end] {
+        self->fail();
+        if (on_end) on_end();
+      };
+      asio::async_read(socket, asio::buffer(header), [self, on_message, ended](const error_code& ec, std::size_t) {
+        if (ec) return ended();
         const std::size_t n = (std::size_t{self->header[0]} << 24) | (std::size_t{self->header[1]} << 16) |
                               (std::size_t{self->header[2]} << 8) | self->header[3];
-        if (n == 0 || n > kMaxMessage) return self->fail();
+        if (n == 0 || n > kMaxMessage) return ended();
         self->body.assign(n, 0);
-        asio::async_read(self->socket, asio::buffer(self->body), [self, on_message](const error_code& ec2, std::size_t) {
-          if (ec2) return self->fail();
+        asio::async_read(self->socket, asio::buffer(self->body), [self, on_message, ended](const error_code& ec2, std::size_t) {
+          if (ec2) return ended();
           on_message(std::move(self->body));
         });
       });
@@ -340,7 +346,16 @@ struct TcpPeerTransport::Impl {
       if (!h.ok()) return dial_failed(to);
       c->handshake.emplace(std::move(*h));
       c->write(std::move(hello));
-      c->read([this, c, to](Bytes reply) {
+      // A peer (or something in between) that accepts and then closes, or
+      // never answers, fails this dial like a refused connection: the
+      // next frame dials again after the backoff.
+      auto handshake_timer = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(opts.handshake_timeout_ms));
+      handshake_timer->async_wait([this, c, to](const error_code& e2) {
+        if (e2 || c->session || c->dead) return;
+        if (peers[to].conn == c) dial_failed(to);
+      });
+      c->read([this, c, to, handshake_timer](Bytes reply) {
+        handshake_timer->cancel();
         Bytes finish;
         auto s = c->handshake->complete(reply, finish);
         c->handshake.reset();
@@ -362,6 +377,9 @@ struct TcpPeerTransport::Impl {
         peer.pending.clear();
         // Nothing comes back on a dialled link but its end.
         watch_close(c, to);
+      }, [this, c, to, handshake_timer] {
+        handshake_timer->cancel();
+        if (peers[to].conn == c && !c->session) dial_failed(to);
       });
     });
   }
@@ -377,6 +395,12 @@ struct TcpPeerTransport::Impl {
       }
       c->fail();
       if (peers[to].conn == c) peers[to].conn.reset();
+      fail_calls(to, true);
+    }, [this, c, to] {
+      // The link ended: calls waiting for answers on it fail now (unless
+      // a newer link to the peer carries them).
+      if (peers[to].conn != c) return;
+      peers[to].conn.reset();
       fail_calls(to, true);
     });
   }

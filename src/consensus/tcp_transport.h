@@ -26,6 +26,7 @@ struct TcpTransportOptions {
   std::size_t max_queued_frames = 4096;  // per peer while a link is being set up
   unsigned call_workers = 2;             // threads running peer-call handlers
   unsigned min_backoff_ms = 50, max_backoff_ms = 2000;
+  unsigned handshake_timeout_ms = 5000;  // a dialled link not attested by then is dropped and re-dialled
 };
 
 struct TcpTransportStats {

@@ -203,6 +203,9 @@ struct Node::Impl {
           outbox->stop();
           outbox_running = false;
         }
+        // Every member reads its own record: unattested (or expired), it
+        // runs with the longer election timeout (the leader bias).
+        cluster->apply_leader_bias(clock());
         if (!leads) {
           sessions->prune();
           lock.lock();
@@ -289,6 +292,8 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
     co.raft_dir = impl->config.data_dir / "raft";
     for (const auto& [id, addr] : cc.bootstrap) co.initial_voters.emplace_back(id, addr);
     co.election_timeout_ms = cc.election_timeout_ms;
+    co.snapshot_threshold = cc.snapshot_entries;
+    co.snapshot_trailing = std::max(1u, cc.snapshot_entries / 8);
     T3N_ASSIGN_OR_RETURN(impl->cluster, consensus::ClusterMember::create(std::move(co)));
     impl->tee_timing = consensus::TeeRegistryPolicy{cc.tee_reverify_seconds * 1000, cc.tee_ttl_seconds * 1000};
   }
@@ -547,10 +552,16 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
       auto have = api::kNodeStateTable.in(tx).get(common::to_bytes("initial-state"));
       return have.ok() && have->has_value() && common::to_string(**have) == T3N_VERSION;
     };
+    // A member with no bootstrap list and a fresh log joins a running
+    // cluster: it waits (without a deadline) until the leader adds it.
+    const bool joining = cc.bootstrap.empty() && impl->cluster->info().members.empty();
+    if (joining)
+      log.info("cluster member {}: waiting to be added (operator API cluster.add, or `t3n cluster add {} {}` against the leader)",
+               cc.member_id, cc.member_id, impl->cluster->address());
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
     for (;;) {
       if (marker_present()) break;
-      if (std::chrono::steady_clock::now() > deadline)
+      if (!joining && std::chrono::steady_clock::now() > deadline)
         return Status(ErrorCode::kUnavailable, "cluster member " + std::to_string(cc.member_id) +
                                                    ": no leader wrote the start-up state within 2 minutes (is a quorum of members running?)");
       impl->cluster->wait_until([&](const consensus::RaftInfo& i) { return i.state == RAFT_LEADER || marker_present(); },
@@ -602,6 +613,32 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
       for (const auto& r : records) list.push_back(r.to_json());
       return Json{{"replicated", true}, {"member_id", member->id()}, {"members", list}};
     };
+    impl->services->cluster_admin = [member](const std::string& action, const Json& body) -> Result<Json> {
+      auto id_of = [&](bool required) -> Result<std::uint64_t> {
+        auto it = body.find("member_id");
+        if (it == body.end() || it->is_null()) {
+          if (required) return common::invalid_argument("'member_id': expected a positive integer");
+          return std::uint64_t{0};
+        }
+        if (!it->is_number_unsigned() || it->get<std::uint64_t>() == 0)
+          return common::invalid_argument("'member_id': expected a positive integer");
+        return it->get<std::uint64_t>();
+      };
+      if (action == "cluster.add") {
+        T3N_ASSIGN_OR_RETURN(std::uint64_t id, id_of(true));
+        T3N_ASSIGN_OR_RETURN(std::string address, common::json_string(body, "peer_address"));
+        T3N_RETURN_IF_ERROR(member->add_member(id, address));
+        return Json{{"member_id", id}, {"peer_address", address}, {"role", "voter"}};
+      }
+      if (action == "cluster.remove") {
+        T3N_ASSIGN_OR_RETURN(std::uint64_t id, id_of(true));
+        T3N_RETURN_IF_ERROR(member->remove_member(id));
+        return Json{{"member_id", id}, {"removed", true}};
+      }
+      T3N_ASSIGN_OR_RETURN(std::uint64_t to, id_of(false));
+      T3N_ASSIGN_OR_RETURN(std::uint64_t leader, member->transfer_leadership(to));
+      return Json{{"leader_id", leader}};
+    };
     impl->services->cluster_status = [member] {
       const consensus::RaftInfo i = member->info();
       const char* role = i.state == RAFT_LEADER      ? "leader"
@@ -613,9 +650,14 @@ Result<std::unique_ptr<Node>> Node::create(NodeConfig config, common::Logger log
         members.push_back({{"id", m.id}, {"peer_address", m.address},
                            {"role", m.role == RAFT_VOTER ? "voter" : m.role == RAFT_STANDBY ? "standby" : "spare"},
                            {"leader", m.id == i.leader}});
+      const consensus::LedgerFsm* fsm = member->fsm();
+      Json snapshot{{"index", i.snapshot_index}, {"log_first", i.first_log_index}, {"log_last", i.last_log_index},
+                    {"taken", fsm != nullptr ? fsm->snapshots_taken() : 0},
+                    {"restored", fsm != nullptr ? fsm->snapshots_restored() : 0},
+                    {"entries_fetched", fsm != nullptr ? fsm->entries_fetched() : 0}};
       return Json{{"raft_role", role}, {"member_id", member->id()}, {"term", i.term},
                   {"leader_id", i.leader == 0 ? Json(nullptr) : Json(i.leader)}, {"commit_index", i.commit_index},
-                  {"last_applied", i.last_applied}, {"members", members}};
+                  {"last_applied", i.last_applied}, {"members", members}, {"snapshot", snapshot}};
     };
   }
   impl->services->on_contract_commit = [w = impl->outbox.get()] { w->notify(); };
@@ -721,7 +763,7 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
                                                "sms.url", "sms.authorization", "sms.from", "cluster.member_id", "cluster.name",
                                                "cluster.peer_host", "cluster.peer_port", "cluster.bootstrap", "cluster.join",
                                                "cluster.election_timeout_ms", "cluster.tee_reverify_seconds",
-                                               "cluster.tee_ttl_seconds"};
+                                               "cluster.tee_ttl_seconds", "cluster.snapshot_entries"};
   for (const auto& k : oidc_keys) known.push_back(k);
   // Open-ended tables: cluster configuration, providers and issuers by id.
   std::vector<std::string> open_keys;
@@ -940,14 +982,19 @@ Result<NodeConfig> load_node_config(const std::filesystem::path& path) {
     if (election < 50 || election > 60'000)
       return common::invalid_argument(path.string() + ": cluster.election_timeout_ms must be 50..60000");
     cl.election_timeout_ms = static_cast<unsigned>(election);
+    T3N_ASSIGN_OR_RETURN(std::uint64_t snapshot_entries, cfg.get_uint_or("cluster.snapshot_entries", cl.snapshot_entries));
+    if (snapshot_entries < 8 || snapshot_entries > 10'000'000)
+      return common::invalid_argument(path.string() + ": cluster.snapshot_entries must be 8..10000000");
+    cl.snapshot_entries = static_cast<unsigned>(snapshot_entries);
     T3N_ASSIGN_OR_RETURN(cl.tee_reverify_seconds, cfg.get_uint_or("cluster.tee_reverify_seconds", cl.tee_reverify_seconds));
     T3N_ASSIGN_OR_RETURN(cl.tee_ttl_seconds, cfg.get_uint_or("cluster.tee_ttl_seconds", cl.tee_ttl_seconds));
     if (cl.tee_reverify_seconds == 0 || cl.tee_ttl_seconds < cl.tee_reverify_seconds || cl.tee_ttl_seconds > 7 * 24 * 3600)
       return common::invalid_argument(path.string() + ": cluster.tee_reverify_seconds must be ≥ 1 and ≤ tee_ttl_seconds (≤ 7 days)");
     if (cfg.contains("cluster.join"))
       return Status(ErrorCode::kUnimplemented, path.string() +
-                                                   ": cluster.join (joining a running cluster with key release) is not built yet; "
-                                                   "list every founding member in cluster.bootstrap");
+                                                   ": cluster.join (joining with attested key release) is not built yet; "
+                                                   "start the new member without cluster.bootstrap and add it from the leader "
+                                                   "(`t3n cluster add ID HOST:PORT`, operator API cluster.add)");
     if (cfg.contains("cluster.bootstrap")) {
       T3N_ASSIGN_OR_RETURN(auto specs, cfg.get_string_list("cluster.bootstrap"));
       for (const auto& spec : specs) {

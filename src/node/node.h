@@ -120,6 +120,9 @@ struct NodeConfig {
     // log only; every founding member lists the same set).
     std::vector<std::pair<std::uint64_t, std::string>> bootstrap;
     unsigned election_timeout_ms = 300;
+    // cluster.snapshot_entries: a Raft snapshot (log compaction) every this
+    // many applied log entries.
+    unsigned snapshot_entries = 4096;
     // The TEE registry: each member's evidence re-checked against the
     // policy this often; a record not renewed expires after the TTL.
     std::uint64_t tee_reverify_seconds = 300;

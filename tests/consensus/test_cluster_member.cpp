@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 
 #include "common/encoding.h"
@@ -107,32 +108,19 @@ TEST(PeerCall, ATimedOutCallReportsTheDeadline) {
 
 class Members {
  public:
-  explicit Members(unsigned n) {
+  // n founding members; snapshots every `snapshot_threshold` entries; every
+  // member's policy is the dev one, refusing the member named in refused().
+  explicit Members(unsigned n, unsigned snapshot_threshold = 4096) : threshold_(snapshot_threshold) {
     base_ = std::filesystem::temp_directory_path() / ("t3n-members-" + std::to_string(::getpid()));
     std::filesystem::remove_all(base_);
     std::vector<std::pair<raft_id, std::string>> voters;
     for (unsigned i = 0; i < n; ++i) {
-      ClusterMemberOptions o;
-      o.self = local_peer(i + 1);
-      o.policy = dev_cluster_policy();
-      o.raft_dir = base_ / std::to_string(i + 1) / "raft";
-      o.sync_writes = false;
-      auto m = ClusterMember::create(std::move(o));
-      EXPECT_TRUE(m.ok()) << m.status().message();
-      voters.emplace_back(i + 1, (*m)->address());
-      members_.push_back(std::move(*m));
+      members_.push_back(create(i + 1, true));
+      voters.emplace_back(i + 1, members_.back()->address());
     }
     for (unsigned i = 0; i < n; ++i) {
       members_[i]->set_initial_voters(voters);
-      store::StoreOptions so;
-      so.path = base_ / std::to_string(i + 1) / "store";
-      so.ledger_secrets.push_back({0, SecretBytes(Bytes(32, 5))});
-      so.sync_writes = false;
-      members_[i]->install_store_hooks(so);
-      auto s = store::Store::open(std::move(so));
-      EXPECT_TRUE(s.ok()) << s.status().message();
-      stores_.push_back(std::move(*s));
-      EXPECT_TRUE(members_[i]->start(*stores_[i]).ok());
+      open_and_start(i);
     }
   }
   ~Members() {
@@ -140,6 +128,13 @@ class Members {
     stores_.clear();
     members_.clear();
     std::filesystem::remove_all(base_);
+  }
+  // A new member with a fresh log and no voters: it waits to be added.
+  unsigned spawn(bool good_evidence = true) {
+    const unsigned i = static_cast<unsigned>(members_.size());
+    members_.push_back(create(i + 1, good_evidence));
+    open_and_start(i);
+    return i;
   }
   unsigned leader() {
     for (;;) {
@@ -149,8 +144,38 @@ class Members {
   }
   ClusterMember& member(unsigned i) { return *members_[i]; }
   store::Store& store(unsigned i) { return *stores_[i]; }
+  std::atomic<raft_id>& refused() { return *refused_; }
 
  private:
+  std::unique_ptr<ClusterMember> create(raft_id id, bool good_evidence) {
+    ClusterMemberOptions o;
+    o.self = local_peer(id, good_evidence);
+    o.policy = [base = dev_cluster_policy(), refused = refused_](const PeerIdentity& p) -> Status {
+      if (p.id == refused->load()) return common::permission_denied("member " + std::to_string(p.id) + " is refused by the test's policy");
+      return base(p);
+    };
+    o.raft_dir = base_ / std::to_string(id) / "raft";
+    o.sync_writes = false;
+    o.snapshot_threshold = threshold_;
+    o.snapshot_trailing = 2;
+    auto m = ClusterMember::create(std::move(o));
+    EXPECT_TRUE(m.ok()) << m.status().message();
+    return std::move(*m);
+  }
+  void open_and_start(unsigned i) {
+    store::StoreOptions so;
+    so.path = base_ / std::to_string(i + 1) / "store";
+    so.ledger_secrets.push_back({0, SecretBytes(Bytes(32, 5))});
+    so.sync_writes = false;
+    members_[i]->install_store_hooks(so);
+    auto s = store::Store::open(std::move(so));
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    stores_.push_back(std::move(*s));
+    EXPECT_TRUE(members_[i]->start(*stores_[i]).ok());
+  }
+
+  unsigned threshold_;
+  std::shared_ptr<std::atomic<raft_id>> refused_ = std::make_shared<std::atomic<raft_id>>(0);
   std::filesystem::path base_;
   std::vector<std::unique_ptr<ClusterMember>> members_;
   std::vector<std::unique_ptr<store::Store>> stores_;
@@ -272,6 +297,104 @@ TEST(ClusterMemberTest, TheLeaderRefusesForwardedBytesThatDoNotDecode) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
   }
+}
+
+Status put(store::Store& s, const std::string& key, const std::string& value, bool create = false) {
+  auto tx = s.begin(store::Principal::system());
+  if (create) T3N_RETURN_IF_ERROR(tx.create_map({kMap, store::Visibility::kPrivate, {1}, {}}));
+  T3N_RETURN_IF_ERROR(tx.put(kMap, common::to_bytes(key), common::to_bytes(value)));
+  return s.commit(tx).status();
+}
+
+TEST(ClusterMemberTest, AMemberAddedOverAnAttestedLinkCatchesUpFromASnapshotAndVotes) {
+  Members c(3, 8);
+  const unsigned leader = c.leader();
+  ASSERT_TRUE(put(c.store(leader), "k0", "v0", true).ok());
+  for (int k = 1; k < 30; ++k) ASSERT_TRUE(put(c.store(leader), "k" + std::to_string(k), "v").ok());
+  ASSERT_GT(c.member(leader).info().first_log_index, 1u);  // compacted
+  const unsigned j = c.spawn();
+  EXPECT_TRUE(c.member(j).info().members.empty());  // waiting to be added
+  // Only the leader changes the configuration.
+  const unsigned follower = (leader + 1) % 3;
+  EXPECT_EQ(c.member(follower).add_member(j + 1, c.member(j).address()).code(), ErrorCode::kFailedPrecondition);
+  Status added = c.member(leader).add_member(j + 1, c.member(j).address());
+  ASSERT_TRUE(added.ok()) << added.message();
+  EXPECT_EQ(c.member(leader).add_member(j + 1, c.member(j).address()).code(), ErrorCode::kAlreadyExists);
+  ASSERT_TRUE(c.member(j).wait_applied(c.store(leader).last_seqno(), 10s));
+  auto v = read(c.store(j), "k0");
+  ASSERT_TRUE(v.ok() && v->has_value());
+  EXPECT_EQ(common::to_string(**v), "v0");
+  // Behind the compacted log, it restored a snapshot and fetched the sealed
+  // entries over the peer links ("store.entries").
+  ASSERT_NE(c.member(j).fsm(), nullptr);
+  EXPECT_GE(c.member(j).fsm()->snapshots_restored(), 1u);
+  EXPECT_GE(c.member(j).fsm()->entries_fetched(), 30u);
+  const RaftMember* m = c.member(leader).info().member(j + 1);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->role, RAFT_VOTER);
+  // Removal: out of the configuration; the leader does not remove itself.
+  EXPECT_EQ(c.member(leader).remove_member(leader + 1).code(), ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(c.member(leader).remove_member(j + 1).ok());
+  EXPECT_EQ(c.member(leader).info().member(j + 1), nullptr);
+  EXPECT_EQ(c.member(leader).remove_member(j + 1).code(), ErrorCode::kNotFound);
+}
+
+TEST(ClusterMemberTest, AMemberWhoseEvidenceFailsThePolicyIsNotAdded) {
+  Members c(3);
+  const unsigned leader = c.leader();
+  const unsigned bad = c.spawn(false);
+  Status refused = c.member(leader).add_member(bad + 1, c.member(bad).address());
+  ASSERT_EQ(refused.code(), ErrorCode::kFailedPrecondition) << refused.message();
+  EXPECT_NE(refused.message().find("attested peer link"), std::string::npos);
+  EXPECT_EQ(c.member(leader).info().member(bad + 1), nullptr);
+  EXPECT_TRUE(c.member(bad).info().members.empty());  // it learned nothing, and no entry
+  EXPECT_EQ(c.store(bad).last_seqno(), 0u);
+}
+
+TEST(ClusterMemberTest, LeadershipMovesToTheChosenVoter) {
+  Members c(3);
+  const unsigned leader = c.leader();
+  const unsigned target = (leader + 2) % 3;
+  EXPECT_EQ(c.member(target).transfer_leadership(0).status().code(), ErrorCode::kFailedPrecondition);
+  auto now = c.member(leader).transfer_leadership(target + 1);
+  ASSERT_TRUE(now.ok()) << now.status().message();
+  EXPECT_EQ(*now, target + 1);
+  EXPECT_TRUE(c.member(target).wait_until([](const RaftInfo& i) { return i.state == RAFT_LEADER; }, 10s));
+  EXPECT_EQ(c.member(target).transfer_leadership(99).status().code(), ErrorCode::kNotFound);
+}
+
+TEST(ClusterMemberTest, TheTeeRegistryDemotesARefusedMemberAndPromotesItWhenVerifiedAgain) {
+  Members c(3);
+  const unsigned leader = c.leader();
+  const unsigned follower = (leader + 1) % 3;
+  const TeeRegistryPolicy timing{1000, 60'000};
+  // Links come up as the leader replicates; each member's evidence is seen.
+  ASSERT_TRUE(put(c.store(leader), "x", "1", true).ok());
+  ASSERT_TRUE(ensure_tee_registry_table(c.store(leader)).ok());
+  const std::uint64_t t0 = 1'800'000'000'000;
+  auto first = c.member(leader).refresh_tee_registry(t0, timing);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  ASSERT_EQ(*first, 3u);
+  EXPECT_TRUE(c.member(leader).last_enforcement().demoted.empty());
+  // The policy turns against the follower; its record is re-checked when due.
+  c.refused() = follower + 1;
+  auto r = c.member(leader).refresh_tee_registry(t0 + 1000, timing);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(c.member(leader).last_enforcement().demoted, std::vector<raft_id>{follower + 1});
+  const RaftMember* m = c.member(leader).info().member(follower + 1);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->role, RAFT_STANDBY);
+  // It still replicates (standby) but no longer votes; writes go on.
+  ASSERT_TRUE(put(c.store(leader), "y", "2").ok());
+  // Its own record says refused: it runs with the longer election timeout.
+  ASSERT_TRUE(c.member(follower).wait_applied(c.store(leader).last_seqno(), 10s));
+  EXPECT_FALSE(c.member(follower).apply_leader_bias(t0 + 1000));
+  EXPECT_TRUE(c.member(leader).apply_leader_bias(t0 + 1000));
+  // Verified again at the next re-check: it votes again.
+  c.refused() = 0;
+  ASSERT_TRUE(c.member(leader).refresh_tee_registry(t0 + 2000, timing).ok());
+  EXPECT_EQ(c.member(leader).last_enforcement().promoted, std::vector<raft_id>{follower + 1});
+  EXPECT_EQ(c.member(leader).info().member(follower + 1)->role, RAFT_VOTER);
 }
 
 }  // namespace

@@ -58,9 +58,11 @@ struct Server {
 
 class Cluster {
  public:
-  explicit Cluster(unsigned n) {
+  explicit Cluster(unsigned n, unsigned snapshot_threshold = 4096, unsigned snapshot_trailing = 512)
+      : threshold_(snapshot_threshold), trailing_(snapshot_trailing) {
     base_ = std::filesystem::temp_directory_path() / ("t3n-raftnode-" + std::to_string(::getpid()));
     std::filesystem::remove_all(base_);
+    servers_.reserve(8);  // stable while a joiner is added
     servers_.resize(n);
     for (unsigned i = 0; i < n; ++i) open(i);
     std::vector<std::pair<raft_id, std::string>> voters;
@@ -87,6 +89,21 @@ class Cluster {
     ASSERT_TRUE(st.ok()) << st.status().message();
     s.store = std::move(*st);
     s.fsm = std::make_unique<LedgerFsm>(*s.store);
+    // Behind a snapshot, a server fetches committed entries from any other
+    // running one that has them (the node does this over its peer links).
+    s.fsm->set_entry_source([this, i](store::Seqno from, store::Seqno to) -> Result<std::vector<store::LedgerEntry>> {
+      for (unsigned j = 0; j < servers_.size(); ++j) {
+        if (j == i || !servers_[j].store || servers_[j].store->last_seqno() < from) continue;
+        std::vector<store::LedgerEntry> out;
+        for (store::Seqno q = from; q <= to && out.size() < 16; ++q) {
+          auto e = servers_[j].store->entry(q);
+          if (!e.ok()) break;
+          out.push_back(std::move(*e));
+        }
+        if (!out.empty()) return out;
+      }
+      return Status(ErrorCode::kUnavailable, "no server has the entries");
+    });
     s.proposals = std::make_unique<Proposals>(*s.store);
     RaftNodeOptions ro;
     ro.id = i + 1;
@@ -98,6 +115,8 @@ class Cluster {
     ro.heartbeat_ms = 50;
     ro.election_timeout_ms = 1000;
     ro.sync_writes = false;
+    ro.snapshot_threshold = threshold_;
+    ro.snapshot_trailing = trailing_;
     auto r = RaftNode::open(std::move(ro), *s.fsm, *s.proposals, net_);
     ASSERT_TRUE(r.ok()) << r.status().message();
     s.raft = std::move(*r);
@@ -156,8 +175,17 @@ class Cluster {
   }
   Server& at(unsigned i) { return servers_[i]; }
   Loopback& net() { return net_; }
+  // A new, empty server, started but in no configuration yet.
+  unsigned add_server() {
+    const unsigned i = static_cast<unsigned>(servers_.size());
+    servers_.resize(i + 1);
+    open(i);
+    EXPECT_TRUE(servers_[i].raft->start().ok());
+    return i;
+  }
 
  private:
+  unsigned threshold_, trailing_;
   std::filesystem::path base_;
   Loopback net_;
   std::vector<Server> servers_;
@@ -211,6 +239,50 @@ TEST(RaftNode, LosingTheLeaderElectsAnotherAndWritesGoOn) {
   ASSERT_TRUE(c.caught_up(old, *next));
   EXPECT_EQ(c.get(old, "after"), "2");
   EXPECT_EQ(c.get(old, "before"), "1");
+}
+
+TEST(RaftNode, SnapshotsCompactTheRocksDbLogAndARestartLoadsFromOne) {
+  Cluster c(3, 10, 3);
+  auto l = c.leader();
+  ASSERT_TRUE(l.has_value());
+  ASSERT_TRUE(c.create_map(*l).ok());
+  for (int k = 0; k < 40; ++k) ASSERT_TRUE(c.put(*l, "c" + std::to_string(k), std::to_string(k)).ok());
+  for (unsigned i = 0; i < 3; ++i) ASSERT_TRUE(c.caught_up(i, *l)) << i;
+  const RaftInfo at_leader = c.at(*l).raft->info();
+  EXPECT_GE(at_leader.snapshot_index, 30u);
+  EXPECT_GT(at_leader.first_log_index, 20u);
+  // The disk keeps the trailing entries and what came after the snapshot only.
+  EXPECT_LE(at_leader.last_log_index - at_leader.first_log_index + 1, 3u + 10u + 1u);
+  EXPECT_GE(c.at(*l).fsm->snapshots_taken(), 3u);
+  const unsigned f = (*l + 1) % 3;
+  c.close(f);
+  ASSERT_TRUE(c.put(*l, "late", "yes").ok());
+  c.restart(f);
+  ASSERT_TRUE(c.caught_up(f, *l));
+  EXPECT_GT(c.at(f).raft->info().first_log_index, 20u);  // loaded from the compacted log
+  EXPECT_EQ(c.get(f, "c39"), "39");
+  EXPECT_EQ(c.get(f, "late"), "yes");
+  EXPECT_EQ(c.at(f).store->history_root(), c.at(*l).store->history_root());
+}
+
+TEST(RaftNode, ANewServerCatchesUpFromASnapshotAndVotes) {
+  Cluster c(3, 8, 2);
+  auto l = c.leader();
+  ASSERT_TRUE(l.has_value());
+  ASSERT_TRUE(c.create_map(*l).ok());
+  for (int k = 0; k < 30; ++k) ASSERT_TRUE(c.put(*l, "j" + std::to_string(k), "old").ok());
+  ASSERT_GT(c.at(*l).raft->info().first_log_index, 1u);
+  const unsigned j = c.add_server();
+  Status added = c.at(*l).raft->add_voter(j + 1, "node-" + std::to_string(j + 1));
+  ASSERT_TRUE(added.ok()) << added.message();
+  ASSERT_TRUE(c.caught_up(j, *l));
+  EXPECT_EQ(c.get(j, "j0"), "old");
+  EXPECT_GE(c.at(j).fsm->snapshots_restored(), 1u);
+  EXPECT_GT(c.at(j).fsm->entries_fetched(), 25u);
+  EXPECT_EQ(c.at(j).store->state_root(), c.at(*l).store->state_root());
+  const RaftInfo info = c.at(*l).raft->info();
+  ASSERT_NE(info.member(j + 1), nullptr);
+  EXPECT_EQ(info.member(j + 1)->role, RAFT_VOTER);
 }
 
 }  // namespace

@@ -81,8 +81,23 @@ class Cluster {
     ref.fsm = std::make_unique<LedgerFsm>(*ref.store);
     ref.proposals = std::make_unique<Proposals>(*ref.store);
     EXPECT_EQ(raft_fixture_grow(&f_, ref.fsm->fsm()), 0);
-    // No snapshots yet (README): the log is kept whole.
-    raft_set_snapshot_threshold(raft_fixture_get(&f_, i), UINT_MAX);
+    // The log is kept whole unless a test turns snapshots on.
+    raft_set_snapshot_threshold(raft_fixture_get(&f_, i), threshold_);
+    raft_set_snapshot_trailing(raft_fixture_get(&f_, i), trailing_);
+    // What a replica behind a snapshot fetches: the current leader's
+    // committed entries (the node does this over the peer links).
+    ref.fsm->set_entry_source([this](store::Seqno from, store::Seqno to) -> Result<std::vector<store::LedgerEntry>> {
+      ++fetches_;
+      const unsigned leader = raft_fixture_leader_index(&f_);
+      if (leader >= replicas_.size()) return Status(ErrorCode::kUnavailable, "no leader");
+      std::vector<store::LedgerEntry> out;
+      for (store::Seqno s = from; s <= to && out.size() < 5; ++s) {
+        auto e = replicas_[leader].store->entry(s);
+        if (!e.ok()) break;
+        out.push_back(std::move(*e));
+      }
+      return out;
+    });
     if (started_) {  // a joiner, empty
       EXPECT_EQ(raft_start(raft_fixture_get(&f_, i)), 0);
     }
@@ -159,7 +174,21 @@ class Cluster {
     return raft_fixture_step_until_applied(&f_, i, raft_last_applied(raft_of(leader)), 5000);
   }
 
+  // Every replica (and those added later) snapshots every `threshold`
+  // applied entries, keeping `trailing` behind.
+  void enable_snapshots(unsigned threshold, unsigned trailing) {
+    threshold_ = threshold;
+    trailing_ = trailing;
+    for (unsigned i = 0; i < size(); ++i) {
+      raft_set_snapshot_threshold(raft_of(i), threshold);
+      raft_set_snapshot_trailing(raft_of(i), trailing);
+    }
+  }
+  unsigned fetches() const { return fetches_; }
+
  private:
+  unsigned threshold_ = UINT_MAX, trailing_ = 128;
+  unsigned fetches_ = 0;
   raft_fixture f_{};
   bool started_ = false;
   static std::shared_ptr<const store::NodeSigningKeys> make_keys() {
@@ -296,6 +325,79 @@ TEST(Replication, ANewMemberCatchesUpFromTheLogAndVotes) {
   ASSERT_TRUE(c.put(0, 9, "after").ok());
   ASSERT_TRUE(c.catch_up(joiner, 0));
   EXPECT_EQ(c.get(joiner, 9), "after");
+}
+
+TEST(Replication, SnapshotsCompactTheLogAndAFollowerBehindThemCatchesUpFromOne) {
+  Cluster c(3);
+  c.enable_snapshots(8, 2);
+  raft_fixture_elect(c.f(), 0);
+  ASSERT_TRUE(c.create_map(0).ok());
+  raft_fixture_disconnect(c.f(), 0, 2);
+  raft_fixture_disconnect(c.f(), 1, 2);
+  for (int k = 0; k < 30; ++k) ASSERT_TRUE(c.put(0, k, "s" + std::to_string(k)).ok());
+  // The leader snapshotted and dropped the log behind it: entries the cut-off
+  // follower needs are gone from the log.
+  EXPECT_GE(c.at(0).fsm->snapshots_taken(), 2u);
+  const raft_index compacted = c.raft_of(0)->log.snapshot.last_index;
+  EXPECT_GT(compacted, 16u);
+  EXPECT_GT(c.raft_of(0)->log.offset, c.raft_of(2)->last_applied);
+  EXPECT_EQ(c.get(2, 20), std::nullopt);
+  raft_fixture_reconnect(c.f(), 0, 2);
+  raft_fixture_reconnect(c.f(), 1, 2);
+  ASSERT_TRUE(c.catch_up(2, 0));
+  c.expect_agree({0, 1, 2});
+  EXPECT_EQ(c.get(2, 29), "s29");
+  // It installed a snapshot (a descriptor) and fetched the entries it named.
+  EXPECT_GE(c.at(2).fsm->snapshots_restored(), 1u);
+  EXPECT_GT(c.at(2).fsm->entries_fetched(), 20u);
+  EXPECT_GT(c.fetches(), 1u);
+}
+
+TEST(Replication, ANewMemberCatchesUpFromASnapshotAndVotes) {
+  Cluster c(3);
+  c.enable_snapshots(6, 1);
+  raft_fixture_elect(c.f(), 0);
+  ASSERT_TRUE(c.create_map(0).ok());
+  for (int k = 0; k < 20; ++k) ASSERT_TRUE(c.put(0, k, "n").ok());
+  ASSERT_GT(c.raft_of(0)->log.offset, 1u);  // the first entries are gone
+  const unsigned joiner = c.add_replica();
+  raft_change add{}, assign{};
+  int changes_done = 0;
+  add.data = assign.data = &changes_done;
+  auto changed = [](raft_change* req, int status) {
+    if (status == 0) ++*static_cast<int*>(req->data);
+  };
+  ASSERT_EQ(raft_add(c.raft_of(0), &add, joiner + 1, "4", changed), 0);
+  ASSERT_TRUE(raft_fixture_step_until_applied(c.f(), 0, raft_last_applied(c.raft_of(0)) + 1, 5000));
+  ASSERT_EQ(raft_assign(c.raft_of(0), &assign, joiner + 1, RAFT_VOTER, changed), 0);
+  ASSERT_TRUE(raft_fixture_step_until(
+      c.f(), [](raft_fixture*, void* n) { return *static_cast<int*>(n) == 2; }, &changes_done, 10000));
+  ASSERT_TRUE(c.catch_up(joiner, 0));
+  c.expect_agree({0, joiner});
+  EXPECT_EQ(c.get(joiner, 0), "n");
+  EXPECT_GE(c.at(joiner).fsm->snapshots_restored(), 1u);
+}
+
+TEST(Replication, ASnapshotOfAnotherLedgerIsRefused) {
+  Cluster c(3);
+  raft_fixture_elect(c.f(), 0);
+  ASSERT_TRUE(c.create_map(0).ok());
+  ASSERT_TRUE(c.put(0, 1, "x").ok());
+  ASSERT_TRUE(c.catch_up(1, 0));
+  auto d = c.at(0).fsm->describe();
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(c.at(1).fsm->restore_to(*d).ok());  // the same ledger: nothing to do
+  SnapshotDescriptor other = *d;
+  other.entry_digest[0] ^= 1;
+  EXPECT_EQ(c.at(1).fsm->restore_to(other).code(), ErrorCode::kDataLoss);
+  // Malformed descriptors are refused before anything is touched.
+  Bytes bad = encode_snapshot_descriptor(*d);
+  bad[0] ^= 1;
+  EXPECT_FALSE(decode_snapshot_descriptor(bad).ok());
+  EXPECT_FALSE(decode_snapshot_descriptor(ByteView(bad.data(), 3)).ok());
+  auto round = decode_snapshot_descriptor(encode_snapshot_descriptor(*d));
+  ASSERT_TRUE(round.ok());
+  EXPECT_EQ(round->seqno, d->seqno);
 }
 
 TEST(Replication, SealedBatchesOpenOnlyUnaltered) {
